@@ -1,0 +1,84 @@
+"""The composition root: builds the Bolt app for the configured mode and the web application."""
+
+import hashlib
+import hmac
+import logging
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+
+from bot import errors, middleware
+from bot.commands import eventos
+from bot.server import build_web_app
+from bot.slack_client import build_client
+from core.services import Services
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+LOCAL_BOT_TOKEN = "xoxb-local-console"
+
+# Each feature registers its listeners here; order does not matter.
+LISTENERS = (errors, eventos)
+# Each feature with HTTP routes of its own (ticket page, scanner, webhooks) registers them here.
+WEB_ROUTES: tuple = ()
+
+
+def local_signing_secret(settings: Settings) -> str:
+    """The local workspace's signing secret, derived from the secret key."""
+    return hmac.new(settings.secret_key, b"eventos-local-slack-signing", hashlib.sha256).hexdigest()
+
+
+def signing_secret(settings: Settings) -> str:
+    if settings.slack_signing_secret:
+        return settings.slack_signing_secret.get_secret_value()
+    return local_signing_secret(settings)
+
+
+def bot_token(settings: Settings) -> str:
+    return settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else LOCAL_BOT_TOKEN
+
+
+def build_bolt_app(services: Services) -> AsyncApp:
+    """The Bolt app for the settings' mode, with tenancy middleware and every listener."""
+    settings = services.settings
+    mode = settings.slack_mode
+    if mode == "oauth" or (mode == "socket" and not settings.slack_bot_token):
+        from bot.oauth import oauth_app_kwargs
+
+        app = AsyncApp(
+            signing_secret=signing_secret(settings), client=build_client(settings),
+            **oauth_app_kwargs(services),
+        )
+    else:
+        app = AsyncApp(
+            token=bot_token(settings), signing_secret=signing_secret(settings),
+            client=build_client(settings, bot_token(settings)),
+        )
+    single_workspace = mode == "local" or settings.slack_bot_token is not None
+    app.use(middleware.tenancy(services, auto_install=single_workspace))
+    for feature in LISTENERS:
+        feature.register(app)
+    return app
+
+
+def build_application(services: Services, bolt: AsyncApp | None = None) -> web.Application:
+    """The whole HTTP surface: probes, Slack, and every feature's routes."""
+    web_app = build_web_app(services)
+    bolt = bolt or build_bolt_app(services)
+    dispatch = _dispatcher(bolt)
+    web_app.router.add_post("/slack/events", dispatch)
+    if bolt.oauth_flow is not None:
+        web_app.router.add_get("/slack/install", dispatch)
+        web_app.router.add_get("/slack/oauth_redirect", dispatch)
+    for feature in WEB_ROUTES:
+        feature.register(web_app)
+    return web_app
+
+
+def _dispatcher(bolt: AsyncApp):
+    async def dispatch(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    return dispatch

@@ -1,0 +1,82 @@
+"""`eventos`: serve, migrate, console, seed-demo, bench."""
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from aiohttp import web
+
+from core.settings import Settings, SettingsError, load_settings
+from db import migrate
+from db.embedded import start_embedded
+
+log = logging.getLogger("eventos")
+
+
+def database_url(settings: Settings) -> str:
+    """DATABASE_URL, or the embedded server in EVENTOS_DATA_DIR (started on demand)."""
+    return settings.database_url or start_embedded(settings.eventos_data_dir)
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    url = database_url(settings)
+    migrate.upgrade(url)
+    print(f"database migrated to {migrate.head_revision()}")
+    return 0
+
+
+async def _serve(settings: Settings, *, console: bool) -> int:
+    from bot.app import build_application
+    from bot.runtime import build_services
+
+    url = database_url(settings)
+    if not await migrate.is_current(url):
+        print("The database is not migrated to the current schema; run `eventos migrate` first.", file=sys.stderr)
+        return 2
+    services = await build_services(settings, url)
+    web_app = build_application(services)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    log.info("serving on http://%s:%s (Slack mode: %s)", settings.host, settings.port, settings.slack_mode)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+        await services.db.dispose()
+    log.info("stopped")
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    return asyncio.run(_serve(settings, console=False))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="eventos", description="Run an event business from Slack.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("serve", help="serve Slack, webhooks, ticket pages and the scanner on HOST:PORT").set_defaults(run=cmd_serve)
+    sub.add_parser("migrate", help="apply the database migrations").set_defaults(run=cmd_migrate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    return args.run(settings, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

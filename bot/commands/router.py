@@ -1,0 +1,100 @@
+"""One listener per slash command: acks at once, dispatches the subcommand, answers `help`."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import grammar
+from core.context import TenantContext
+from core.services import Services
+
+
+@dataclass
+class Invocation:
+    """Everything a subcommand handler needs; `args` are the words after the subcommand."""
+
+    tenant: TenantContext
+    services: Services
+    args: grammar.Parsed
+    respond: AsyncRespond
+    client: AsyncWebClient
+    command: dict[str, Any]
+
+    @property
+    def trigger_id(self) -> str:
+        return self.command.get("trigger_id", "")
+
+    @property
+    def channel_id(self) -> str:
+        return self.command.get("channel_id", "")
+
+    async def reply(self, text: str, blocks: list[dict] | None = None) -> None:
+        """Answer privately to the person who ran the command."""
+        await self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+
+HELP_WORDS = frozenset({"", "help", "-h", "--help", "?"})
+
+Handler = Callable[[Invocation], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    usage: str
+    summary: str
+    handler: Handler
+    keys: tuple[str, ...] | None = None  # option keys; None: any key=value is an option
+    modal: Handler | None = None  # opens when the subcommand is given no arguments
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # "/event"
+    summary: str
+    subcommands: tuple[Subcommand, ...]
+    default: Handler | None = None  # no subcommand word matched: e.g. /checkin CODE
+    default_usage: str | None = None
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def find(self, word: str) -> Subcommand | None:
+        word = self.aliases.get(word, word)
+        return next((s for s in self.subcommands if s.name == word), None)
+
+    def help_text(self) -> str:
+        lines = [f"*{self.name}* — {self.summary}"]
+        if self.default_usage:
+            lines.append(f"• `{self.name} {self.default_usage}`")
+        lines += [f"• `{self.name} {s.usage}` — {s.summary}" for s in self.subcommands]
+        lines.append(f"• `{self.name} help` — this help")
+        return "\n".join(lines)
+
+
+def listener(spec: Command):
+    """The Bolt listener for `spec`: ack within Slack's 3 s, then do the work and respond."""
+
+    async def handle(ack, command: dict, respond: AsyncRespond, client: AsyncWebClient, tenant, services) -> None:
+        await ack()
+        text = command.get("text") or ""
+        first, _, rest = text.strip().partition(" ")
+        word = first.lower()
+        if word in HELP_WORDS:
+            await respond(text=spec.help_text(), response_type="ephemeral")
+            return
+        sub = spec.find(word)
+        if sub is None and spec.default is None:
+            await respond(text=f"I don't know `{spec.name} {first}`.\n{spec.help_text()}", response_type="ephemeral")
+            return
+        handler = sub.handler if sub else spec.default
+        rest_text = rest if sub else text
+        args = grammar.parse(rest_text, keys=sub.keys if sub else None)
+        invocation = Invocation(tenant, services, args, respond, client, command)
+        if sub and sub.modal and not args.words and not args.options:
+            await sub.modal(invocation)
+            return
+        await handler(invocation)
+
+    return handle

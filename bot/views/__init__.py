@@ -1,0 +1,1 @@
+"""Pure functions from core results to Block Kit: no database, no client."""

@@ -1,0 +1,1 @@
+"""Domain services and rules. Knows nothing of Slack; talks to the outside through ports."""

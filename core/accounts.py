@@ -1,0 +1,211 @@
+"""Accounts and users: resolve a Slack workspace to its account, a Slack user to a users row."""
+
+import uuid
+import zoneinfo
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+
+from core.context import ROLE_RANK, TenantContext
+from core.errors import Forbidden, Invalid, NotFound
+from core.permissions import require
+from core.services import Services
+from db.models import Account, User
+
+CURRENCIES = {"USD", "EUR", "GBP", "CAD", "AUD", "NZD", "CHF", "SEK", "NOK", "DKK", "JPY", "SGD", "INR", "BRL", "MXN", "ZAR", "PLN", "CZK", "HKD"}
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """An account as routing sees it."""
+
+    account_id: uuid.UUID
+    name: str
+    status: str
+    timezone: str
+    currency: str
+    default_role: str
+
+
+@dataclass(frozen=True)
+class UserProfile:
+    """What the chat platform tells us about a person on first contact."""
+
+    name: str
+    email: str | None
+    is_admin: bool
+    is_owner: bool
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    name: str
+    timezone: str
+    currency: str
+    sales_channel: str | None
+    default_role: str
+
+
+@dataclass(frozen=True)
+class Member:
+    slack_user_id: str
+    name: str
+    email: str | None
+    role: str
+
+
+async def find_workspace(services: Services, *, team_id: str | None, enterprise_id: str | None) -> Workspace | None:
+    """The account installed for this workspace, or None (system path: the tenant is not known yet)."""
+    async with services.db.system() as session:
+        row = (
+            await session.execute(
+                select(Account.id, Account.name, Account.status, Account.timezone, Account.currency, Account.default_role)
+                .where(func.coalesce(Account.slack_team_id, "") == (team_id or ""))
+                .where(func.coalesce(Account.slack_enterprise_id, "") == (enterprise_id or ""))
+                .where(text("slack_team_id IS NOT NULL OR slack_enterprise_id IS NOT NULL"))
+            )
+        ).first()
+    return Workspace(*row) if row else None
+
+
+async def install_workspace(
+    services: Services, *, team_id: str | None, enterprise_id: str | None, name: str,
+    installer: str | None = None, installer_profile: UserProfile | None = None,
+) -> Workspace:
+    """Create the workspace's account, or reactivate it (keeping its data); the installer becomes owner."""
+    async with services.db.system() as session:
+        account_id = (
+            await session.execute(
+                insert(Account)
+                .values(name=name or team_id or enterprise_id or "Workspace", slack_team_id=team_id,
+                        slack_enterprise_id=enterprise_id, status="active")
+                .on_conflict_do_update(
+                    index_elements=[text("coalesce(slack_enterprise_id, '')"), text("coalesce(slack_team_id, '')")],
+                    index_where=text("slack_team_id IS NOT NULL OR slack_enterprise_id IS NOT NULL"),
+                    set_={"status": "active", "deactivated_at": None},
+                )
+                .returning(Account.id)
+            )
+        ).scalar_one()
+    if installer:
+        profile = installer_profile or UserProfile(name=installer, email=None, is_admin=True, is_owner=True)
+        async with services.db.tenant(account_id) as session:
+            await session.execute(
+                insert(User)
+                .values(account_id=account_id, slack_user_id=installer, name=profile.name, email=profile.email, role="owner")
+                .on_conflict_do_update(index_elements=["account_id", "slack_user_id"], set_={"role": "owner"})
+            )
+    workspace = await find_workspace(services, team_id=team_id, enterprise_id=enterprise_id)
+    assert workspace is not None
+    return workspace
+
+
+async def deactivate_workspace(services: Services, *, team_id: str | None, enterprise_id: str | None) -> bool:
+    """Mark the account inactive after an uninstall; every row stays for a later reinstall."""
+    async with services.db.system() as session:
+        result = await session.execute(
+            update(Account)
+            .where(func.coalesce(Account.slack_team_id, "") == (team_id or ""))
+            .where(func.coalesce(Account.slack_enterprise_id, "") == (enterprise_id or ""))
+            .where(Account.status == "active")
+            .values(status="inactive", deactivated_at=func.now())
+        )
+    return result.rowcount > 0
+
+
+def _role_for(profile: UserProfile, default_role: str) -> str:
+    return "admin" if profile.is_admin or profile.is_owner else default_role
+
+
+async def acting_user(
+    services: Services, workspace: Workspace, *, slack_user_id: str,
+    load_profile: Callable[[], Awaitable[UserProfile]],
+) -> TenantContext:
+    """The tenant context for a Slack user, creating their users row on first contact."""
+    async with services.db.tenant(workspace.account_id) as session:
+        row = (await session.execute(select(User.id, User.role).where(User.slack_user_id == slack_user_id))).first()
+    if row is None:
+        profile = await load_profile()
+        async with services.db.tenant(workspace.account_id) as session:
+            row = (
+                await session.execute(
+                    insert(User)
+                    .values(account_id=workspace.account_id, slack_user_id=slack_user_id, name=profile.name,
+                            email=profile.email, role=_role_for(profile, workspace.default_role))
+                    .on_conflict_do_update(index_elements=["account_id", "slack_user_id"], set_={"name": profile.name})
+                    .returning(User.id, User.role)
+                )
+            ).first()
+    return TenantContext(
+        account_id=workspace.account_id, user_id=row.id, role=row.role, timezone=workspace.timezone,
+        currency=workspace.currency, slack_user_id=slack_user_id,
+    )
+
+
+async def account_settings(services: Services, tenant: TenantContext) -> AccountSettings:
+    async with services.db.tenant(tenant.account_id) as session:
+        account = (await session.execute(select(Account))).scalar_one()
+        return AccountSettings(account.name, account.timezone, account.currency, account.sales_channel, account.default_role)
+
+
+async def update_settings(
+    services: Services, tenant: TenantContext, *, timezone: str | None = None, currency: str | None = None,
+    sales_channel: str | None = None, default_role: str | None = None,
+) -> AccountSettings:
+    """Change the account's time zone, currency, sales channel or default role (admins)."""
+    require(tenant, "admin", "change the account settings")
+    values: dict[str, str] = {}
+    if timezone is not None:
+        values["timezone"] = valid_timezone(timezone)
+    if currency is not None:
+        code = currency.strip().upper()
+        if code not in CURRENCIES:
+            raise Invalid(f"currency must be a three-letter code such as USD, EUR or GBP, not “{currency}”.")
+        values["currency"] = code
+    if sales_channel is not None:
+        values["sales_channel"] = sales_channel
+    if default_role is not None:
+        if default_role not in ROLE_RANK or default_role == "owner":
+            raise Invalid("default_role must be one of admin, organizer, sales or door.")
+        values["default_role"] = default_role
+    if not values:
+        raise Invalid("Give at least one of timezone=…, currency=…, sales_channel=#… or default_role=….")
+    async with services.db.tenant(tenant.account_id) as session:
+        await session.execute(update(Account).values(**values))
+    return await account_settings(services, tenant)
+
+
+def valid_timezone(name: str) -> str:
+    """The IANA name, or a sentence saying what to type instead."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise Invalid(f"“{name}” is not a time zone; use an IANA name such as Europe/Berlin or America/New_York.") from None
+    return name
+
+
+async def list_members(services: Services, tenant: TenantContext) -> list[Member]:
+    async with services.db.tenant(tenant.account_id) as session:
+        rows = await session.execute(select(User.slack_user_id, User.name, User.email, User.role).order_by(User.name))
+        return [Member(*row) for row in rows]
+
+
+async def set_role(services: Services, tenant: TenantContext, *, slack_user_id: str, role: str) -> Member:
+    """Give a user a role; admins may grant up to admin, only owners may grant owner."""
+    require(tenant, "admin", "change roles")
+    if role not in ROLE_RANK:
+        raise Invalid(f"role must be one of {', '.join(ROLE_RANK)}, not “{role}”.")
+    if role == "owner":
+        require(tenant, "owner", "make someone an owner")
+    if slack_user_id == tenant.slack_user_id and ROLE_RANK[role] < ROLE_RANK[tenant.role]:
+        raise Forbidden("You cannot lower your own role; ask another admin to do it.")
+    async with services.db.tenant(tenant.account_id) as session:
+        user = (await session.execute(select(User).where(User.slack_user_id == slack_user_id).with_for_update())).scalar_one_or_none()
+        if user is None:
+            raise NotFound("That person has not used EventOS yet; ask them to run any /eventos command first.")
+        if user.role == "owner" and tenant.role != "owner":
+            raise Forbidden("Only an owner can change another owner's role.")
+        user.role = role
+        return Member(user.slack_user_id, user.name, user.email, user.role)

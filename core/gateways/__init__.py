@@ -1,0 +1,1 @@
+"""Implementations of the ports; the only core code that imports vendor SDKs."""

@@ -1,0 +1,98 @@
+"""The ports through which core reaches the outside world; implementations live elsewhere."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    channel: str
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+    thread_ts: str | None = None
+    update_ts: str | None = None
+
+
+@dataclass(frozen=True)
+class Delivered:
+    channel: str
+    ts: str
+
+
+class Notifier(Protocol):
+    async def post(self, account_id: Any, message: SlackMessage) -> Delivered:
+        """Post (or update, when update_ts is set) a message in the account's workspace."""
+
+
+@dataclass(frozen=True)
+class CheckoutLine:
+    name: str
+    unit_amount: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Checkout:
+    session_id: str
+    url: str
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    refund_id: str
+    amount_cents: int
+
+
+class PaymentGateway(Protocol):
+    async def create_checkout(
+        self, *, order_id: str, account_id: str, currency: str, lines: list[CheckoutLine],
+        customer_email: str, success_url: str, cancel_url: str, expires_at: datetime,
+        connected_account: str | None,
+    ) -> Checkout: ...
+
+    async def expire_checkout(self, session_id: str, *, connected_account: str | None) -> None: ...
+
+    async def refund(
+        self, *, payment_intent: str, amount_cents: int | None, idempotency_key: str,
+        connected_account: str | None,
+    ) -> RefundResult: ...
+
+    def parse_webhook(self, payload: bytes, signature: str) -> dict[str, Any]:
+        """Verify the signature and return the event; raises InvalidSignature."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime_type: str
+    content_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    attachments: tuple[Attachment, ...] = ()
+
+
+class Mailer(Protocol):
+    async def send(self, email: Email) -> None:
+        """Hand one message to the mail server; raises MailError when it is refused."""
+
+    async def send_many(self, emails: list[Email]) -> list[Exception | None]:
+        """Send a batch over reused connections; one result per message, None when accepted."""
+
+
+class SmsSender(Protocol):
+    async def send(self, to: str, body: str) -> str:
+        """Send one SMS and return the provider's message id."""

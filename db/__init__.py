@@ -1,0 +1,1 @@
+"""The database layer: models, migrations, engines and tenant-scoped sessions."""

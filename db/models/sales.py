@@ -1,0 +1,155 @@
+"""Orders and their lines, payments, attendees, tickets and processed payment webhooks."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, Index, Integer, String, Text, text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models.base import Base, Tenant, now_default, tenant_fk
+
+ORDER_STATUSES = ("pending", "paid", "cancelled", "refunded", "expired")
+ATTENDEE_STATUSES = ("active", "cancelled", "refunded")
+TICKET_STATUSES = ("valid", "void")
+PAYMENT_STATUSES = ("succeeded", "partially_refunded", "refunded")
+
+
+class Order(Tenant, Base):
+    __tablename__ = "orders"
+    __extra_args__ = (
+        tenant_fk("event_id", "events"),
+        tenant_fk("contact_id", "contacts"),
+        tenant_fk("created_by", "users"),
+        Index("uq_orders_reference", "account_id", "reference", unique=True),
+        Index("ix_orders_event", "account_id", "event_id", "created_at"),
+        Index("ix_orders_contact", "account_id", "contact_id", "created_at"),
+        Index("ix_orders_paid", "account_id", "paid_at"),
+        Index("ix_orders_hold_expiry", "expires_at", postgresql_where=text("status = 'pending'")),
+        Index("uq_orders_checkout", "checkout_session_id", unique=True),
+        CheckConstraint(f"status IN {ORDER_STATUSES!r}", name="status"),
+        CheckConstraint("total_cents >= 0", name="total"),
+        CheckConstraint("quantity > 0", name="quantity"),
+    )
+
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    contact_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    reference: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(Text, server_default="pending")
+    kind: Mapped[str] = mapped_column(Text, server_default="sale")  # sale | comp
+    quantity: Mapped[int] = mapped_column(Integer)
+    total_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    email: Mapped[str] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text)
+    payment_method: Mapped[str | None] = mapped_column(Text)  # stripe | cash | bank | comp
+    checkout_session_id: Mapped[str | None] = mapped_column(Text)
+    checkout_url: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    refunded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    slack_channel: Mapped[str | None] = mapped_column(String(32))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = now_default()
+
+
+class OrderLine(Tenant, Base):
+    __tablename__ = "order_lines"
+    __extra_args__ = (
+        tenant_fk("order_id", "orders", ondelete="CASCADE"),
+        tenant_fk("product_id", "products"),
+        Index("ix_order_lines_order", "account_id", "order_id"),
+        Index("ix_order_lines_product", "account_id", "product_id"),
+        CheckConstraint("quantity > 0", name="quantity"),
+        CheckConstraint("unit_price_cents >= 0", name="unit_price"),
+    )
+
+    order_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    product_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_cents: Mapped[int] = mapped_column(Integer)
+
+
+class Payment(Tenant, Base):
+    __tablename__ = "payments"
+    __extra_args__ = (
+        tenant_fk("order_id", "orders"),
+        Index("ix_payments_order", "account_id", "order_id"),
+        Index(
+            "uq_payments_provider_ref", "account_id", "provider", "provider_ref",
+            unique=True, postgresql_where=text("provider_ref IS NOT NULL"),
+        ),
+        CheckConstraint(f"status IN {PAYMENT_STATUSES!r}", name="status"),
+        CheckConstraint("amount_cents >= 0", name="amount"),
+        CheckConstraint("refunded_cents >= 0 AND refunded_cents <= amount_cents", name="refunded"),
+    )
+
+    order_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    provider: Mapped[str] = mapped_column(Text)  # stripe | cash | bank | comp
+    provider_ref: Mapped[str | None] = mapped_column(Text)  # Stripe PaymentIntent id
+    status: Mapped[str] = mapped_column(Text, server_default="succeeded")
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    refunded_cents: Mapped[int] = mapped_column(Integer, server_default="0")
+    created_at: Mapped[datetime] = now_default()
+    refunded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Attendee(Tenant, Base):
+    __tablename__ = "attendees"
+    __extra_args__ = (
+        tenant_fk("event_id", "events"),
+        tenant_fk("order_id", "orders"),
+        tenant_fk("product_id", "products"),
+        tenant_fk("contact_id", "contacts"),
+        Index("ix_attendees_event", "account_id", "event_id"),
+        Index("ix_attendees_order", "account_id", "order_id"),
+        Index("ix_attendees_contact", "account_id", "contact_id"),
+        Index("ix_attendees_event_email", "account_id", "event_id", "email"),
+        Index("ix_attendees_event_name", "account_id", "event_id", text("lower(name) text_pattern_ops")),
+        CheckConstraint(f"status IN {ATTENDEE_STATUSES!r}", name="status"),
+    )
+
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    order_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    product_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    contact_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    name: Mapped[str] = mapped_column(Text)
+    email: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text, server_default="active")
+    created_at: Mapped[datetime] = now_default()
+
+
+class Ticket(Tenant, Base):
+    __tablename__ = "tickets"
+    __extra_args__ = (
+        tenant_fk("attendee_id", "attendees"),
+        tenant_fk("event_id", "events"),
+        Index("uq_tickets_code", "code", unique=True),
+        Index("ix_tickets_attendee", "account_id", "attendee_id"),
+        Index("ix_tickets_event", "account_id", "event_id"),
+        CheckConstraint(f"status IN {TICKET_STATUSES!r}", name="status"),
+    )
+
+    attendee_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    code: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(Text, server_default="valid")
+    created_at: Mapped[datetime] = now_default()
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ProcessedWebhook(Tenant, Base):
+    """A provider event (Stripe event.id) applied once, recorded in the same transaction."""
+
+    __tablename__ = "processed_webhooks"
+    __extra_args__ = (
+        Index("uq_processed_webhooks_event", "account_id", "provider", "event_id", unique=True),
+    )
+
+    provider: Mapped[str] = mapped_column(Text)
+    event_id: Mapped[str] = mapped_column(Text)
+    event_type: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict | None] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = now_default()

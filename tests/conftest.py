@@ -1,0 +1,128 @@
+"""Test harness: one throw-away database per test session on the embedded server or TEST_DATABASE_URL.
+
+Tests are isolated from each other by tenancy itself: each test makes its own accounts (fresh
+Slack team ids), so no test sees another's rows and nothing needs truncating.
+"""
+
+import asyncio
+import os
+import secrets
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from core import accounts
+from core.context import TenantContext
+from core.services import Services
+from core.settings import Settings
+from db import migrate
+from db.embedded import start_embedded
+from db.session import Database
+from db.urls import async_url, with_database
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _server_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL") or start_embedded(ROOT / ".eventos" / "test")
+
+
+@pytest.fixture(scope="session")
+def server_url() -> str:
+    return _server_url()
+
+
+@pytest.fixture(scope="session")
+async def database_url(server_url: str):
+    """A fresh database, migrated to head, dropped at the end of the session."""
+    name = f"eventos_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_async_engine(async_url(server_url), isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = with_database(server_url, name)
+    await asyncio.get_running_loop().run_in_executor(None, migrate.upgrade, url)
+    yield url
+    async with admin.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+@pytest.fixture(scope="session")
+async def db(database_url: str):
+    database = Database(database_url, pool_size=20, max_overflow=80)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture(scope="session")
+async def owner_engine(database_url: str):
+    """The tables' owner, for arranging rows a test needs; never used to check behaviour."""
+    engine = create_async_engine(async_url(database_url))
+    yield engine
+    await engine.dispose()
+
+
+def test_settings(**overrides) -> Settings:
+    values = {
+        "eventos_secret_key": "test-secret-key-0123456789abcdef",
+        "slack_signing_secret": "test-signing-secret",
+        "slack_bot_token": "xoxb-test-token",
+        "eventos_base_url": "http://eventos.test",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return test_settings()
+
+
+@pytest.fixture
+def services(db: Database, settings: Settings) -> Services:
+    return Services(db=db, settings=settings)
+
+
+@pytest.fixture
+def make_tenant(services: Services):
+    """Make a new account (its own Slack team) and return a context acting as a user of `role`."""
+
+    async def make(role: str = "owner", **account_settings) -> TenantContext:
+        team_id = "T" + secrets.token_hex(5).upper()
+        workspace = await accounts.install_workspace(
+            services, team_id=team_id, enterprise_id=None, name=f"Team {team_id}", installer="U" + team_id[1:]
+        )
+        owner = await accounts.acting_user(
+            services, workspace, slack_user_id="U" + team_id[1:], load_profile=_never
+        )
+        if account_settings:
+            await accounts.update_settings(services, owner, **account_settings)
+            workspace = await accounts.find_workspace(services, team_id=team_id, enterprise_id=None)
+            owner = await accounts.acting_user(services, workspace, slack_user_id=owner.slack_user_id, load_profile=_never)
+        if role == "owner":
+            return owner
+        user = "U" + secrets.token_hex(5).upper()
+        await accounts.acting_user(services, workspace, slack_user_id=user, load_profile=_profile(user))
+        await accounts.set_role(services, owner, slack_user_id=user, role=role)
+        return await accounts.acting_user(services, workspace, slack_user_id=user, load_profile=_never)
+
+    return make
+
+
+async def _never():
+    raise AssertionError("the user should exist already")
+
+
+def _profile(user: str):
+    async def load():
+        return accounts.UserProfile(name=f"User {user}", email=f"{user.lower()}@example.test", is_admin=False, is_owner=False)
+
+    return load
+
+
+@pytest.fixture
+def new_id():
+    return uuid.uuid4
