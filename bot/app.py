@@ -52,10 +52,7 @@ def build_bolt_app(services: Services) -> AsyncApp:
             **oauth_app_kwargs(services),
         )
     else:
-        app = AsyncApp(
-            token=bot_token(settings), signing_secret=signing_secret(settings),
-            client=build_client(settings, bot_token(settings)),
-        )
+        app = AsyncApp(signing_secret=signing_secret(settings), client=build_client(settings, bot_token(settings)))
     single_workspace = mode == "local" or settings.slack_bot_token is not None
     app.use(middleware.tenancy(services, auto_install=single_workspace))
     for feature in LISTENERS:

@@ -1,6 +1,13 @@
-"""The one error handler: a domain or usage error becomes a private one-sentence answer."""
+"""Errors become a private one-sentence answer; nothing else ever reaches Slack.
+
+Listeners run their work after `ack()`. Bolt's async runner loses the HTTP response when a
+listener raises within ~10 ms of acking (it resets `ack.response` to None in its error path and
+then waits out the 3 s ack timeout), so work after the ack runs inside `answering_errors`, which
+answers through `respond` itself. `@app.error` stays as the net for anything raised elsewhere.
+"""
 
 import logging
+from contextlib import asynccontextmanager
 
 from bot.grammar import UsageError
 from core.errors import DomainError
@@ -13,13 +20,31 @@ UNEXPECTED = "Something went wrong on our side and nothing was changed; please t
 def sentence_for(error: Exception) -> str:
     if isinstance(error, DomainError | UsageError):
         return error.message
+    log.error("unhandled error in a Slack listener", exc_info=error)
     return UNEXPECTED
+
+
+async def answer(respond, error: Exception) -> None:
+    """Tell the person privately what went wrong, in one sentence."""
+    await respond(text=sentence_for(error), response_type="ephemeral", replace_original=False)
+
+
+@asynccontextmanager
+async def answering_errors(respond):
+    """Run work after the ack; a domain or usage error (or a bug) is answered privately."""
+    try:
+        yield
+    except Exception as error:  # noqa: BLE001 - every error is answered, bugs are logged
+        if respond is None:
+            sentence_for(error)
+            return
+        await answer(respond, error)
 
 
 def register(app) -> None:
     @app.error
-    async def answer_privately(error: Exception, body: dict, respond, logger) -> None:
-        if not isinstance(error, DomainError | UsageError):
-            log.exception("unhandled error in a Slack listener", exc_info=error)
-        if body.get("response_url") or body.get("response_urls") or body.get("command"):
-            await respond(text=sentence_for(error), response_type="ephemeral", replace_original=False)
+    async def answer_privately(error: Exception, body: dict, respond) -> None:
+        if body.get("response_url") or body.get("command"):
+            await answer(respond, error)
+        else:
+            sentence_for(error)

@@ -52,7 +52,7 @@ async def database_url(server_url: str):
 
 @pytest.fixture(scope="session")
 async def db(database_url: str):
-    database = Database(database_url, pool_size=20, max_overflow=80)
+    database = Database(database_url, pool_size=10, max_overflow=20)
     yield database
     await database.dispose()
 
@@ -126,3 +126,19 @@ def _profile(user: str):
 @pytest.fixture
 def new_id():
     return uuid.uuid4
+
+
+@pytest.fixture
+def slack_settings(slack_standin) -> Settings:
+    """Settings of a single-workspace app whose Slack is the stand-in."""
+    return test_settings(slack_api_url=slack_standin.base_url)
+
+
+@pytest.fixture
+async def slack(db: Database, slack_settings: Settings, slack_standin):
+    """The app serving on a free port, a workspace installed, and a driver that plays Slack."""
+    from tests.support.harness import start_harness
+
+    harness = await start_harness(Services(db=db, settings=slack_settings), slack_standin)
+    yield harness
+    await harness.runner.cleanup()

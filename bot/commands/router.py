@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import grammar
+from bot import errors, grammar
 from core.context import TenantContext
 from core.services import Services
 
@@ -78,23 +78,27 @@ def listener(spec: Command):
 
     async def handle(ack, command: dict, respond: AsyncRespond, client: AsyncWebClient, tenant, services) -> None:
         await ack()
-        text = command.get("text") or ""
-        first, _, rest = text.strip().partition(" ")
-        word = first.lower()
-        if word in HELP_WORDS:
-            await respond(text=spec.help_text(), response_type="ephemeral")
-            return
-        sub = spec.find(word)
-        if sub is None and spec.default is None:
-            await respond(text=f"I don't know `{spec.name} {first}`.\n{spec.help_text()}", response_type="ephemeral")
-            return
-        handler = sub.handler if sub else spec.default
-        rest_text = rest if sub else text
-        args = grammar.parse(rest_text, keys=sub.keys if sub else None)
-        invocation = Invocation(tenant, services, args, respond, client, command)
-        if sub and sub.modal and not args.words and not args.options:
-            await sub.modal(invocation)
-            return
-        await handler(invocation)
+        async with errors.answering_errors(respond):
+            await _dispatch(spec, command, respond, client, tenant, services)
 
     return handle
+
+
+async def _dispatch(spec: Command, command: dict, respond: AsyncRespond, client: AsyncWebClient, tenant, services) -> None:
+    text = command.get("text") or ""
+    first, _, rest = text.strip().partition(" ")
+    word = first.lower()
+    if word in HELP_WORDS:
+        await respond(text=spec.help_text(), response_type="ephemeral")
+        return
+    sub = spec.find(word)
+    if sub is None and spec.default is None:
+        await respond(text=f"I don't know `{spec.name} {first}`.\n{spec.help_text()}", response_type="ephemeral")
+        return
+    handler = sub.handler if sub else spec.default
+    args = grammar.parse(rest if sub else text, keys=sub.keys if sub else None)
+    invocation = Invocation(tenant, services, args, respond, client, command)
+    if sub and sub.modal and not args.words and not args.options:
+        await sub.modal(invocation)
+        return
+    await handler(invocation)
