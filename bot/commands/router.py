@@ -49,6 +49,7 @@ class Subcommand:
     handler: Handler
     keys: tuple[str, ...] | None = None  # option keys; None: any key=value is an option
     modal: Handler | None = None  # opens when the subcommand is given no arguments
+    free_text_after: int | None = None  # words after which the rest is free text (/log EMAIL TEXT)
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def listener(spec: Command):
 
 async def _dispatch(spec: Command, command: dict, respond: AsyncRespond, client: AsyncWebClient, tenant, services) -> None:
     text = command.get("text") or ""
-    first, _, rest = text.strip().partition(" ")
+    first, rest = (text.strip().split(None, 1) + ["", ""])[:2]
     word = first.lower()
     if word in HELP_WORDS:
         await respond(text=spec.help_text(), response_type="ephemeral")
@@ -96,7 +97,9 @@ async def _dispatch(spec: Command, command: dict, respond: AsyncRespond, client:
         await respond(text=f"I don't know `{spec.name} {first}`.\n{spec.help_text()}", response_type="ephemeral")
         return
     handler = sub.handler if sub else spec.default
-    args = grammar.parse(rest if sub else text, keys=sub.keys if sub else None)
+    args = grammar.parse(
+        rest if sub else text, keys=sub.keys if sub else None, free_text_after=sub.free_text_after if sub else None
+    )
     invocation = Invocation(tenant, services, args, respond, client, command)
     if sub and sub.modal and not args.words and not args.options:
         await sub.modal(invocation)
