@@ -1,0 +1,138 @@
+"""A real SMTP server on loopback (aiosmtpd, in its own thread) that keeps what it receives."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import socket
+import time
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+REFUSAL = "421 4.3.2 Service not available, closing transmission channel"
+
+
+@dataclass
+class Delivery:
+    """One accepted message with its SMTP envelope."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+
+
+class _Handler:
+    """aiosmtpd handler: accepts, or answers 421 and hangs up once the sink is told to refuse."""
+
+    def __init__(self, sink: SmtpSink) -> None:
+        """Bind to the sink that owns the state."""
+        self.sink = sink
+
+    async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]) -> str:
+        """Refuse the transaction at MAIL FROM while refusing."""
+        if self.sink._refusing():
+            return self._refuse(server)
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        """Parse and keep the message (or refuse, if the limit was reached meanwhile)."""
+        if self.sink._refusing():
+            return self._refuse(server)
+        content = envelope.original_content or envelope.content or b""
+        raw = content if isinstance(content, bytes) else content.encode()
+        message = email.message_from_bytes(raw, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        self.sink.deliveries.append(Delivery(str(envelope.mail_from), list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+    def _refuse(self, server: SMTP) -> str:
+        """Count a refusal and close the connection after the 421 reply, as real servers do."""
+        self.sink.refused += 1
+        transport = server.transport
+        if transport is not None:
+            asyncio.get_running_loop().call_soon(transport.close)
+        return REFUSAL
+
+
+class SmtpSink:
+    """SMTP server on 127.0.0.1 and a free port; start()/stop() are synchronous (it runs its own thread)."""
+
+    host = "127.0.0.1"
+
+    def __init__(self) -> None:
+        """Create a stopped sink; call start()."""
+        self.deliveries: list[Delivery] = []
+        self.refused = 0
+        self._limit: int | None = None
+        self._controller: Controller | None = None
+        self._port: int | None = None
+
+    def start(self) -> None:
+        """Start the SMTP server thread on a free port."""
+        self._port = _free_port()
+        self._controller = Controller(_Handler(self), hostname=self.host, port=self._port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        """Stop the server thread."""
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    @property
+    def port(self) -> int:
+        """The bound TCP port."""
+        if self._port is None:
+            raise RuntimeError("SmtpSink is not started")
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """smtp://127.0.0.1:PORT."""
+        return f"smtp://{self.host}:{self.port}"
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        """Accepted messages, in arrival order, parsed with email.policy.default."""
+        return [d.message for d in self.deliveries]
+
+    def refuse_after(self, n: int) -> None:
+        """Accept n more messages, then answer 421 (and hang up) to every later transaction."""
+        self._limit = len(self.deliveries) + n
+
+    def accept_again(self) -> None:
+        """Stop refusing."""
+        self._limit = None
+
+    def clear(self) -> None:
+        """Forget received messages and the refusal count."""
+        self.deliveries.clear()
+        self.refused = 0
+
+    async def wait_for(self, n: int, timeout: float = 5.0) -> list[EmailMessage]:
+        """Poll (without blocking the event loop) until at least n messages arrived; return them."""
+        deadline = time.monotonic() + timeout
+        while len(self.deliveries) < n:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"expected {n} message(s), got {len(self.deliveries)} (refused {self.refused})")
+            await asyncio.sleep(0.01)
+        return self.messages
+
+    def _refusing(self) -> bool:
+        """Whether new transactions are refused now."""
+        return self._limit is not None and len(self.deliveries) >= self._limit
+
+
+def _free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: Any = sock.getsockname()[1]
+        return int(port)
