@@ -1,0 +1,1 @@
+"""The benchmark: a large dataset built with set-based SQL, driven over HTTP against `eventos serve`."""
