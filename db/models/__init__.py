@@ -9,12 +9,12 @@ from db.models.events import Event, Product, Venue
 from db.models.messaging import OutboxMessage, SlackDelivery
 from db.models.reporting import AnalyticsWatermark, DigestRun, DigestSubscription, EventAnalytics
 from db.models.slack import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
-from db.models.sales import Attendee, Order, OrderLine, Payment, ProcessedWebhook, Ticket
+from db.models.sales import Attendee, Order, OrderLine, Payment, ProcessedWebhook, Ticket, TicketEmail
 
 __all__ = [
     "BOTS_TABLE", "INSTALLATIONS_TABLE", "OAUTH_STATES_TABLE", "ROLES", "Account", "AnalyticsWatermark", "Attendee", "Base", "Campaign", "CampaignRecipient",
     "CheckIn", "Company", "ConsentChange", "Contact", "ContactThread", "DigestRun",
     "DigestSubscription", "DoorToken", "Event", "EventAnalytics", "Interaction", "Order",
     "OrderLine", "OutboxMessage", "Payment", "Product", "ProcessedWebhook", "SlackDelivery",
-    "Ticket", "User", "Venue",
+    "Ticket", "TicketEmail", "User", "Venue",
 ]

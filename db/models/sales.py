@@ -153,3 +153,26 @@ class ProcessedWebhook(Tenant, Base):
     event_type: Mapped[str] = mapped_column(Text)
     payload: Mapped[dict | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = now_default()
+
+
+class TicketEmail(Tenant, Base):
+    """One ticket email to send (a purchase or a resend): claimed with a lease, sent once."""
+
+    __tablename__ = "ticket_emails"
+    __extra_args__ = (
+        tenant_fk("order_id", "orders", ondelete="CASCADE"),
+        Index("uq_ticket_emails_dedupe", "account_id", "dedupe_key", unique=True),
+        Index("ix_ticket_emails_order", "account_id", "order_id"),
+        Index("ix_ticket_emails_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
+        CheckConstraint("status IN ('pending', 'sent', 'dead')", name="status"),
+    )
+
+    order_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    dedupe_key: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text, server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime] = now_default()
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = now_default()
