@@ -49,19 +49,31 @@ class RefundResult:
     amount_cents: int
 
 
+class InvalidSignature(Exception):
+    """A webhook whose signature does not verify (forged, altered or stale)."""
+
+
+class PaymentProviderError(Exception):
+    """The payment provider refused or could not be reached; the message is safe to show."""
+
+
 class PaymentGateway(Protocol):
     async def create_checkout(
-        self, *, order_id: str, account_id: str, currency: str, lines: list[CheckoutLine],
+        self, *, order_id: str, account_id: str, reference: str, currency: str, lines: list[CheckoutLine],
         customer_email: str, success_url: str, cancel_url: str, expires_at: datetime,
         connected_account: str | None,
     ) -> Checkout: ...
 
-    async def expire_checkout(self, session_id: str, *, connected_account: str | None) -> None: ...
+    async def expire_checkout(self, session_id: str, *, connected_account: str | None) -> str:
+        """Expire an open Checkout Session; return its final status (`expired` or `complete`)."""
 
     async def refund(
         self, *, payment_intent: str, amount_cents: int | None, idempotency_key: str,
         connected_account: str | None,
     ) -> RefundResult: ...
+
+    async def payment_metadata(self, payment_intent: str, *, connected_account: str | None) -> dict[str, str]:
+        """The metadata of a PaymentIntent (names the account and order of a refunded charge)."""
 
     def parse_webhook(self, payload: bytes, signature: str) -> dict[str, Any]:
         """Verify the signature and return the event; raises InvalidSignature."""

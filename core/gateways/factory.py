@@ -5,13 +5,22 @@ from core.settings import Settings
 
 
 def build_mailer(settings: Settings) -> Mailer:
+    if settings.smtp_url:
+        from core.gateways.smtp_mailer import SmtpMailer
+
+        return SmtpMailer(settings.smtp_url, settings.eventos_mail_from)
     from core.gateways.mail import LogMailer
 
     return LogMailer(settings.eventos_mail_from)
 
 
 def build_payments(settings: Settings) -> PaymentGateway | None:
-    return None
+    if not settings.stripe_api_key:
+        return None
+    from core.gateways.stripe_gateway import StripeGateway
+
+    secret = settings.stripe_webhook_secret.get_secret_value() if settings.stripe_webhook_secret else None
+    return StripeGateway(settings.stripe_api_key.get_secret_value(), secret, api_base=settings.stripe_api_base)
 
 
 def build_sms(settings: Settings) -> SmsSender | None:
