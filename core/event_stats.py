@@ -1,0 +1,81 @@
+"""The numbers on an event's card: seats, revenue from paid orders, attendees and check-ins."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, select
+
+from core import catalog, events
+from core.catalog import TicketType
+from core.context import TenantContext
+from core.events import EventInfo, Impact
+from core.services import Services
+from db.models import Attendee, CheckIn, Order, OrderLine, Product
+
+
+@dataclass(frozen=True)
+class TicketSales:
+    ticket: TicketType
+    paid: int
+    held: int
+    revenue_cents: int
+
+
+@dataclass(frozen=True)
+class EventReport:
+    event: EventInfo
+    tickets: list[TicketSales]
+    orders: dict[str, int]
+    attendees: int
+    check_ins: int
+    currency: str
+    impact: Impact
+
+    @property
+    def revenue_cents(self) -> int:
+        return sum(t.revenue_cents for t in self.tickets)
+
+    @property
+    def paid_seats(self) -> int:
+        return sum(t.paid for t in self.tickets)
+
+
+async def event_report(services: Services, tenant: TenantContext, *, slug: str) -> EventReport:
+    """Everything `/event show` and `/event stats` print, read in one transaction."""
+    async with services.db.tenant(tenant.account_id) as session:
+        row = await events.load_event(session, slug)
+        event = events.info(row, await events.venue_name(session, row.venue_id))
+        products = (
+            await session.execute(
+                select(Product).where(Product.event_id == row.id).order_by(Product.price_cents, Product.created_at, Product.id)
+            )
+        ).scalars().all()
+        paid, pending = Order.status == "paid", Order.status == "pending"
+        sales = {
+            product_id: (seats, held, revenue)
+            for product_id, seats, held, revenue in await session.execute(
+                select(
+                    OrderLine.product_id,
+                    func.coalesce(func.sum(OrderLine.quantity).filter(paid), 0),
+                    func.coalesce(func.sum(OrderLine.quantity).filter(pending), 0),
+                    func.coalesce(func.sum(OrderLine.quantity * OrderLine.unit_price_cents).filter(paid), 0),
+                )
+                .join(Order, and_(Order.account_id == OrderLine.account_id, Order.id == OrderLine.order_id))
+                .where(Order.event_id == row.id)
+                .group_by(OrderLine.product_id)
+            )
+        }
+        orders = dict(
+            (await session.execute(select(Order.status, func.count()).where(Order.event_id == row.id).group_by(Order.status))).all()
+        )
+        attendees = (
+            await session.execute(select(func.count()).where(Attendee.event_id == row.id, Attendee.status == "active"))
+        ).scalar_one()
+        check_ins = (
+            await session.execute(select(func.count()).where(CheckIn.event_id == row.id, CheckIn.result == "admitted"))
+        ).scalar_one()
+    tickets = [
+        TicketSales(catalog.ticket_info(p), *sales.get(p.id, (0, 0, 0))) for p in products
+    ]
+    currency = products[0].currency if products else tenant.currency
+    impact = Impact(orders.get("paid", 0), orders.get("pending", 0), attendees)
+    return EventReport(event, tickets, orders, attendees, check_ins, currency, impact)
