@@ -25,9 +25,18 @@ class Delivered:
     ts: str
 
 
+class DeliveryError(Exception):
+    """The chat platform did not take a message; `retry` says whether trying later may succeed."""
+
+    def __init__(self, reason: str, *, retry: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry = retry
+
+
 class Notifier(Protocol):
     async def post(self, account_id: Any, message: SlackMessage) -> Delivered:
-        """Post (or update, when update_ts is set) a message in the account's workspace."""
+        """Post (or update, when update_ts is set) a message in the account's workspace; raises DeliveryError."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,85 @@
+"""The Slack Notifier: posts and updates messages for an account through the one client path."""
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack_client import build_client
+from core.ports import Delivered, DeliveryError, SlackMessage
+from core.settings import Settings
+
+TokenFor = Callable[[uuid.UUID], Awaitable[str]]
+
+# Slack's answers that mean "try again later" (the client already retried 429s and 5xx a few
+# times); every other refusal (channel_not_found, is_archived, invalid_auth...) is permanent.
+RETRYABLE_ERRORS = frozenset({"ratelimited", "fatal_error", "internal_error", "service_unavailable", "request_timeout"})
+
+
+class SlackRefused(DeliveryError):
+    """Slack answered a call with an error code."""
+
+    def __init__(self, method: str, error: str, status: int) -> None:
+        retry = status == 429 or status >= 500 or error in RETRYABLE_ERRORS
+        super().__init__(f"{method}: {error} (HTTP {status})", retry=retry)
+        self.error = error
+
+
+class SlackNotifier:
+    """Implements core.ports.Notifier with the account's bot token from `token_for`."""
+
+    def __init__(self, settings: Settings, token_for: TokenFor) -> None:
+        self._settings = settings
+        self._token_for = token_for
+
+    async def post(self, account_id: uuid.UUID, message: SlackMessage) -> Delivered:
+        """Post (or update) the message; joins a public channel once when Slack says not_in_channel."""
+        client = build_client(self._settings, await self._token_for(account_id))
+        try:
+            return await _send(client, message)
+        except SlackRefused as refused:
+            if refused.error != "not_in_channel" or message.update_ts is not None:
+                raise
+        try:
+            await _call("conversations.join", client.conversations_join(channel=message.channel))
+        except SlackRefused as refused:
+            # Private channels cannot be joined: the message needs someone to invite the app.
+            raise DeliveryError(f"not_in_channel, and joining failed: {refused.reason}", retry=refused.retry) from None
+        return await _send(client, message)
+
+
+async def _send(client: AsyncWebClient, message: SlackMessage) -> Delivered:
+    if message.update_ts is not None:
+        # An empty list clears the old blocks; leaving blocks out would keep them under the new text.
+        response = await _call("chat.update", client.chat_update(
+            channel=message.channel, ts=message.update_ts, text=message.text, blocks=message.blocks or [],
+        ))
+    else:
+        response = await _call("chat.postMessage", client.chat_postMessage(
+            channel=message.channel, text=message.text, blocks=message.blocks, thread_ts=message.thread_ts,
+        ))
+    return Delivered(channel=response["channel"], ts=response["ts"])
+
+
+async def _call(method: str, call: Coroutine[Any, Any, Any]):
+    """Await a Web API call, turning every failure into a DeliveryError that says whether to retry."""
+    try:
+        return await call
+    except SlackApiError as error:
+        data = error.response.data if isinstance(error.response.data, dict) else {}
+        raise SlackRefused(method, data.get("error") or "no_error_code", error.response.status_code) from None
+    except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        raise DeliveryError(f"{method}: Slack unreachable ({error!r})", retry=True) from None
+
+
+def fixed_token(token: str) -> TokenFor:
+    """Single-workspace and local modes: every account is the one workspace of this token."""
+
+    async def token_for(account_id: uuid.UUID) -> str:
+        return token
+
+    return token_for
