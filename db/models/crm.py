@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Computed, DateTime, Index, String, Text, text
+from sqlalchemy import Boolean, CheckConstraint, Computed, DateTime, Index, String, Text, column, table, text
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -122,3 +122,17 @@ class ContactThread(Tenant, Base):
     channel_id: Mapped[str] = mapped_column(String(32))
     thread_ts: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = now_default()
+
+
+# Migration 0004: the contacts' search columns for the app role, filtered to the current tenant,
+# so name-prefix and full-text conditions can use their indexes under forced RLS.
+contact_search = table(
+    "contact_search",
+    column("id", UUID(as_uuid=True)),
+    column("account_id", UUID(as_uuid=True)),
+    column("email", Text),
+    column("first_name", Text),
+    column("last_name", Text),
+    column("company_name", Text),
+    column("search", TSVECTOR),
+)

@@ -1,0 +1,89 @@
+"""Contact search, ranked exact email > prefix of email or name > words, each tier on an index.
+
+Every tier reads the `contact_search` view (migration 0004), the only way the app role's
+prefix and full-text conditions reach their indexes under forced row-level security. Tiers run
+in order and stop once the page is full, so a name prefix never pays for a full-text search.
+"""
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models.crm import contact_search as view
+
+LIMIT = 20
+WORD = re.compile(r"\w+")
+MIN_PREFIX_WORD = 3  # shorter words match whole lexemes only: `a:*` would rank half the table
+
+
+@dataclass(frozen=True)
+class ContactHit:
+    id: uuid.UUID
+    email: str
+    first_name: str | None
+    last_name: str | None
+    company_name: str | None
+    tier: int  # 0 exact email, 1 prefix, 2 words
+
+    @property
+    def name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p) or self.email
+
+
+def prefix_range(prefix: str) -> tuple[str, str | None]:
+    """Bounds [low, high) of the strings that start with `prefix`, in byte (pattern) order."""
+    last = ord(prefix[-1])
+    if last >= 0x10FFFF:
+        return prefix, None
+    following = 0xE000 if 0xD800 <= last + 1 <= 0xDFFF else last + 1
+    return prefix, prefix[:-1] + chr(following)
+
+
+def _starts_with(expression, prefix: str):
+    # text_pattern_ops operators, written out: they are leakproof and match the 0001 indexes.
+    low, high = prefix_range(prefix)
+    condition = expression.op("~>=~", is_comparison=True)(low)
+    return condition if high is None else condition & expression.op("~<~", is_comparison=True)(high)
+
+
+def words_query(text: str) -> str | None:
+    """A tsquery in which every typed word must match, longer words also as a prefix."""
+    words = WORD.findall(text.lower())
+    if not words:
+        return None
+    return " & ".join(f"'{w}':*" if len(w) >= MIN_PREFIX_WORD else f"'{w}'" for w in words[:8])
+
+
+def _columns(tier: int):
+    return (view.c.id, view.c.email, view.c.first_name, view.c.last_name, view.c.company_name, literal(tier))
+
+
+async def search_contacts(session: AsyncSession, text: str, *, limit: int = LIMIT) -> list[ContactHit]:
+    """Up to `limit` live contacts of the session's account matching `text`, best first."""
+    needle = " ".join((text or "").split()).lower()
+    if not needle:
+        return []
+    statements = [select(*_columns(0)).where(view.c.email == needle)]
+    statements += [
+        select(*_columns(1)).where(_starts_with(expression, needle)).order_by(expression, view.c.id).limit(limit)
+        for expression in (view.c.email, func.lower(view.c.first_name), func.lower(view.c.last_name))
+    ]
+    tsquery = words_query(needle)
+    if tsquery:
+        query = func.to_tsquery("simple", tsquery)
+        statements.append(
+            select(*_columns(2))
+            .where(view.c.search.op("@@", is_comparison=True)(query))
+            .order_by(func.ts_rank(view.c.search, query).desc(), view.c.email)
+            .limit(limit)
+        )
+    hits: dict[uuid.UUID, ContactHit] = {}
+    for statement in statements:
+        for row in (await session.execute(statement)).all():
+            hits.setdefault(row[0], ContactHit(*row))
+        if len(hits) >= limit:
+            break
+    return list(hits.values())[:limit]
