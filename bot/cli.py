@@ -28,20 +28,31 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _serve(settings: Settings, *, console: bool) -> int:
-    from bot.app import build_application
+    from bot.app import build_application, build_bolt_app
     from bot.runtime import build_services
+    from bot.startup import SlackStartupError, start_slack
+    from core.scheduler import build_ticker
 
     url = database_url(settings)
     if not await migrate.is_current(url):
         print("The database is not migrated to the current schema; run `eventos migrate` first.", file=sys.stderr)
         return 2
     services = await build_services(settings, url)
-    web_app = build_application(services)
+    bolt = build_bolt_app(services)
+    try:
+        slack = await start_slack(services, bolt)
+    except SlackStartupError as error:
+        print(str(error), file=sys.stderr)
+        await services.db.dispose()
+        return 2
+    web_app = build_application(services, bolt)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()
-    log.info("serving on http://%s:%s (Slack mode: %s)", settings.host, settings.port, settings.slack_mode)
+    ticker = build_ticker(services)
+    ticker.start()
+    log.info("serving on http://%s:%s (Slack mode: %s)", settings.host, settings.port, slack.description)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -49,7 +60,9 @@ async def _serve(settings: Settings, *, console: bool) -> int:
     try:
         await stop.wait()
     finally:
+        await ticker.stop()
         await runner.cleanup()
+        await slack.close()
         await services.db.dispose()
     log.info("stopped")
     return 0
