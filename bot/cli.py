@@ -29,7 +29,7 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _serve(settings: Settings, *, console: bool) -> int:
     from bot.app import build_application, build_bolt_app
-    from bot.runtime import build_services
+    from bot.runtime import build_services, use_installations
     from bot.startup import SlackStartupError, start_slack
     from core.scheduler import build_ticker
 
@@ -39,6 +39,7 @@ async def _serve(settings: Settings, *, console: bool) -> int:
         return 2
     services = await build_services(settings, url)
     bolt = build_bolt_app(services)
+    use_installations(services, bolt)
     try:
         slack = await start_slack(services, bolt)
     except SlackStartupError as error:

@@ -7,10 +7,13 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack_client import build_client
+from core import accounts
 from core.ports import Delivered, DeliveryError, SlackMessage
+from core.services import Services
 from core.settings import Settings
 
 TokenFor = Callable[[uuid.UUID], Awaitable[str]]
@@ -81,5 +84,20 @@ def fixed_token(token: str) -> TokenFor:
 
     async def token_for(account_id: uuid.UUID) -> str:
         return token
+
+    return token_for
+
+
+def installation_token(services: Services, installations: AsyncInstallationStore) -> TokenFor:
+    """OAuth mode: the bot token stored when the account's workspace installed EventOS."""
+
+    async def token_for(account_id: uuid.UUID) -> str:
+        team_id, enterprise_id = await accounts.slack_ids(services, account_id)
+        bot = await installations.async_find_bot(
+            enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=team_id is None
+        )
+        if bot is None or not bot.bot_token:
+            raise DeliveryError("no Slack installation for this account (uninstalled?)", retry=False)
+        return bot.bot_token
 
     return token_for

@@ -1,7 +1,9 @@
 """Build the running services for a process: database, ports, Slack notifier."""
 
+from slack_bolt.async_app import AsyncApp
+
 from bot.app import bot_token
-from bot.notifier import SlackNotifier, fixed_token
+from bot.notifier import SlackNotifier, fixed_token, installation_token
 from core.services import Services
 from core.settings import Settings
 from db.session import Database
@@ -11,3 +13,9 @@ async def build_services(settings: Settings, database_url: str) -> Services:
     services = Services(db=Database(database_url), settings=settings)
     services.notifier = SlackNotifier(settings, fixed_token(bot_token(settings)))
     return services
+
+
+def use_installations(services: Services, bolt: AsyncApp) -> None:
+    """OAuth mode: the notifier takes each account's bot token from the Bolt app's installation store."""
+    if bolt.installation_store is not None:
+        services.notifier = SlackNotifier(services.settings, installation_token(services, bolt.installation_store))

@@ -70,6 +70,15 @@ async def find_workspace(services: Services, *, team_id: str | None, enterprise_
     return Workspace(*row) if row else None
 
 
+async def slack_ids(services: Services, account_id: uuid.UUID) -> tuple[str | None, str | None]:
+    """The Slack team and enterprise ids an account was installed for (to find its bot token)."""
+    async with services.db.tenant(account_id) as session:
+        row = (await session.execute(select(Account.slack_team_id, Account.slack_enterprise_id))).first()
+    if row is None:
+        raise NotFound("This account no longer exists.")
+    return row.slack_team_id, row.slack_enterprise_id
+
+
 async def install_workspace(
     services: Services, *, team_id: str | None, enterprise_id: str | None, name: str,
     installer: str | None = None, installer_profile: UserProfile | None = None,
