@@ -9,7 +9,9 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot import errors, middleware
+from bot.actions import home as home_actions
 from bot.commands import eventos
+from bot.events import home as home_events
 from bot.server import build_web_app
 from bot.slack_client import build_client
 from core.services import Services
@@ -20,7 +22,7 @@ log = logging.getLogger(__name__)
 LOCAL_BOT_TOKEN = "xoxb-local-console"
 
 # Each feature registers its listeners here; order does not matter.
-LISTENERS = (errors, eventos)
+LISTENERS = (errors, eventos, home_events, home_actions)
 # Each feature with HTTP routes of its own (ticket page, scanner, webhooks) registers them here.
 WEB_ROUTES: tuple = ()
 
