@@ -9,9 +9,14 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot import errors, middleware
+from bot.actions import events as event_actions
 from bot.actions import home as home_actions
 from bot.commands import eventos
+from bot.commands import events as event_commands
+from bot.commands import tickets as ticket_commands
+from bot.commands import venues as venue_commands
 from bot.events import home as home_events
+from bot.modals import events as event_modals
 from bot.server import build_web_app
 from bot.slack_client import build_client
 from core.services import Services
@@ -22,7 +27,7 @@ log = logging.getLogger(__name__)
 LOCAL_BOT_TOKEN = "xoxb-local-console"
 
 # Each feature registers its listeners here; order does not matter.
-LISTENERS = (errors, eventos, home_events, home_actions)
+LISTENERS = (errors, eventos, home_events, home_actions, event_commands, venue_commands, ticket_commands, event_modals, event_actions)
 # Each feature with HTTP routes of its own (ticket page, scanner, webhooks) registers them here.
 WEB_ROUTES: tuple = ()
 
