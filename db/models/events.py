@@ -33,6 +33,7 @@ class Event(Tenant, Base):
         tenant_fk("created_by", "users"),
         Index("uq_events_slug", "account_id", "slug", unique=True),
         Index("ix_events_starts", "account_id", "starts_at"),
+        Index("ix_events_door_window", "starts_at", postgresql_where=text("status = 'published'")),
         CheckConstraint(f"status IN {EVENT_STATUSES!r}", name="status"),
         CheckConstraint("ends_at IS NULL OR ends_at > starts_at", name="ends_after_starts"),
         CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity"),
