@@ -8,7 +8,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
-from bot import errors, middleware
+from bot import deliveries, errors, middleware
 from bot.actions import events as event_actions
 from bot.actions import home as home_actions
 from bot.commands import eventos
@@ -16,6 +16,7 @@ from bot.commands import events as event_commands
 from bot.commands import tickets as ticket_commands
 from bot.commands import venues as venue_commands
 from bot.events import home as home_events
+from bot.events import installation
 from bot.modals import events as event_modals
 from bot.server import build_web_app
 from bot.slack_client import build_client
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 LOCAL_BOT_TOKEN = "xoxb-local-console"
 
 # Each feature registers its listeners here; order does not matter.
-LISTENERS = (errors, eventos, home_events, home_actions, event_commands, venue_commands, ticket_commands, event_modals, event_actions)
+LISTENERS = (errors, eventos, home_events, home_actions, installation, event_commands, venue_commands, ticket_commands, event_modals, event_actions)
 # Each feature with HTTP routes of its own (ticket page, scanner, webhooks) registers them here.
 WEB_ROUTES: tuple = ()
 
@@ -61,6 +62,7 @@ def build_bolt_app(services: Services) -> AsyncApp:
     else:
         app = AsyncApp(signing_secret=signing_secret(settings), client=build_client(settings, bot_token(settings)))
     single_workspace = mode == "local" or settings.slack_bot_token is not None
+    app.use(deliveries.once_per_event(services))
     app.use(middleware.tenancy(services, auto_install=single_workspace))
     for feature in LISTENERS:
         feature.register(app)
@@ -74,8 +76,9 @@ def build_application(services: Services, bolt: AsyncApp | None = None) -> web.A
     dispatch = _dispatcher(bolt)
     web_app.router.add_post("/slack/events", dispatch)
     if bolt.oauth_flow is not None:
-        web_app.router.add_get("/slack/install", dispatch)
-        web_app.router.add_get("/slack/oauth_redirect", dispatch)
+        from bot.oauth import add_install_routes
+
+        add_install_routes(web_app, bolt.oauth_flow)
     for feature in WEB_ROUTES:
         feature.register(web_app)
     return web_app

@@ -53,7 +53,7 @@ async def _serve(settings: Settings, *, console: bool) -> int:
     await site.start()
     ticker = build_ticker(services)
     ticker.start()
-    log.info("serving on http://%s:%s (Slack mode: %s)", settings.host, settings.port, slack.description)
+    log.info("serving on http://%s:%s; Slack mode: %s", settings.host, settings.port, slack.description)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -1,5 +1,6 @@
 """Tenancy middleware: workspace → account, Slack user → users row. Holds no session open."""
 
+import asyncio
 import logging
 from dataclasses import replace
 
@@ -20,18 +21,54 @@ UNKNOWN_WORKSPACE = (
 INACTIVE_WORKSPACE = "EventOS was uninstalled from this workspace; reinstall it to pick up where you left off."
 
 
-def _profile_loader(client: AsyncWebClient, user_id: str):
-    async def load() -> accounts.UserProfile:
-        info = (await client.users_info(user=user_id))["user"]
-        profile = info.get("profile") or {}
-        return accounts.UserProfile(
-            name=profile.get("real_name") or info.get("real_name") or info.get("name") or user_id,
-            email=profile.get("email"),
-            is_admin=bool(info.get("is_admin")),
-            is_owner=bool(info.get("is_owner") or info.get("is_primary_owner")),
-        )
+# How long a first contact waits for users.info before going on with the default role, so
+# that the middleware never costs the listener its 3-second ack.
+PROFILE_WAIT_SECONDS = 1.0
 
-    return load
+_completing: set[asyncio.Task] = set()
+
+
+async def fetch_profile(client: AsyncWebClient, user_id: str) -> accounts.UserProfile:
+    """What users.info says about a person."""
+    info = (await client.users_info(user=user_id))["user"]
+    profile = info.get("profile") or {}
+    return accounts.UserProfile(
+        name=profile.get("real_name") or info.get("real_name") or info.get("name") or user_id,
+        email=profile.get("email"),
+        is_admin=bool(info.get("is_admin")),
+        is_owner=bool(info.get("is_owner") or info.get("is_primary_owner")),
+    )
+
+
+class FirstContact:
+    """users.info for a person seen for the first time, waited on only briefly."""
+
+    def __init__(self, client: AsyncWebClient, user_id: str) -> None:
+        self.client, self.user_id = client, user_id
+        self.late: asyncio.Future | None = None
+
+    async def load(self) -> accounts.UserProfile | None:
+        lookup = asyncio.ensure_future(fetch_profile(self.client, self.user_id))
+        try:
+            return await asyncio.wait_for(asyncio.shield(lookup), PROFILE_WAIT_SECONDS)
+        except TimeoutError:
+            self.late = lookup
+            return None
+
+    def complete_later(self, services: Services, workspace: accounts.Workspace) -> None:
+        """Once a late users.info answers, fill in the row created without it."""
+        if self.late is None:
+            return
+        task = asyncio.create_task(self._complete(services, workspace, self.late))
+        _completing.add(task)
+        task.add_done_callback(_completing.discard)
+
+    async def _complete(self, services: Services, workspace: accounts.Workspace, lookup: asyncio.Future) -> None:
+        try:
+            profile = await lookup
+            await accounts.complete_profile(services, workspace, slack_user_id=self.user_id, profile=profile)
+        except Exception:  # noqa: BLE001 - a detached task has no caller to tell
+            log.warning("could not complete the profile of %s; they keep the default role", self.user_id, exc_info=True)
 
 
 def tenancy(services: Services, *, auto_install: bool):
@@ -56,10 +93,11 @@ def tenancy(services: Services, *, auto_install: bool):
             return _refuse(context, body, UNKNOWN_WORKSPACE if workspace is None else INACTIVE_WORKSPACE)
         context[WORKSPACE] = workspace
         if context.user_id:
+            first_contact = FirstContact(context.client, context.user_id)
             context[TENANT] = await accounts.acting_user(
-                services, workspace, slack_user_id=context.user_id,
-                load_profile=_profile_loader(context.client, context.user_id),
+                services, workspace, slack_user_id=context.user_id, load_profile=first_contact.load
             )
+            first_contact.complete_later(services, workspace)
             if context.channel_id:
                 context[TENANT] = replace(context[TENANT], channel_id=context.channel_id)
         return await next()

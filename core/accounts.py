@@ -5,7 +5,7 @@ import zoneinfo
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import case, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from core.context import ROLE_RANK, TenantContext
@@ -130,20 +130,28 @@ def _role_for(profile: UserProfile, default_role: str) -> str:
 
 async def acting_user(
     services: Services, workspace: Workspace, *, slack_user_id: str,
-    load_profile: Callable[[], Awaitable[UserProfile]],
+    load_profile: Callable[[], Awaitable[UserProfile | None]],
 ) -> TenantContext:
-    """The tenant context for a Slack user, creating their users row on first contact."""
+    """The tenant context for a Slack user, creating their users row on first contact.
+
+    `load_profile` may give up (None): the row then starts with the account's default role and
+    the Slack id as its name, and `complete_profile` fills it in once the profile arrives.
+    """
     async with services.db.tenant(workspace.account_id) as session:
         row = (await session.execute(select(User.id, User.role).where(User.slack_user_id == slack_user_id))).first()
     if row is None:
         profile = await load_profile()
+        name = profile.name if profile else slack_user_id
         async with services.db.tenant(workspace.account_id) as session:
             row = (
                 await session.execute(
                     insert(User)
-                    .values(account_id=workspace.account_id, slack_user_id=slack_user_id, name=profile.name,
-                            email=profile.email, role=_role_for(profile, workspace.default_role))
-                    .on_conflict_do_update(index_elements=["account_id", "slack_user_id"], set_={"name": profile.name})
+                    .values(account_id=workspace.account_id, slack_user_id=slack_user_id, name=name,
+                            email=profile.email if profile else None,
+                            role=_role_for(profile, workspace.default_role) if profile else workspace.default_role)
+                    .on_conflict_do_update(
+                        index_elements=["account_id", "slack_user_id"], set_={"name": name if profile else User.name}
+                    )
                     .returning(User.id, User.role)
                 )
             ).first()
@@ -151,6 +159,15 @@ async def acting_user(
         account_id=workspace.account_id, user_id=row.id, role=row.role, timezone=workspace.timezone,
         currency=workspace.currency, slack_user_id=slack_user_id,
     )
+
+
+async def complete_profile(services: Services, workspace: Workspace, *, slack_user_id: str, profile: UserProfile) -> None:
+    """Fill in a user created before their profile arrived; a workspace admin still on the default role becomes admin."""
+    values: dict = {"name": profile.name, "email": profile.email}
+    if profile.is_admin or profile.is_owner:
+        values["role"] = case((User.role == workspace.default_role, "admin"), else_=User.role)
+    async with services.db.tenant(workspace.account_id) as session:
+        await session.execute(update(User).where(User.slack_user_id == slack_user_id).values(**values))
 
 
 async def account_settings(services: Services, tenant: TenantContext) -> AccountSettings:

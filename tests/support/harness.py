@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from slack_bolt.async_app import AsyncApp
 
 from bot.app import build_application
 from core import accounts
@@ -66,13 +67,13 @@ def _profile(user_id: str):
     return load
 
 
-async def start_harness(services: Services, standin: SlackStandin) -> SlackHarness:
-    """Serve the app on a free port with a freshly installed workspace whose owner is `owner`."""
+async def start_harness(services: Services, standin: SlackStandin, bolt: AsyncApp | None = None) -> SlackHarness:
+    """Serve the app (or `bolt`, built by the test) on a free port with a freshly installed workspace."""
     team_id = "T" + secrets.token_hex(5).upper()
     owner = "U" + secrets.token_hex(5).upper()
     standin.set_user(owner, is_admin=True, is_owner=True)
     await accounts.install_workspace(services, team_id=team_id, enterprise_id=None, name=f"Team {team_id}", installer=owner)
-    runner = web.AppRunner(build_application(services), access_log=None)
+    runner = web.AppRunner(build_application(services, bolt), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

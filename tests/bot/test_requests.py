@@ -1,0 +1,150 @@
+"""What every Slack request meets first: signatures, duplicate deliveries, the 3-second ack, uninstalls."""
+
+import asyncio
+import secrets
+import time
+
+import pytest
+from sqlalchemy import func, select, text
+
+from bot.app import build_bolt_app
+from bot.middleware import INACTIVE_WORKSPACE
+from core import accounts
+from core.services import Services
+from db.models import Account, User
+from tests.support.harness import start_harness
+from tests.support.slack_requests import FORM, JSON, event_callback, sign, slash_command
+
+
+def _new_id(prefix: str) -> str:
+    return prefix + secrets.token_hex(5).upper()
+
+
+async def _users_named(owner_engine, slack_user_id: str) -> int:
+    async with owner_engine.connect() as connection:
+        return (await connection.execute(select(func.count()).select_from(User).where(User.slack_user_id == slack_user_id))).scalar_one()
+
+
+async def _status_becomes(harness, status: str, timeout: float = 3.0) -> str:
+    """Events are acked before their listener runs: wait for the account's status to settle."""
+    deadline = time.monotonic() + timeout
+    while (current := (await harness.workspace()).status) != status and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    return current
+
+
+def _bad_headers(body: bytes, secret: str, how: str) -> dict[str, str]:
+    if how == "missing":
+        return {}
+    if how == "wrong":
+        return sign(body, "not-the-signing-secret")
+    return sign(body, secret, timestamp=int(time.time()) - 6 * 60)
+
+
+@pytest.mark.parametrize("how", ["missing", "wrong", "stale"])
+async def test_a_request_with_a_missing_wrong_or_stale_signature_gets_401_and_touches_nothing(slack, owner_engine, how):
+    stranger_team, stranger = _new_id("T"), _new_id("U")
+    slack.standin.clear()
+    secret = slack.services.settings.slack_signing_secret.get_secret_value()
+    for team_id in (stranger_team, slack.team_id):
+        body = slash_command("/eventos", "help", team_id=team_id, user_id=stranger, response_url=slack.standin.response_url())
+        result = await slack.driver.post_raw(body, {"Content-Type": FORM, **_bad_headers(body, secret, how)})
+        assert result.status == 401
+        event = event_callback({"type": "app_uninstalled"}, team_id=team_id)
+        result = await slack.driver.post_raw(event, {"Content-Type": JSON, **_bad_headers(event, secret, how)})
+        assert result.status == 401
+    assert await accounts.find_workspace(slack.services, team_id=stranger_team, enterprise_id=None) is None
+    assert (await slack.workspace()).status == "active"
+    assert await _users_named(owner_engine, stranger) == 0
+    assert slack.standin.calls == [] and slack.standin.responses == []
+
+
+@pytest.fixture
+async def observed(db, slack_settings, slack_standin):
+    """The app with one extra listener whose effect is visible: it posts to the stand-in."""
+    services = Services(db=db, settings=slack_settings)
+    bolt = build_bolt_app(services)
+
+    @bolt.event("reaction_added")
+    async def post_what_was_seen(event, client):
+        await client.chat_postMessage(channel=event["item"]["channel"], text=f"seen {event['reaction']}")
+
+    harness = await start_harness(services, slack_standin, bolt)
+    yield harness
+    await harness.runner.cleanup()
+
+
+def _reaction(reaction: str) -> dict:
+    return {"type": "reaction_added", "user": "U0REACTOR", "reaction": reaction,
+            "item": {"type": "message", "channel": "C0GENERAL", "ts": "1700000000.000100"}}
+
+
+async def test_an_event_delivered_three_times_at_once_is_processed_once(observed, owner_engine):
+    event_id = _new_id("Ev")
+    deliveries = await asyncio.gather(
+        observed.driver.event(_reaction("tada"), event_id=event_id),
+        observed.driver.event(_reaction("tada"), event_id=event_id, retry_num=1),
+        observed.driver.event(_reaction("tada"), event_id=event_id, retry_num=2),
+    )
+    assert [d.status for d in deliveries] == [200, 200, 200]
+    await observed.standin.wait_for_calls("chat.postMessage", 1)
+    await asyncio.sleep(0.3)
+    assert [c.params["text"] for c in observed.standin.calls_to("chat.postMessage")] == ["seen tada"]
+    async with owner_engine.connect() as connection:
+        recorded = await connection.execute(text("SELECT team_id FROM slack_deliveries WHERE event_id = :id"), {"id": event_id})
+        assert recorded.scalars().all() == [observed.team_id]
+
+
+async def test_a_retry_whose_first_copy_never_arrived_is_processed(observed):
+    await observed.driver.event(_reaction("wave"), event_id=_new_id("Ev"), retry_num=1, retry_reason="connection_failed")
+    calls = await observed.standin.wait_for_calls("chat.postMessage", 1)
+    assert [c.params["text"] for c in calls] == ["seen wave"]
+
+
+async def test_a_command_is_acked_fast_while_users_info_is_slow_and_the_profile_follows(slack, owner_engine):
+    newcomer = _new_id("U")
+    slack.standin.set_user(newcomer, real_name="Ada Lovelace", email="ada@example.com", is_admin=True)
+    slack.standin.delay("users.info", 4)
+    started = time.monotonic()
+    result = await slack.command("/eventos", "help", user=newcomer)
+    acked_in = time.monotonic() - started
+    assert result.status == 200 and acked_in < 1.5
+    answer = (await slack.driver.wait_responses(result, 1))[0]
+    assert "/eventos setup" in answer["text"]
+    workspace = await slack.workspace()
+    async with owner_engine.connect() as connection:
+        first = (await connection.execute(select(User.name, User.role).where(User.slack_user_id == newcomer))).one()
+    assert tuple(first) == (newcomer, workspace.default_role)
+    await slack.standin.wait_for_calls("users.info", 1, timeout=6)
+    deadline = time.monotonic() + 3
+    while True:
+        async with owner_engine.connect() as connection:
+            row = (await connection.execute(select(User.name, User.email, User.role).where(User.slack_user_id == newcomer))).one()
+        if row.name != newcomer or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.05)
+    assert tuple(row) == ("Ada Lovelace", "ada@example.com", "admin")
+
+
+async def test_app_uninstalled_deactivates_the_account_and_keeps_its_data(slack, owner_engine):
+    await slack.run("/eventos", "setup currency=EUR")
+    result = await slack.driver.event({"type": "app_uninstalled"})
+    assert result.status == 200
+    assert await _status_becomes(slack, "inactive") == "inactive"
+    workspace = await slack.workspace()
+    async with owner_engine.connect() as connection:
+        account = (await connection.execute(select(Account.currency, Account.deactivated_at).where(Account.id == workspace.account_id))).one()
+        users = (await connection.execute(select(func.count()).select_from(User).where(User.account_id == workspace.account_id))).scalar_one()
+    assert account.currency == "EUR" and account.deactivated_at is not None and users == 1
+    refused = await slack.command("/eventos", "users")
+    assert refused.ack_body == {"response_type": "ephemeral", "text": INACTIVE_WORKSPACE}
+
+
+async def test_tokens_revoked_for_the_bot_deactivates_the_account(slack):
+    await slack.driver.event({"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["U0EVENTBOT"]}})
+    assert await _status_becomes(slack, "inactive") == "inactive"
+
+
+async def test_tokens_revoked_for_user_tokens_only_leaves_the_account_active(slack):
+    await slack.driver.event({"type": "tokens_revoked", "tokens": {"oauth": [slack.owner]}})
+    assert await _status_becomes(slack, "inactive", timeout=0.5) == "active"
