@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from core import outbox
+from core import door_status, orders, outbox, tickets
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,9 @@ class Job:
 # Every feature's periodic job, one line each.
 JOBS: tuple[Job, ...] = (
     Job("outbox", outbox.drain, seconds=2),
+    Job("door_status", door_status.refresh_door_statuses, seconds=10),
+    Job("hold_expiry", orders.expire_holds, seconds=15),
+    Job("ticket_emails", tickets.send_due, seconds=10),
 )
 
 
