@@ -122,7 +122,7 @@ async def test_the_default_ticker_drains_the_outbox_of_every_account(own_databas
                                  text=f"hello {team}")
 
     ticker = build_ticker(services)
-    assert [job.name for job in ticker.jobs] == ["outbox"]
-    assert await ticker.run_once() == {"outbox": 2}
+    assert "outbox" in [job.name for job in ticker.jobs]
+    assert (await ticker.run_once())["outbox"] == 2
     assert sorted(c.params["text"] for c in slack_standin.calls_to("chat.postMessage")) == ["hello T0FIRST", "hello T0SECOND"]
-    assert await ticker.run_once() == {"outbox": 0}
+    assert (await ticker.run_once())["outbox"] == 0
