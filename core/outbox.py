@@ -40,7 +40,7 @@ KINDS = ("post", "update")
 LEASE = timedelta(minutes=2)
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=4)
-# Retried with backoff for a day (about a dozen attempts), then given up as dead.
+# Retried with backoff for a day (about 14 attempts), then given up as dead.
 GIVE_UP_AFTER = timedelta(hours=24)
 ACCOUNTS_AT_ONCE = 4
 
