@@ -9,16 +9,19 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot import deliveries, errors, middleware
+from bot.actions import contacts as contact_actions
 from bot.actions import events as event_actions
 from bot.actions import home as home_actions
-from bot.commands import eventos
+from bot.commands import contacts, eventos
 from bot.commands import events as event_commands
 from bot.commands import tickets as ticket_commands
 from bot.commands import venues as venue_commands
 from bot.events import home as home_events
-from bot.events import installation
+from bot.events import contact_threads, installation
+from bot.modals import contacts as contact_modals
 from bot.modals import events as event_modals
 from bot.server import build_web_app
+from bot.shortcuts import log_to_timeline
 from bot.slack_client import build_client
 from core.services import Services
 from core.settings import Settings
@@ -28,7 +31,7 @@ log = logging.getLogger(__name__)
 LOCAL_BOT_TOKEN = "xoxb-local-console"
 
 # Each feature registers its listeners here; order does not matter.
-LISTENERS = (errors, eventos, home_events, home_actions, installation, event_commands, venue_commands, ticket_commands, event_modals, event_actions)
+LISTENERS = (errors, eventos, home_events, home_actions, installation, event_commands, venue_commands, ticket_commands, event_modals, event_actions, contacts, contact_modals, contact_actions, log_to_timeline, contact_threads)
 # Each feature with HTTP routes of its own (ticket page, scanner, webhooks) registers them here.
 WEB_ROUTES: tuple = ()
 

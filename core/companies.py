@@ -46,9 +46,9 @@ def company_name(raw: str | None) -> str:
     """A company name on one line; Invalid when empty or too long."""
     name = " ".join((raw or "").split())
     if not name:
-        raise Invalid('Give the company a name, for example name="Acme Events".')
+        raise Invalid('Give the company a name, for example name="Acme Events".', field="company")
     if len(name) > MAX_NAME:
-        raise Invalid(f"Keep the company name under {MAX_NAME} characters.")
+        raise Invalid(f"Keep the company name under {MAX_NAME} characters.", field="company")
     return name
 
 
@@ -57,9 +57,9 @@ def normalize_domain(raw: str) -> str:
     domain = raw.strip().lower()
     domain = re.sub(r"^[a-z]+://", "", domain).split("/", 1)[0].split("@")[-1].removeprefix("www.")
     if not DOMAIN.match(domain):
-        raise Invalid(f"`{raw}` is not a domain; write it like `acme.io`.")
+        raise Invalid(f"`{raw}` is not a domain; write it like `acme.io`.", field="domain")
     if domain in FREE_MAIL:
-        raise Invalid(f"{domain} is a free-mail domain, so it cannot identify one company; leave domain= out.")
+        raise Invalid(f"{domain} is a free-mail domain, so it cannot identify one company; leave domain= out.", field="domain")
     return domain
 
 
@@ -100,7 +100,7 @@ async def add_company(services: Services, tenant: TenantContext, *, name: str, d
             )
         ).scalar_one_or_none()
         if company_id is None:
-            raise Conflict(f"There is a company called {name} already; see `/company show {name}`.")
+            raise Conflict(f"There is a company called {name} already; see `/company show {name}`.", field="company")
         if domain:
             await session.execute(
                 update(Contact)

@@ -39,9 +39,14 @@ class NameCard:
 
 
 async def contact_card(
-    services: Services, tenant: TenantContext, *, email: str | None = None, contact_id: uuid.UUID | None = None,
+    services: Services,
+    tenant: TenantContext,
+    *,
+    email: str | None = None,
+    contact_id: uuid.UUID | None = None,
+    older_than: str | None = None,
 ) -> ContactCard | NameCard:
-    """The card for a contact found by email or id; door staff get the name only."""
+    """The card for a contact found by email or id, its timeline from `older_than`; door staff get the name only."""
     require(tenant, "door", "look up contacts")
     async with services.db.tenant(tenant.account_id) as session:
         if contact_id is None:
@@ -58,7 +63,7 @@ async def contact_card(
             contact,
             await _lifetime_value(session, live),
             *await _events_attended(session, live),
-            await timeline_page(session, live),
+            await timeline_page(session, live, older_than=older_than),
         )
 
 

@@ -71,7 +71,7 @@ def normalize_email(raw: str) -> str:
     email = (raw or "").strip().strip("<>").lower().removeprefix("mailto:")
     if len(email) > 254 or ".." in email or not EMAIL.match(email):
         shown = (raw or "").strip() or "(nothing)"
-        raise Invalid(f"`{shown}` is not an email address; write it like `ann@example.com`.")
+        raise Invalid(f"`{shown}` is not an email address; write it like `ann@example.com`.", field="email")
     return email
 
 
@@ -79,7 +79,7 @@ def split_name(name: str | None) -> tuple[str | None, str | None]:
     """First word as first name, the rest as last name; None, None for a blank name."""
     parts = (name or "").split()
     if len(" ".join(parts)) > MAX_NAME:
-        raise Invalid(f"Keep the name under {MAX_NAME} characters.")
+        raise Invalid(f"Keep the name under {MAX_NAME} characters.", field="name")
     if not parts:
         return None, None
     return parts[0], " ".join(parts[1:]) or None
@@ -92,7 +92,7 @@ def normalize_tags(raw: list[str] | tuple[str, ...] | str | None) -> list[str]:
     for item in items:
         tag = item.strip().lstrip("#").lower()
         if not TAG.match(tag):
-            raise Invalid(f"`{item}` is not a tag; use letters, digits, `-` or `.` (up to 40), like `vip`.")
+            raise Invalid(f"`{item}` is not a tag; use letters, digits, `-` or `.` (up to 40), like `vip`.", field="tags")
         if tag not in tags:
             tags.append(tag)
     return tags
@@ -234,7 +234,7 @@ async def add_contact(
             )
         ).scalar_one_or_none()
         if contact_id is None:
-            raise Conflict(f"{email} is a contact already; see it with `/contact show {email}`.")
+            raise Conflict(f"{email} is a contact already; see it with `/contact show {email}`.", field="email")
         return await load_contact(session, contact_id)
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.contacts import contact_id_for
+from core.contacts import contact_id_for, upsert_contact
 from core.context import TenantContext
 from core.errors import Invalid, NotFound
 from core.permissions import require
@@ -41,7 +41,7 @@ async def record_interaction(
         raise Invalid(f"Kind must be one of {', '.join(INTERACTION_KINDS)}.")
     body = (body or "").strip()
     if not body:
-        raise Invalid("Write something to log: the note is empty.")
+        raise Invalid("Write something to log: the note is empty.", field="text")
     if occurred_at.tzinfo is None:
         raise ValueError("occurred_at must be timezone-aware")
     # The partial unique index decides duplicates, so two concurrent deliveries of one Slack
@@ -84,6 +84,7 @@ class TimelinePage:
     contact_id: uuid.UUID
     entries: list[TimelineEntry]
     older: str | None  # cursor for the next (older) page
+    is_first: bool = True
 
 
 @dataclass(frozen=True)
@@ -123,14 +124,7 @@ async def timeline_page(
         statement = statement.where(tuple_(Interaction.occurred_at, Interaction.id) < tuple_(*_parse_cursor(older_than)))
     rows = [TimelineEntry(*row) for row in (await session.execute(statement)).all()]
     entries = rows[:size]
-    return TimelinePage(contact_id, entries, _cursor(entries[-1]) if len(rows) > size else None)
-
-
-async def older_timeline(services: Services, tenant: TenantContext, *, contact_id: uuid.UUID, cursor: str) -> TimelinePage:
-    """The page of the timeline after `cursor`."""
-    require(tenant, "sales", "see contact timelines")
-    async with services.db.tenant(tenant.account_id) as session:
-        return await timeline_page(session, contact_id, older_than=cursor)
+    return TimelinePage(contact_id, entries, _cursor(entries[-1]) if len(rows) > size else None, older_than is None)
 
 
 async def log_interaction(
@@ -145,15 +139,23 @@ async def log_interaction(
     author: str | None = None,
     permalink: str | None = None,
     source_key: str | None = None,
+    create: bool = False,
+    name: str | None = None,
 ) -> Logged:
-    """Log a note, call, meeting, email or Slack message on a contact's timeline (sales and up)."""
+    """Log a note, call, meeting, email or Slack message on a contact's timeline (sales and up).
+
+    The contact is `contact_id`, else the one with `email`; with `create`, a new email makes a
+    new contact (named `name`) in the same transaction.
+    """
     require(tenant, "sales", "log to contact timelines")
     if kind not in LOGGABLE_KINDS:
-        raise Invalid(f"Kind must be one of {', '.join(LOGGABLE_KINDS)}.")
+        raise Invalid(f"Kind must be one of {', '.join(LOGGABLE_KINDS)}.", field="kind")
     if not (body or "").strip():
-        raise Invalid("Write something to log: the note is empty.")
+        raise Invalid("Write something to log: the note is empty.", field="text")
     async with services.db.tenant(tenant.account_id) as session:
-        if contact_id is None:
+        if contact_id is None and create:
+            contact_id = await upsert_contact(session, tenant.account_id, email=email or "", name=name)
+        elif contact_id is None:
             contact_id = await contact_id_for(session, email or "")
         contact = await session.scalar(
             select(Contact).where(Contact.id == contact_id, Contact.merged_into_id.is_(None))
@@ -184,6 +186,14 @@ async def track_thread(
             insert(ContactThread)
             .values(account_id=tenant.account_id, contact_id=contact_id, channel_id=channel_id, thread_ts=thread_ts)
             .on_conflict_do_nothing()
+        )
+
+
+async def thread_contact(services: Services, tenant: TenantContext, *, channel_id: str, thread_ts: str) -> uuid.UUID | None:
+    """The contact whose posted card started this thread, if any."""
+    async with services.db.tenant(tenant.account_id) as session:
+        return await session.scalar(
+            select(ContactThread.contact_id).where(ContactThread.channel_id == channel_id, ContactThread.thread_ts == thread_ts)
         )
 
 

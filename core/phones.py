@@ -29,5 +29,5 @@ def normalize_phone(raw: str, region: str | None = None) -> str:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
         hint = "" if region else " with its country code"
-        raise Invalid(f"`{raw}` is not a phone number; write it{hint} like `+1 415 555 0100`.")
+        raise Invalid(f"`{raw}` is not a phone number; write it{hint} like `+1 415 555 0100`.", field="phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
