@@ -52,7 +52,7 @@ def given(value: str | None, *, clearable: bool = False):
 async def show_card(inv: Invocation, slug: str, note: str | None = None) -> None:
     report = await event_stats.event_report(inv.services, inv.tenant, slug=slug)
     card = views.event_card(report, can_edit=inv.tenant.has_role("organizer"))
-    await inv.reply(note or report.event.name, views.notice(note, card) if note else card)
+    await inv.reply(note or escape(report.event.name), views.notice(note, card) if note else card)
 
 
 async def open_create_modal(inv: Invocation) -> None:
@@ -84,7 +84,7 @@ async def handle_show(inv: Invocation) -> None:
 async def handle_stats(inv: Invocation) -> None:
     slug = grammar.bind(inv.args, EventArg, positional=["event"]).event
     report = await event_stats.event_report(inv.services, inv.tenant, slug=slug)
-    await inv.reply(f"Stats: {report.event.name}", views.stats_card(report))
+    await inv.reply(f"Stats: {escape(report.event.name)}", views.stats_card(report))
 
 
 async def handle_edit(inv: Invocation) -> None:
@@ -112,7 +112,7 @@ async def handle_publish(inv: Invocation) -> None:
 async def handle_cancel(inv: Invocation) -> None:
     slug = grammar.bind(inv.args, EventArg, positional=["event"]).event
     event, impact = await events.cancellation_preview(inv.services, inv.tenant, slug=slug)
-    await inv.reply(f"Cancel {event.name}?", views.cancel_step(event, impact))
+    await inv.reply(f"Cancel {escape(event.name)}?", views.cancel_step(event, impact))
 
 
 EVENT = Command(

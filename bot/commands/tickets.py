@@ -48,7 +48,7 @@ async def handle_add(inv: Invocation) -> None:
     args = grammar.bind(inv.args, AddArgs, positional=["event"])
     ticket = await catalog.add_ticket_type(inv.services, inv.tenant, **args.model_dump())
     event = await events.get_event_by_slug(inv.services, inv.tenant, args.event)
-    await inv.reply(f"Added {ticket.name}", views.ticket_added(event, ticket))
+    await inv.reply(f"Added {escape(ticket.name)}", views.ticket_added(event, ticket))
 
 
 async def handle_list(inv: Invocation) -> None:
@@ -65,7 +65,7 @@ async def handle_edit(inv: Invocation) -> None:
         inv.services, inv.tenant, event=args.event, ticket=args.ticket, name=given(args.name), price=given(args.price),
         capacity=given(args.capacity, clearable=True), sales_end=given(args.sales_end, clearable=True),
     )
-    await inv.reply(f"Saved {ticket.name}", [section(f"Saved *{escape(ticket.name)}* `{ticket.slug}`.")])
+    await inv.reply(f"Saved {escape(ticket.name)}", [section(f"Saved *{escape(ticket.name)}* `{ticket.slug}`.")])
 
 
 TICKET = Command(

@@ -6,6 +6,7 @@ from bot import grammar
 from bot.commands.router import Command, Invocation, Subcommand, listener
 from bot.views import event_modals as modals
 from bot.views import events as views
+from bot.views.text import escape
 from core import venues
 from core.permissions import require
 
@@ -29,7 +30,7 @@ async def open_add_modal(inv: Invocation) -> None:
 
 async def handle_add(inv: Invocation) -> None:
     venue = await venues.add_venue(inv.services, inv.tenant, **grammar.bind(inv.args, AddArgs).model_dump())
-    await inv.reply(f"Added venue {venue.name}", views.venue_added(venue))
+    await inv.reply(f"Added venue {escape(venue.name)}", views.venue_added(venue))
 
 
 async def handle_list(inv: Invocation) -> None:
@@ -44,7 +45,7 @@ async def handle_edit(inv: Invocation) -> None:
     args = grammar.bind(inv.args, EditArgs, positional=["venue"])
     seats = None if args.capacity.strip().lower() in ("none", "unlimited", "-") else args.capacity
     venue = await venues.set_venue_capacity(inv.services, inv.tenant, venue=args.venue, capacity=seats)
-    await inv.reply(f"Saved {venue.name}", views.venue_saved(venue))
+    await inv.reply(f"Saved {escape(venue.name)}", views.venue_saved(venue))
 
 
 VENUE = Command(

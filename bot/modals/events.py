@@ -164,7 +164,7 @@ def register(app) -> None:
         venue = await submit(ack, work, first_block="name")
         if venue is not None:
             async with errors.answering_errors(None):
-                await tell(client, body["user"]["id"], metadata(view).get("channel"), f"Added venue {venue.name}", views.venue_added(venue))
+                await tell(client, body["user"]["id"], metadata(view).get("channel"), f"Added venue {escape(venue.name)}", views.venue_added(venue))
 
     @app.view(modals.ADD_TICKET)
     async def add_ticket(ack, body, view, client, tenant, services) -> None:
@@ -180,7 +180,7 @@ def register(app) -> None:
         if ticket is not None:
             async with errors.answering_errors(None):
                 event = await events.get_event_by_slug(services, tenant, values["event"])
-                await tell(client, body["user"]["id"], metadata(view).get("channel"), f"Added {ticket.name}", views.ticket_added(event, ticket))
+                await tell(client, body["user"]["id"], metadata(view).get("channel"), f"Added {escape(ticket.name)}", views.ticket_added(event, ticket))
 
     @app.options(modals.VENUE_PICK)
     async def venue_options(ack, payload, tenant, services) -> None:
