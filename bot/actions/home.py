@@ -1,7 +1,18 @@
-"""The Home tab's buttons: each opens a short guide to the command that does the job."""
+"""The Home tab's buttons: Create event opens the event form; the others open a guide to their command."""
 
 from bot import errors
+from bot.views import event_modals
 from bot.views import home as views
+from core.permissions import require
+
+
+async def open_event_form(ack, body: dict, client, tenant) -> None:
+    await ack()
+    async with errors.answering_errors(None):
+        require(tenant, "organizer", "create events")
+        # No channel: the form's result arrives as a direct message (the Messages tab).
+        form = event_modals.create_event_modal(channel_id="", account_timezone=tenant.timezone)
+        await client.views_open(trigger_id=body["trigger_id"], view=form)
 
 
 async def open_guide(ack, body: dict, action: dict, client) -> None:
@@ -11,5 +22,6 @@ async def open_guide(ack, body: dict, action: dict, client) -> None:
 
 
 def register(app) -> None:
-    for action_id in (views.CREATE_EVENT, views.SELL, views.FIND_CONTACT):
+    app.action(views.CREATE_EVENT)(open_event_form)
+    for action_id in (views.SELL, views.FIND_CONTACT):
         app.action(action_id)(open_guide)

@@ -59,12 +59,6 @@ def _event(event: UpcomingEvent, timezone: str) -> dict:
 
 
 GUIDES = {
-    CREATE_EVENT: (
-        "Create an event",
-        "Type `/event create` in any channel to fill in the event form, or give everything at once:\n"
-        "`/event create name=\"Summer Gala\" starts=\"2026-07-01 19:00\" capacity=200`\n"
-        "Then add ticket types with `/ticket add EVENT name=… price=…` and `/event publish EVENT`.",
-    ),
     SELL: (
         "Sell tickets",
         "`/sell EVENT TICKET email=buyer@example.com [qty=2] [name=…]` creates the order and answers with a "
@@ -74,7 +68,7 @@ GUIDES = {
     FIND_CONTACT: (
         "Find a contact",
         "`/contact find QUERY` searches names, emails, phones and companies; "
-        "`/contact show EMAIL` opens a contact's timeline, and `/log EMAIL note…` adds to it.",
+        "`/contact show EMAIL` opens a contact's timeline, and `/log EMAIL what happened` adds a note to it.",
     ),
 }
 

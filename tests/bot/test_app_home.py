@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
+from bot.views import event_modals
 from bot.views import home as views
 from core.context import TenantContext
 from core.home import HomeSummary, Revenue, UpcomingEvent
@@ -79,12 +80,22 @@ async def test_door_staff_see_no_sales_buttons_and_no_revenue(slack):
     assert "Nothing scheduled yet" in shown
 
 
-async def test_each_home_button_opens_a_guide_to_its_command(slack):
-    for action_id, command in ((views.CREATE_EVENT, "/event create"), (views.SELL, "/sell"), (views.FIND_CONTACT, "/contact find")):
+async def test_create_event_on_the_home_tab_opens_the_event_form(slack):
+    result = await slack.driver.action(views.CREATE_EVENT, user_id=slack.owner, view={"type": "home", "blocks": []})
+    assert result.status == 200
+
+    [call] = await slack.standin.wait_for_calls("views.open")
+    form = call.params["view"]
+    assert form["callback_id"] == event_modals.CREATE_EVENT
+    assert json.loads(form["private_metadata"]) == {"channel": ""}, "no channel: the result comes as a DM"
+
+
+async def test_sell_and_find_contact_open_a_guide_to_their_command(slack):
+    for action_id in (views.SELL, views.FIND_CONTACT):
         result = await slack.driver.action(action_id, user_id=slack.owner, view={"type": "home", "blocks": []})
         assert result.status == 200
-    opened = await slack.standin.wait_for_calls("views.open", 3)
-    for call, command in zip(opened, ("/event create", "/sell", "/contact find"), strict=True):
+    opened = await slack.standin.wait_for_calls("views.open", 2)
+    for call, command in zip(opened, ("/sell EVENT TICKET", "/contact find QUERY"), strict=True):
         assert call.params["trigger_id"]
         assert command in json.dumps(call.params["view"]["blocks"])
 
