@@ -43,6 +43,7 @@ class CheckIn(Tenant, Base):
         # A scanner's retry (same nonce) is recorded once and answered the same.
         Index("uq_check_ins_nonce", "account_id", "nonce", unique=True, postgresql_where=text("nonce IS NOT NULL")),
         Index("ix_check_ins_event_time", "account_id", "event_id", "created_at"),
+        Index("ix_check_ins_created", "account_id", "created_at"),
         Index("ix_check_ins_ticket", "account_id", "ticket_id"),
         CheckConstraint(f"result IN {CHECKIN_RESULTS!r}", name="result"),
     )

@@ -76,6 +76,7 @@ class Payment(Tenant, Base):
     __extra_args__ = (
         tenant_fk("order_id", "orders"),
         Index("ix_payments_order", "account_id", "order_id"),
+        Index("ix_payments_refunded", "account_id", "refunded_at", postgresql_where=text("refunded_at IS NOT NULL")),
         Index(
             "uq_payments_provider_ref", "account_id", "provider", "provider_ref",
             unique=True, postgresql_where=text("provider_ref IS NOT NULL"),
