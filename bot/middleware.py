@@ -7,6 +7,7 @@ from dataclasses import replace
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import SERVICES, TENANT, WORKSPACE
@@ -53,6 +54,9 @@ class FirstContact:
             return await asyncio.wait_for(asyncio.shield(lookup), PROFILE_WAIT_SECONDS)
         except TimeoutError:
             self.late = lookup
+            return None
+        except SlackApiError as error:
+            log.warning("users.info for %s was refused (%s); they start with the default role", self.user_id, error.response.get("error"))
             return None
 
     def complete_later(self, services: Services, workspace: accounts.Workspace) -> None:

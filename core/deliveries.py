@@ -1,9 +1,15 @@
 """Deliveries from the chat platform that may come more than once (retries, duplicates)."""
 
+from datetime import timedelta
+
+from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import insert
 
 from core.services import Services
 from db.models import SlackDelivery
+
+# Slack retries an event within minutes (three times: at once, after 1 and after 5 minutes).
+KEEP_FOR = timedelta(days=1)
 
 
 async def first_delivery(services: Services, *, event_id: str, team_id: str | None) -> bool:
@@ -17,3 +23,10 @@ async def first_delivery(services: Services, *, event_id: str, team_id: str | No
             .returning(SlackDelivery.event_id)
         )
         return recorded.first() is not None
+
+
+async def forget_old_deliveries(services: Services) -> int:
+    """Drop event ids past any retry (the ticker runs this); returns how many were dropped."""
+    async with services.db.system() as session:
+        result = await session.execute(delete(SlackDelivery).where(SlackDelivery.received_at < func.now() - KEEP_FOR))
+    return result.rowcount

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from core import door_status, orders, outbox, tickets
+from core import deliveries, door_status, orders, outbox, tickets
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ JOBS: tuple[Job, ...] = (
     Job("door_status", door_status.refresh_door_statuses, seconds=10),
     Job("hold_expiry", orders.expire_holds, seconds=15),
     Job("ticket_emails", tickets.send_due, seconds=10),
+    Job("slack_deliveries", deliveries.forget_old_deliveries, seconds=3600),
 )
 
 

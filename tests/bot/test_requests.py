@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 
 from bot.app import build_bolt_app
 from bot.middleware import INACTIVE_WORKSPACE
-from core import accounts
+from core import accounts, deliveries
 from core.services import Services
 from db.models import Account, User
 from tests.support.harness import start_harness
@@ -124,6 +124,27 @@ async def test_a_command_is_acked_fast_while_users_info_is_slow_and_the_profile_
             break
         await asyncio.sleep(0.05)
     assert tuple(row) == ("Ada Lovelace", "ada@example.com", "admin")
+
+
+async def test_a_refused_users_info_still_answers_with_the_default_role(slack, owner_engine):
+    newcomer = _new_id("U")
+    slack.standin.fail_next("users.info", status=200, error="user_not_found")
+    answer = await slack.run("/eventos", "help", user=newcomer)
+    assert "/eventos setup" in answer["text"]
+    async with owner_engine.connect() as connection:
+        row = (await connection.execute(select(User.name, User.role).where(User.slack_user_id == newcomer))).one()
+    assert tuple(row) == (newcomer, (await slack.workspace()).default_role)
+
+
+async def test_event_ids_are_forgotten_a_day_later_and_not_before(services, owner_engine):
+    old, fresh = _new_id("Ev"), _new_id("Ev")
+    async with owner_engine.begin() as connection:
+        await connection.execute(text(
+            "INSERT INTO slack_deliveries (event_id, received_at) VALUES (:old, now() - interval '25 hours'), (:fresh, now() - interval '23 hours')"
+        ), {"old": old, "fresh": fresh})
+    assert await deliveries.forget_old_deliveries(services) >= 1
+    assert await deliveries.first_delivery(services, event_id=old, team_id=None)
+    assert not await deliveries.first_delivery(services, event_id=fresh, team_id=None)
 
 
 async def test_app_uninstalled_deactivates_the_account_and_keeps_its_data(slack, owner_engine):
