@@ -14,6 +14,8 @@ from bot.actions import events as event_actions
 from bot.actions import home as home_actions
 from bot.commands import contacts, eventos
 from bot.commands import events as event_commands
+from bot.commands import orders as order_commands
+from bot.commands import sell
 from bot.commands import tickets as ticket_commands
 from bot.commands import venues as venue_commands
 from bot.events import home as home_events
@@ -23,6 +25,8 @@ from bot.modals import events as event_modals
 from bot.server import build_web_app
 from bot.shortcuts import log_to_timeline
 from bot.slack_client import build_client
+from bot.web import stripe_webhook
+from bot.web import tickets as ticket_pages
 from core.services import Services
 from core.settings import Settings
 
@@ -31,9 +35,9 @@ log = logging.getLogger(__name__)
 LOCAL_BOT_TOKEN = "xoxb-local-console"
 
 # Each feature registers its listeners here; order does not matter.
-LISTENERS = (errors, eventos, home_events, home_actions, installation, event_commands, venue_commands, ticket_commands, event_modals, event_actions, contacts, contact_modals, contact_actions, log_to_timeline, contact_threads)
+LISTENERS = (errors, eventos, home_events, home_actions, installation, event_commands, venue_commands, ticket_commands, event_modals, event_actions, sell, order_commands, contacts, contact_modals, contact_actions, log_to_timeline, contact_threads)
 # Each feature with HTTP routes of its own (ticket page, scanner, webhooks) registers them here.
-WEB_ROUTES: tuple = ()
+WEB_ROUTES: tuple = (stripe_webhook, ticket_pages)
 
 
 def local_signing_secret(settings: Settings) -> str:

@@ -110,7 +110,7 @@ class StripeGateway:
             )
         except stripe.StripeError as error:
             raise _failure("look up the payment", error) from error
-        return dict(intent.metadata or {})
+        return intent.metadata.to_dict() if intent.metadata else {}
 
     def parse_webhook(self, payload: bytes, signature: str) -> dict[str, Any]:
         if not self._webhook_secret:

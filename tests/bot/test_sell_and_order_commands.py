@@ -1,0 +1,132 @@
+"""/sell and /order through signed Slack requests (no Stripe: orders wait for a manual payment)."""
+
+import asyncio
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from db.models import Contact, Order, Product, Ticket
+from tests.support.factories import make_event, make_product
+
+REFERENCE = re.compile(r"EV-[A-Z0-9]{6}")
+
+
+async def arrange(slack, **product):
+    tenant = await slack.tenant()
+    event = await make_event(slack.services, tenant, name="Summer Gala")
+    await make_product(slack.services, tenant, event, **({"capacity": 10, "max_per_order": 4} | product))
+    return tenant, event
+
+
+async def count(slack, tenant, model, *where) -> int:
+    async with slack.services.db.tenant(tenant.account_id) as session:
+        return (await session.execute(select(func.count()).select_from(model).where(*where))).scalar_one()
+
+
+async def test_help_lists_the_grammar(slack):
+    sell = await slack.run("/sell", "help")
+    assert "/sell EVENT TICKET [qty=1] email=" in sell["text"]
+    order = await slack.run("/order", "help")
+    for word in ("show", "paid", "refund", "comp", "resend"):
+        assert f"/order {word}" in order["text"]
+
+
+async def test_sell_holds_seats_and_says_how_the_order_gets_paid(slack):
+    tenant, event = await arrange(slack)
+    message = await slack.run("/sell", f'{event.slug} ga qty=2 email=ann@example.com name="Ann <@U0ALL> Lee"')
+
+    reference = REFERENCE.search(message["text"])[0]
+    assert message["response_type"] == "ephemeral"
+    blocks = str(message["blocks"])
+    assert f"/order paid {reference} method=cash" in blocks
+    assert "Ann &lt;@U0ALL&gt; Lee" in blocks and "<@U0ALL>" not in blocks
+    assert "50.00 EUR" in blocks
+    order = await count(slack, tenant, Order, Order.reference == reference, Order.status == "pending")
+    assert order == 1
+
+
+async def test_the_order_lifecycle_paid_show_resend_refund(slack):
+    tenant, event = await arrange(slack)
+    reference = REFERENCE.search((await slack.run("/sell", f"{event.slug} ga qty=2 email=ann@example.com"))["text"])[0]
+
+    paid = await slack.run("/order", f"paid {reference} method=bank")
+    assert paid["text"] == f"{reference} is paid."
+    assert "2 tickets emailed to ann@example.com" in str(paid["blocks"])
+    shown = await slack.run("/order", f"show {reference.lower()}")
+    codes = re.findall(r"\|([A-Z2-7]{16}-[A-Z2-7]{10})>", str(shown["blocks"]))
+    assert len(codes) == 2 and "bank transfer" in str(shown["blocks"])
+    resent = await slack.run("/order", f"resend {reference}")
+    assert "Ticket email sent 2 times" in str(resent["blocks"])
+    refunded = await slack.run("/order", f"refund {reference}")
+    assert "Refunded in full (50.00 EUR)" in str(refunded["blocks"])
+    assert await count(slack, tenant, Ticket, Ticket.status == "void") == 2
+
+
+async def test_comp_issues_tickets_at_once(slack):
+    tenant, event = await arrange(slack)
+    message = await slack.run("/order", f'comp {event.slug} ga email=guest@example.com name="Guest Speaker"')
+    assert "Complimentary ticket issued and emailed to guest@example.com" in str(message["blocks"])
+    assert await count(slack, tenant, Ticket, Ticket.status == "valid") == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence"),
+    [
+        ("nope ga email=ann@example.com", "There is no event `nope`"),
+        ("{event} vip email=ann@example.com", "has no ticket type `vip`"),
+        ("{event} ga qty=0 email=ann@example.com", "qty must be at least 1."),
+        ("{event} ga qty=5 email=ann@example.com", "qty can be at most 4 per order"),
+        ("{event} ga qty=two email=ann@example.com", "qty must be a whole number"),
+        ("{event} ga email=ann@@example", "is not an email address"),
+        ("{event} ga", "Add email=…, for example email=ann@example.com."),
+    ],
+)
+async def test_bad_sell_input_is_answered_privately_and_nothing_is_saved(slack, text, sentence):
+    tenant, event = await arrange(slack)
+    message = await slack.run("/sell", text.format(event=event.slug))
+    assert message["response_type"] == "ephemeral"
+    assert sentence in message["text"]
+    assert await count(slack, tenant, Order) == 0
+    assert await count(slack, tenant, Contact) == 0
+
+
+async def test_a_closed_sales_window_and_a_cancelled_event_refuse_to_sell(slack):
+    tenant = await slack.tenant()
+    closed = await make_event(slack.services, tenant, slug="closed")
+    await make_product(slack.services, tenant, closed, sales_end=datetime.now(UTC) - timedelta(minutes=1))
+    cancelled = await make_event(slack.services, tenant, slug="gone", status="cancelled", name="Gone Gala")
+    await make_product(slack.services, tenant, cancelled)
+
+    assert "Sales for “General admission” closed" in (await slack.run("/sell", "closed ga email=a@example.com"))["text"]
+    assert (await slack.run("/sell", "gone ga email=a@example.com"))["text"] == "“Gone Gala” is cancelled; it sells nothing."
+    assert await count(slack, tenant, Order) == 0
+
+
+async def test_door_staff_cannot_sell_or_refund(slack):
+    tenant, event = await arrange(slack)
+    door = await slack.user("door")
+    message = await slack.run("/sell", f"{event.slug} ga email=ann@example.com", user=door)
+    assert message["text"].startswith("Only a sales user (or higher) can sell tickets")
+    assert (await slack.run("/order", "refund EV-AAAAAA", user=await slack.user("sales")))["text"].startswith(
+        "Only an organizer")
+
+
+async def test_concurrent_sell_commands_never_oversell(slack):
+    tenant, event = await arrange(slack, capacity=10)
+    results = await asyncio.gather(
+        *(slack.command("/sell", f"{event.slug} ga email=buyer{i}@example.com") for i in range(30))
+    )
+    answers = [(await slack.driver.wait_responses(result, 1, timeout=20))[0]["text"] for result in results]
+
+    assert sum("held" in text for text in answers) == 10
+    assert sum(text == "“General admission” at “Summer Gala” is sold out." for text in answers) == 20
+    async with slack.services.db.tenant(tenant.account_id) as session:
+        assert (await session.execute(select(Product.sold))).scalar_one() == 10
+    assert await count(slack, tenant, Order) == 10
+
+
+async def test_unknown_order_reference_says_what_references_look_like(slack):
+    message = await slack.run("/order", "show EV-NOPE00")
+    assert message["text"] == "There is no order `EV-NOPE00`; references look like EV-7K3F9Q."
