@@ -12,7 +12,7 @@ from bot import deliveries, errors, middleware
 from bot.actions import contacts as contact_actions
 from bot.actions import events as event_actions
 from bot.actions import home as home_actions
-from bot.commands import contacts, eventos
+from bot.commands import checkin, contacts, eventos
 from bot.commands import events as event_commands
 from bot.commands import orders as order_commands
 from bot.commands import sell
@@ -25,6 +25,7 @@ from bot.modals import events as event_modals
 from bot.server import build_web_app
 from bot.shortcuts import log_to_timeline
 from bot.slack_client import build_client
+from bot.web import checkins_api, scan_page
 from bot.web import stripe_webhook
 from bot.web import tickets as ticket_pages
 from core.services import Services
@@ -35,9 +36,9 @@ log = logging.getLogger(__name__)
 LOCAL_BOT_TOKEN = "xoxb-local-console"
 
 # Each feature registers its listeners here; order does not matter.
-LISTENERS = (errors, eventos, home_events, home_actions, installation, event_commands, venue_commands, ticket_commands, event_modals, event_actions, sell, order_commands, contacts, contact_modals, contact_actions, log_to_timeline, contact_threads)
+LISTENERS = (errors, eventos, home_events, home_actions, installation, checkin, event_commands, venue_commands, ticket_commands, event_modals, event_actions, sell, order_commands, contacts, contact_modals, contact_actions, log_to_timeline, contact_threads)
 # Each feature with HTTP routes of its own (ticket page, scanner, webhooks) registers them here.
-WEB_ROUTES: tuple = (stripe_webhook, ticket_pages)
+WEB_ROUTES: tuple = (checkins_api, scan_page, stripe_webhook, ticket_pages)
 
 
 def local_signing_secret(settings: Settings) -> str:

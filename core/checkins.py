@@ -20,7 +20,7 @@ from core import outbox
 from core.context import TenantContext
 from core.door_tokens import DoorAccess, resolve_door_token
 from core.errors import Conflict, Forbidden, Invalid, NotFound
-from core.event_lookup import event_by_slug
+from core.events import load_event
 from core.interactions import record_interaction
 from core.permissions import require
 from core.services import Services
@@ -52,10 +52,6 @@ class CheckinAnswer:
     checked_in_by: str | None = None
     reason: str | None = None  # not_valid: void, refunded, cancelled or unpaid
     conflict: bool = False  # an offline scan of a ticket another scan had admitted
-
-    @property
-    def admitted(self) -> bool:
-        return self.result == ADMITTED
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"result": self.result}
@@ -134,7 +130,7 @@ async def admit_code(
     scan = Scan(code=code)
     authentic = is_authentic(services.settings.secret_key, code)
     async with services.db.tenant(tenant.account_id) as session:
-        event_id = (await event_by_slug(session, event_slug)).id if event_slug else None
+        event_id = (await load_event(session, event_slug)).id if event_slug else None
         door = Door(source="slack", user_id=tenant.user_id, event_id=event_id)
         return await _attempt(services, session, tenant.account_id, door, scan, authentic=authentic)
 
@@ -154,9 +150,9 @@ async def scan_at_door(
     services: Services, *, token: str | None, scan: Scan, event_slug: str | None = None, source: str = "api"
 ) -> CheckinAnswer:
     """A scanner's check-in with its door token; DoorTokenRefused when the token is not valid."""
+    access = await resolve_door_token(services, token)
     _check_scan(services, scan)
     authentic = is_authentic(services.settings.secret_key, scan.code)
-    access = await resolve_door_token(services, token)
     async with services.db.tenant(access.account_id) as session:
         await _check_event(session, access, event_slug)
         return await _attempt(services, session, access.account_id, _door(access, source), scan, authentic=authentic)
@@ -166,21 +162,21 @@ async def scan_batch_at_door(
     services: Services, *, token: str | None, scans: list[Scan], event_slug: str | None = None, source: str = "api"
 ) -> list[CheckinAnswer]:
     """Scans queued offline, applied in order of scan time; answers come back in the order sent."""
+    access = await resolve_door_token(services, token)
     if len(scans) > MAX_BATCH:
         raise Invalid(f"Send at most {MAX_BATCH} scans at once; this batch has {len(scans)}.")
     for scan in scans:
         _check_scan(services, scan)
-    access = await resolve_door_token(services, token)
+    door = _door(access, source)
     async with services.db.tenant(access.account_id) as session:
         await _check_event(session, access, event_slug)
     now = services.clock.now()
-    order = sorted(range(len(scans)), key=lambda i: scans[i].offline_at or now)
     answers: dict[int, CheckinAnswer] = {}
-    for i in order:
+    for i in sorted(range(len(scans)), key=lambda i: scans[i].offline_at or now):
         authentic = is_authentic(services.settings.secret_key, scans[i].code)
         # One transaction per scan: a scan's outcome never waits on, or rolls back with, another's.
         async with services.db.tenant(access.account_id) as session:
-            answers[i] = await _attempt(services, session, access.account_id, _door(access, source), scans[i], authentic=authentic)
+            answers[i] = await _attempt(services, session, access.account_id, door, scans[i], authentic=authentic)
     return [answers[i] for i in range(len(scans))]
 
 
@@ -191,7 +187,7 @@ async def find_attendees(services: Services, tenant: TenantContext, *, event_slu
     if not query:
         raise Invalid(f"Say whom to find: `/checkin {event_slug} anna@example.com` or `/checkin {event_slug} Anna`.")
     async with services.db.tenant(tenant.account_id) as session:
-        event = await event_by_slug(session, event_slug)
+        event = await load_event(session, event_slug)
         first = _first_admission_query().subquery()
         # Both conditions use indexes: (account_id, event_id, email) and lower(name) text_pattern_ops.
         wanted = or_(
@@ -220,7 +216,8 @@ async def find_attendees(services: Services, tenant: TenantContext, *, event_slu
 
 
 def _door(access: DoorAccess, source: str) -> Door:
-    return Door(source=source if source in ("api", "scan") else "api", door_token_id=access.token_id, event_id=access.event_id)
+    source = source if source in ("api", "scan") else "api"
+    return Door(source=source, door_token_id=access.token_id, event_id=access.event_id)
 
 
 def _check_scan(services: Services, scan: Scan) -> None:
@@ -236,7 +233,7 @@ def _check_scan(services: Services, scan: Scan) -> None:
 
 
 async def _check_event(session: AsyncSession, access: DoorAccess, event_slug: str | None) -> None:
-    if event_slug and (await event_by_slug(session, event_slug)).id != access.event_id:
+    if event_slug and (await load_event(session, event_slug)).id != access.event_id:
         raise Forbidden(f"This door token is not for “{event_slug}”; use a token made for that event.")
 
 
@@ -255,14 +252,18 @@ async def _attempt(
     return await _settle(services, session, account_id, door, scan, ticket)
 
 
-async def _settle(services: Services, session: AsyncSession, account_id: uuid.UUID, door: Door, scan: Scan, ticket) -> CheckinAnswer:
+async def _settle(
+    services: Services, session: AsyncSession, account_id: uuid.UUID, door: Door, scan: Scan, ticket
+) -> CheckinAnswer:
     """Decide a found ticket: wrong event, not valid, admitted, or already admitted."""
     scanned_at = scan.offline_at or services.clock.now()
     if door.event_id is not None and ticket.event_id != door.event_id:
         return await _refuse(session, account_id, door, scan, scanned_at, WRONG_EVENT, door.event_id, ticket)
     reason = _invalid_reason(ticket)
     if reason:
-        return await _refuse(session, account_id, door, scan, scanned_at, NOT_VALID, ticket.event_id, ticket, reason=reason)
+        return await _refuse(
+            session, account_id, door, scan, scanned_at, NOT_VALID, ticket.event_id, ticket, reason=reason
+        )
     admitted = CheckinAnswer(
         ADMITTED, _attendee(ticket), _event(ticket), checked_in_at=scanned_at, checked_in_by=ticket.door_name
     )
@@ -293,9 +294,8 @@ async def _settle(services: Services, session: AsyncSession, account_id: uuid.UU
         if row_id is None:
             return await _stored_answer(session, scan.nonce) or answer
         if result == CONFLICT:
-            await _report_conflict(
-                services, session, account_id, ticket, [(first.id, first.scanned_at, first.offline), (row_id, scanned_at, True)]
-            )
+            scans = [(first.id, first.scanned_at, first.offline), (row_id, scanned_at, True)]
+            await _report_conflict(services, session, account_id, ticket, scans)
         return answer
     raise Conflict("This ticket was being checked in at several doors at once; scan it again.")
 
@@ -454,8 +454,8 @@ async def _report_conflict(
         ).all()
     )
     text = services.templates.get_template("slack/checkin_conflict.md.j2").render(
-        event_name=mrkdwn_text(ticket.event_name), attendee=mrkdwn_text(ticket.name), ticket_type=mrkdwn_text(ticket.ticket_type),
-        code=ticket.code,
+        event_name=mrkdwn_text(ticket.event_name), attendee=mrkdwn_text(ticket.name),
+        ticket_type=mrkdwn_text(ticket.ticket_type), code=ticket.code,
         scans=[
             {"door": mrkdwn_text(doors.get(scan_id, "a door")), "at": at.astimezone(ZoneInfo(timezone)), "offline": offline}
             for scan_id, at, offline in sorted(scans, key=lambda s: s[1])

@@ -156,7 +156,9 @@ async def _refresh(services: Services, session, account_id: uuid.UUID, event_id:
     ts = event.door_status_ts or await outbox.sent_ts(session, dedupe_key=first_key)
     if ts is None:
         # The first message is queued now, or still waiting in the outbox: it is updated once sent.
-        await outbox.enqueue(session, account_id=account_id, dedupe_key=first_key, channel=event.door_status_channel, text=text)
+        await outbox.enqueue(
+            session, account_id=account_id, dedupe_key=first_key, channel=event.door_status_channel, text=text
+        )
         return
     event.door_status_ts = ts
     await outbox.enqueue(

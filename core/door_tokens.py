@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import TEXT
 
 from core.context import TenantContext
 from core.errors import Forbidden, Invalid, NotFound
-from core.event_lookup import event_by_slug
+from core.events import load_event
 from core.names import clean_name
 from core.permissions import require
 from core.services import Services
@@ -34,9 +34,6 @@ class DoorAccess:
     account_id: uuid.UUID
     token_id: uuid.UUID
     event_id: uuid.UUID
-
-    def tenant(self) -> TenantContext:
-        return TenantContext(account_id=self.account_id, user_id=None, role="door")
 
 
 @dataclass(frozen=True)
@@ -81,7 +78,7 @@ async def create_door_token(
     require(tenant, "organizer", "create door tokens")
     secret = PREFIX + secrets.token_urlsafe(32)
     async with services.db.tenant(tenant.account_id) as session:
-        event = await event_by_slug(session, event_slug)
+        event = await load_event(session, event_slug)
         if name is None:
             count = (
                 await session.execute(select(func.count()).select_from(DoorToken).where(DoorToken.event_id == event.id))
@@ -102,7 +99,7 @@ async def list_door_tokens(services: Services, tenant: TenantContext, *, event_s
     """The event's door tokens, revoked ones included, with when each last scanned (organizers)."""
     require(tenant, "organizer", "see door tokens")
     async with services.db.tenant(tenant.account_id) as session:
-        event = await event_by_slug(session, event_slug)
+        event = await load_event(session, event_slug)
         # Last use is read from check_ins, so scanning never writes to the token's row.
         usage = (
             select(CheckIn.door_token_id, func.max(CheckIn.created_at).label("last"), func.count().label("scans"))
@@ -129,7 +126,7 @@ async def revoke_door_tokens(
     if not which:
         raise Invalid(f"Say which token to revoke: `/eventos door-token {event_slug} revoke \"Door 1\"`.")
     async with services.db.tenant(tenant.account_id) as session:
-        event = await event_by_slug(session, event_slug)
+        event = await load_event(session, event_slug)
         matches = [func.lower(DoorToken.name) == which.lower(), DoorToken.token_hash == hash_token(which)]
         if len(which) >= 4:
             matches.append(cast(DoorToken.id, TEXT).startswith(which.lower(), autoescape=True))
@@ -151,13 +148,16 @@ async def resolve_door_token(services: Services, secret: str | None) -> DoorAcce
     """The event a bearer token may scan for; DoorTokenRefused when it is unknown or revoked."""
     secret = (secret or "").strip()
     if not secret.startswith(PREFIX) or len(secret) > MAX_TOKEN:
-        raise DoorTokenRefused("Send a door token as `Authorization: Bearer dt_…`; an organizer makes one with `/eventos door-token EVENT`.")
+        raise DoorTokenRefused(
+            "Send a door token as `Authorization: Bearer dt_…`; an organizer makes one with `/eventos door-token EVENT`."
+        )
     async with services.db.system() as session:
         row = (
             await session.execute(
                 select(DoorToken.id, DoorToken.account_id, DoorToken.event_id)
                 .join(Account, Account.id == DoorToken.account_id)
-                .where(DoorToken.token_hash == hash_token(secret), DoorToken.revoked_at.is_(None), Account.status == "active")
+                .where(DoorToken.token_hash == hash_token(secret), DoorToken.revoked_at.is_(None))
+                .where(Account.status == "active")
             )
         ).first()
     if row is None:

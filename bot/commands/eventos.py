@@ -3,6 +3,7 @@
 from pydantic import BaseModel
 
 from bot import grammar
+from bot.commands import door_tokens
 from bot.commands.router import Command, Invocation, Subcommand, listener
 from bot.views import accounts as views
 from core import accounts
@@ -56,6 +57,8 @@ EVENTOS = Command(
                    "show or change the account settings", handle_setup),
         Subcommand("users", "users", "who uses EventOS here, with their roles", handle_users),
         Subcommand("role", "role @person owner|admin|organizer|sales|door", "change someone's role", handle_role),
+        Subcommand("door-token", door_tokens.USAGE, "a scanner token for an event's door (shown once); list or revoke them",
+                   door_tokens.handle_door_token, keys=("name",)),
     ),
 )
 

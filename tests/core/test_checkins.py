@@ -19,9 +19,10 @@ async def attempts(services, tenant, **where) -> list[CheckIn]:
         return list((await session.execute(query)).scalars())
 
 
-async def outbox_rows(services, tenant) -> list[OutboxMessage]:
+async def conflict_reports(services, tenant) -> list[OutboxMessage]:
     async with services.db.tenant(tenant.account_id) as session:
-        return list((await session.execute(select(OutboxMessage).order_by(OutboxMessage.created_at))).scalars())
+        query = select(OutboxMessage).where(OutboxMessage.dedupe_key.startswith("checkin-conflict:"))
+        return list((await session.execute(query.order_by(OutboxMessage.created_at))).scalars())
 
 
 @pytest.fixture
@@ -173,7 +174,7 @@ async def test_an_offline_scan_of_an_admitted_ticket_is_a_conflict_reported_to_t
     assert (late.result, late.conflict, late.checked_in_by) == ("already_admitted", True, "North door")
     rows = await attempts(services, tenant, ticket_id=ticket.id)
     assert [r.result for r in rows] == ["admitted", "conflict"]
-    [report] = await outbox_rows(services, tenant)
+    [report] = await conflict_reports(services, tenant)
     assert report.channel_id == "C0DOORS" and report.kind == "post"
     assert "Bo Berg" in report.payload["text"] and "North door" in report.payload["text"]
     assert "South door" in report.payload["text"]
@@ -195,7 +196,7 @@ async def test_an_earlier_offline_scan_uploaded_later_takes_the_admission(servic
     assert set(rows) == {"admitted", "conflict"}
     assert rows["admitted"].scanned_at == now - timedelta(minutes=20)
     assert rows["conflict"].door_token_id != rows["admitted"].door_token_id
-    assert len(await outbox_rows(services, tenant)) == 1
+    assert len(await conflict_reports(services, tenant)) == 1
     again = await checkins.admit_code(services, tenant, code=ticket.code)
     assert (again.result, again.checked_in_by) == ("already_admitted", "Side door")
 

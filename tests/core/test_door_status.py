@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.notifier import SlackNotifier, fixed_token
 from core import checkins, door_status, door_tokens, outbox
@@ -69,12 +69,16 @@ async def test_quiet_or_closed_events_and_events_without_a_channel_get_no_status
     tenant = await make_tenant("door")
     quiet = await make_event(services, tenant, channel="C0QUIET")
     await make_ticket(services, tenant, quiet)
-    past = await make_event(
-        services, tenant, channel="C0PAST", starts_at=datetime.now(UTC) - timedelta(days=2),
-    )
+    past = await make_event(services, tenant, channel="C0PAST")
     nowhere = await make_event(services, tenant)
     for event in (past, nowhere):
         await checkins.admit_code(services, tenant, code=(await make_ticket(services, tenant, event)).code)
+    two_days = timedelta(days=2)
+    async with services.db.tenant(tenant.account_id) as session:
+        await session.execute(
+            update(Event).where(Event.id == past.id)
+            .values(starts_at=Event.starts_at - two_days, ends_at=Event.ends_at - two_days)
+        )
 
     await door_status.refresh_door_statuses(services, account_id=tenant.account_id)
 

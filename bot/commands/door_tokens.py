@@ -1,0 +1,31 @@
+"""/eventos door-token: scanner tokens per event — create (shown once), list, revoke."""
+
+from bot import grammar
+from bot.commands.router import Invocation
+from bot.views import checkins as views
+from core import door_tokens
+
+USAGE = "door-token EVENT [name=\"Door 1\"] | door-token EVENT list | door-token EVENT revoke NAME"
+HELP = (
+    "Use `/eventos door-token EVENT [name=\"Door 1\"]` to make a scanner token, "
+    "`/eventos door-token EVENT list` to see them, or `/eventos door-token EVENT revoke \"Door 1\"`."
+)
+
+
+async def handle_door_token(inv: Invocation) -> None:
+    words, options = inv.args.words, inv.args.options
+    if not words:
+        raise grammar.UsageError(HELP)
+    event, action = words[0], (words[1].lower() if len(words) > 1 else None)
+    if action is None:
+        issued = await door_tokens.create_door_token(inv.services, inv.tenant, event_slug=event, name=options.get("name"))
+        await inv.reply(*views.door_token_issued(issued, f"{inv.services.settings.base_url}/scan"))
+    elif action == "list" and len(words) == 2 and not options:
+        tokens = await door_tokens.list_door_tokens(inv.services, inv.tenant, event_slug=event)
+        await inv.reply(*views.door_token_list(tokens, inv.tenant.timezone))
+    elif action == "revoke":
+        which = " ".join(words[2:]) or options.get("name", "")
+        revoked = await door_tokens.revoke_door_tokens(inv.services, inv.tenant, event_slug=event, which=which)
+        await inv.reply(*views.door_tokens_revoked(revoked))
+    else:
+        raise grammar.UsageError(HELP)

@@ -1,0 +1,94 @@
+"""The scanner page in a real browser: Debian's chromium, headless, driven by Playwright (no browser download)."""
+
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import select
+
+from core import door_tokens
+from db.models import CheckIn
+from tests.support.door_factories import make_event, make_ticket
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="the scanner page test needs Debian's chromium at /usr/bin/chromium (apt-get install chromium); .ci/run installs it",
+)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def browser():
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+async def scanner(slack, browser):
+    """The scanner page opened from a door token's link, with one ticket for sale."""
+    tenant = await slack.tenant()
+    event = await make_event(slack.services, tenant, name="Summer Gala")
+    ticket = await make_ticket(slack.services, tenant, event, name="Anna Smith")
+    issued = await door_tokens.create_door_token(slack.services, tenant, event_slug=event.slug, name="Front")
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.goto(f"{slack.base_url}/scan#token={issued.secret}")
+    yield page, context, ticket, tenant
+    await context.close()
+
+
+async def test_a_valid_scan_shows_green_with_the_name_and_a_second_scan_shows_red_already_admitted(scanner):
+    from playwright.async_api import expect
+
+    page, _, ticket, _ = scanner
+    result = page.locator("#result")
+    await expect(page.locator("#door")).to_have_text("Summer Gala · Front")
+    assert "#token" not in page.url
+
+    # A keyboard-wedge scanner types into whatever has focus, then presses Enter.
+    await page.keyboard.type(ticket.code)
+    await page.keyboard.press("Enter")
+    await expect(result).to_have_attribute("data-result", "admitted")
+    await expect(result).to_have_class("result ok")
+    await expect(page.locator("#result-name")).to_have_text("Anna Smith")
+    assert await result.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(18, 128, 60)"
+
+    await page.keyboard.type(ticket.code.lower())
+    await page.keyboard.press("Enter")
+    await expect(result).to_have_attribute("data-result", "already_admitted")
+    await expect(result).to_have_class("result bad")
+    await expect(page.locator("#result-title")).to_have_text("Already admitted")
+    await expect(page.locator("#result-detail")).to_contain_text("by Front")
+    assert await result.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(198, 40, 40)"
+    await expect(page.locator("#count-admitted")).to_have_text("1")
+    await expect(page.locator("#count-refused")).to_have_text("1")
+
+
+async def test_a_scan_made_offline_is_queued_and_uploaded_with_its_scan_time_when_back_online(scanner, slack):
+    from playwright.async_api import expect
+
+    page, context, ticket, tenant = scanner
+    await expect(page.locator("#door")).to_have_text("Summer Gala · Front")
+
+    await context.set_offline(True)
+    await page.keyboard.type(ticket.code)
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#result")).to_have_attribute("data-result", "offline")
+    await expect(page.locator("#queued")).to_have_text("1 scan(s) waiting to upload")
+
+    await context.set_offline(False)
+    await expect(page.locator("#queued")).to_have_text("")
+    await expect(page.locator("#count-admitted")).to_have_text("1")
+    async with slack.services.db.tenant(tenant.account_id) as session:
+        [row] = (await session.execute(select(CheckIn))).scalars()
+    assert (row.result, row.source, row.ticket_id) == ("admitted", "scan", ticket.id)
+    assert row.nonce and row.scanned_at < row.created_at
