@@ -27,8 +27,9 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _serve(settings: Settings, *, console: bool) -> int:
+async def _serve(settings: Settings, *, console: bool, listen: tuple[str, int] | None = None) -> int:
     from bot.app import build_application, build_bolt_app
+    from bot.console import install_demo_workspace, start_console, start_local_slack, stop_console
     from bot.runtime import build_services, use_installations
     from bot.startup import SlackStartupError, start_slack
     from core.scheduler import build_ticker
@@ -37,7 +38,10 @@ async def _serve(settings: Settings, *, console: bool) -> int:
     if not await migrate.is_current(url):
         print("The database is not migrated to the current schema; run `eventos migrate` first.", file=sys.stderr)
         return 2
+    settings, local_slack = await start_local_slack(settings)
     services = await build_services(settings, url)
+    if local_slack is not None:
+        await install_demo_workspace(services, local_slack.directory)
     bolt = build_bolt_app(services)
     use_installations(services, bolt)
     try:
@@ -49,7 +53,7 @@ async def _serve(settings: Settings, *, console: bool) -> int:
     web_app = build_application(services, bolt)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
+    site = web.TCPSite(runner, *(listen or (settings.host, settings.port)))
     await site.start()
     ticker = build_ticker(services)
     ticker.start()
@@ -58,19 +62,31 @@ async def _serve(settings: Settings, *, console: bool) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    terminal = start_console(settings, local_slack, runner.addresses[0], stop) if console and local_slack else None
     try:
         await stop.wait()
     finally:
+        if terminal is not None:
+            await stop_console(terminal)
         await ticker.stop()
         await runner.cleanup()
         await slack.close()
+        if local_slack is not None:
+            await local_slack.stop()
         await services.db.dispose()
     log.info("stopped")
     return 0
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    return asyncio.run(_serve(settings, console=False))
+    return asyncio.run(_serve(settings, console=sys.stdin.isatty()))
+
+
+def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.console import without_slack_credentials
+
+    logging.getLogger().setLevel(logging.WARNING)
+    return asyncio.run(_serve(without_slack_credentials(settings), console=True, listen=("127.0.0.1", 0)))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("serve", help="serve Slack, webhooks, ticket pages and the scanner on HOST:PORT").set_defaults(run=cmd_serve)
     sub.add_parser("migrate", help="apply the database migrations").set_defaults(run=cmd_migrate)
+    sub.add_parser("console", help="the local workspace in this terminal: type slash commands, click, fill in modals").set_defaults(run=cmd_console)
     return parser
 
 
