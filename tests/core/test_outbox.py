@@ -135,7 +135,7 @@ async def test_a_slack_outage_delays_the_message_then_sends_it_once(services, ma
     assert (row.status, row.attempts, row.last_error) == ("sent", 3, None)
 
 
-async def test_a_transient_failure_leaves_the_accounts_other_messages_for_the_next_tick(services, make_tenant, slack_standin):
+async def test_a_transient_failure_leaves_the_accounts_other_messages_for_the_next_tick(services, make_tenant, slack_standin, clock):
     tenant = await make_tenant()
     slack_standin.fail_next("chat.postMessage", status=200, error="service_unavailable")
     for n in range(3):
@@ -145,6 +145,9 @@ async def test_a_transient_failure_leaves_the_accounts_other_messages_for_the_ne
     assert len(slack_standin.calls_to("chat.postMessage", include_failed=True)) == 1
     assert await outbox.drain(services, account_id=tenant.account_id) == 2, "released at once, not after the lease"
     assert [c.params["text"] for c in posted(slack_standin)] == ["sale 1", "sale 2"]
+    clock.advance(minutes=1)
+    assert await outbox.drain(services, account_id=tenant.account_id) == 1
+    assert [c.params["text"] for c in posted(slack_standin)] == ["sale 1", "sale 2", "sale 0"]
 
 
 async def test_a_message_slack_keeps_refusing_is_given_up_after_a_day(services, make_tenant, slack_standin, clock):
