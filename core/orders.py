@@ -99,12 +99,11 @@ class OrderView:
 class _Full(Exception):
     """A conditional UPDATE found too few seats; turned into SoldOut after a lazy expiry pass."""
 
-    def __init__(self, event_id: uuid.UUID, what: str, remaining: int, qty: int) -> None:
+    def __init__(self, event_id: uuid.UUID, what: str, remaining: int) -> None:
         super().__init__(what)
         self.event_id = event_id
         self.what = what
         self.remaining = remaining
-        self.qty = qty
 
     def sold_out(self) -> SoldOut:
         if self.remaining <= 0:
@@ -216,7 +215,7 @@ async def _take_seats(
                                      .where(events_t.c.id == event.id))).one()
         if now.status not in statuses:
             raise Conflict(f"“{event.name}” was cancelled a moment ago; it sells nothing.")
-        raise _Full(event.id, f"“{event.name}”", now.capacity - now.sold, qty)
+        raise _Full(event.id, f"“{event.name}”", now.capacity - now.sold)
     took_product = await session.execute(
         update(products_t)
         .where(products_t.c.id == product.id,
@@ -227,7 +226,7 @@ async def _take_seats(
     if took_product.first() is None:
         now = (await session.execute(select(products_t.c.capacity, products_t.c.sold)
                                      .where(products_t.c.id == product.id))).one()
-        raise _Full(event.id, f"“{product.name}” at “{event.name}”", now.capacity - now.sold, qty)
+        raise _Full(event.id, f"“{product.name}” at “{event.name}”", now.capacity - now.sold)
     return event, product
 
 

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
-from core import orders, payments
+from core import orders, payments, tickets
 from core.clock import FrozenClock
 from core.services import Services
 from db.models import (
@@ -301,3 +301,39 @@ async def test_events_that_are_not_about_our_orders_are_acknowledged_and_ignored
     assert (await deliver(shop, stripe_event("customer.created", {"id": "cus_1"})))[1]["outcome"] == "ignored"
     stray = stripe_event("checkout.session.completed", {"id": "cs_x", "metadata": {"account_id": "nope"}})
     assert await deliver(shop, stray) == (200, {"received": True, "outcome": "ignored"})
+
+
+async def test_a_ticket_email_the_mail_server_refused_is_sent_later_by_the_ticker_once(shop, stripe_standin, smtp_sink):
+    tenant, event = await arrange(shop)
+    sale = await sell(shop, tenant, event, email="refused-once@example.com")
+    smtp_sink.refuse_after(0)
+    await deliver(shop, stripe_standin.complete(session_id_of(sale.payment_url)))
+    async with shop.services.db.tenant(tenant.account_id) as session:
+        queued = (await session.execute(select(TicketEmail))).scalar_one()
+    assert (queued.status, queued.attempts, smtp_sink.messages) == ("pending", 1, [])
+    assert "mail server" in queued.last_error
+
+    smtp_sink.accept_again()
+    later = Services(db=shop.services.db, settings=shop.services.settings,
+                     clock=FrozenClock(shop.services.clock.now() + timedelta(minutes=5)))
+    await asyncio.gather(*(tickets.send_due(later) for _ in range(3)))
+
+    await smtp_sink.wait_for(1)
+    await asyncio.sleep(0.1)
+    assert [m["To"] for m in smtp_sink.messages].count("refused-once@example.com") == 1
+    assert await count(shop, tenant, TicketEmail, TicketEmail.status == "sent") == 1
+
+
+async def test_paying_cash_closes_the_orders_card_link_first(shop, stripe_standin):
+    tenant, event = await arrange(shop)
+    cash = await sell(shop, tenant, event, email="cash@example.com")
+    card = await sell(shop, tenant, event, email="card@example.com")
+    stripe_standin.complete(session_id_of(card.payment_url))
+
+    message = await shop.run("/order", f"paid {cash.order.reference} method=cash")
+    assert message["text"] == f"{cash.order.reference} is paid."
+    assert stripe_standin.sessions[session_id_of(cash.payment_url)]["status"] == "expired"
+
+    refused = await shop.run("/order", f"paid {card.order.reference} method=cash")
+    assert refused["text"] == f"{card.order.reference} was just paid by card; its tickets are on their way."
+    assert (await order_row(shop, tenant, card.order.reference)).status == "pending"
