@@ -9,13 +9,15 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, literal, literal_column, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models.crm import contact_search as view
 
 LIMIT = 20
 WORD = re.compile(r"\w+")
+SIMPLE = literal_column("'simple'")  # the text search configuration of contacts.search
 MIN_PREFIX_WORD = 3  # shorter words match whole lexemes only: `a:*` would rank half the table
 
 
@@ -49,6 +51,12 @@ def _starts_with(expression, prefix: str):
     return condition if high is None else condition & expression.op("~<~", is_comparison=True)(high)
 
 
+def _pattern_order(expression):
+    # The pattern opclass's own order, so the index hands rows over sorted and LIMIT stops early.
+    sql = expression.compile(dialect=postgresql.dialect())
+    return literal_column(f"{sql} USING ~<~")
+
+
 def words_query(text: str) -> str | None:
     """A tsquery in which every typed word must match, longer words also as a prefix."""
     words = WORD.findall(text.lower())
@@ -61,27 +69,32 @@ def _columns(tier: int):
     return (view.c.id, view.c.email, view.c.first_name, view.c.last_name, view.c.company_name, literal(tier))
 
 
-async def search_contacts(session: AsyncSession, text: str, *, limit: int = LIMIT) -> list[ContactHit]:
-    """Up to `limit` live contacts of the session's account matching `text`, best first."""
-    needle = " ".join((text or "").split()).lower()
-    if not needle:
-        return []
+def tier_statements(needle: str, limit: int = LIMIT) -> list:
+    """The tiers' queries, best first, for a normalised (trimmed, lower-case) search text."""
     statements = [select(*_columns(0)).where(view.c.email == needle)]
     statements += [
-        select(*_columns(1)).where(_starts_with(expression, needle)).order_by(expression, view.c.id).limit(limit)
+        select(*_columns(1)).where(_starts_with(expression, needle)).order_by(_pattern_order(expression)).limit(limit)
         for expression in (view.c.email, func.lower(view.c.first_name), func.lower(view.c.last_name))
     ]
     tsquery = words_query(needle)
     if tsquery:
-        query = func.to_tsquery("simple", tsquery)
+        query = func.to_tsquery(SIMPLE, tsquery)
         statements.append(
             select(*_columns(2))
             .where(view.c.search.op("@@", is_comparison=True)(query))
             .order_by(func.ts_rank(view.c.search, query).desc(), view.c.email)
             .limit(limit)
         )
+    return statements
+
+
+async def search_contacts(session: AsyncSession, text: str, *, limit: int = LIMIT) -> list[ContactHit]:
+    """Up to `limit` live contacts of the session's account matching `text`, best first."""
+    needle = " ".join((text or "").split()).lower()
+    if not needle:
+        return []
     hits: dict[uuid.UUID, ContactHit] = {}
-    for statement in statements:
+    for statement in tier_statements(needle, limit):
         for row in (await session.execute(statement)).all():
             hits.setdefault(row[0], ContactHit(*row))
         if len(hits) >= limit:
