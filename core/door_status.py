@@ -27,8 +27,10 @@ OPEN_BEFORE = timedelta(hours=2)
 OPEN_AFTER = timedelta(hours=1)
 LENGTH_WITHOUT_END = timedelta(hours=6)
 EVENTS_PER_RUN = 100
-# The bare columns the claim writes: the model's updated_at onupdate (not the system role's to write) stays out.
+# Bare columns, so the model's updated_at onupdate stays out: door bookkeeping is not an edit of the event
+# (and updated_at is not the system role's to write).
 _STAMP = table("events", column("id"), column("account_id"), column("door_status_posted_at"))
+_MESSAGE = table("events", column("id"), column("door_status_channel"), column("door_status_ts"))
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,13 @@ async def _claim(services: Services, now: datetime, account_id: uuid.UUID | None
 
 
 async def _refresh(services: Services, session, account_id: uuid.UUID, event_id: uuid.UUID, now: datetime) -> None:
-    event = (await session.execute(select(Event).where(Event.id == event_id))).scalar_one()
+    """Queue the event's status message, or an in-place update of it once Slack has given it a ts."""
+    event = (
+        await session.execute(
+            select(Event.name, Event.door_status_channel, Event.door_status_ts).where(Event.id == event_id)
+        )
+    ).one()
+    # The channel is pinned with the first message, so later updates find it where it was posted.
     channel, timezone = await event_channel(session, event_id)
     if channel is None:
         return
@@ -150,18 +158,17 @@ async def _refresh(services: Services, session, account_id: uuid.UUID, event_id:
         event_name=mrkdwn_text(event.name), counts=counts, at=now.astimezone(ZoneInfo(timezone)),
         share=round(100 * counts.admitted / counts.sold) if counts.sold else None,
     ).strip()
-    # The channel is pinned with the first message, so later updates find it where it was posted.
-    event.door_status_channel = event.door_status_channel or channel
     first_key = f"door-status:{event_id}"
     ts = event.door_status_ts or await outbox.sent_ts(session, dedupe_key=first_key)
+    if event.door_status_channel is None or event.door_status_ts != ts:
+        await session.execute(
+            update(_MESSAGE).where(_MESSAGE.c.id == event_id).values(door_status_channel=channel, door_status_ts=ts)
+        )
     if ts is None:
         # The first message is queued now, or still waiting in the outbox: it is updated once sent.
-        await outbox.enqueue(
-            session, account_id=account_id, dedupe_key=first_key, channel=event.door_status_channel, text=text
-        )
+        await outbox.enqueue(session, account_id=account_id, dedupe_key=first_key, channel=channel, text=text)
         return
-    event.door_status_ts = ts
     await outbox.enqueue(
-        session, account_id=account_id, dedupe_key=f"{first_key}:{now.isoformat()}", channel=event.door_status_channel,
+        session, account_id=account_id, dedupe_key=f"{first_key}:{now.isoformat()}", channel=channel,
         text=text, kind="update", update_ts=ts,
     )

@@ -25,6 +25,11 @@ def services(db, slack_settings, clock) -> Services:
                     notifier=SlackNotifier(slack_settings, fixed_token("xoxb-test-token")))
 
 
+async def updated_at(services, tenant, event_id) -> datetime:
+    async with services.db.tenant(tenant.account_id) as session:
+        return (await session.execute(select(Event.updated_at).where(Event.id == event_id))).scalar_one()
+
+
 async def door_messages(services, tenant) -> list[OutboxMessage]:
     async with services.db.tenant(tenant.account_id) as session:
         query = select(OutboxMessage).where(OutboxMessage.dedupe_key.startswith("door-status:"))
@@ -40,6 +45,7 @@ async def test_a_busy_door_gets_one_message_updated_in_place_at_most_every_30_se
     await make_ticket(services, tenant, event, ticket_status="void")
     await checkins.admit_code(services, tenant, code=first.code)
     await checkins.admit_code(services, tenant, code=first.code)
+    edited_at = await updated_at(services, tenant, event.id)
 
     assert await door_status.refresh_door_statuses(services, account_id=tenant.account_id) == 1
     assert await door_status.refresh_door_statuses(services, account_id=tenant.account_id) == 0
@@ -62,6 +68,7 @@ async def test_a_busy_door_gets_one_message_updated_in_place_at_most_every_30_se
     async with services.db.tenant(tenant.account_id) as session:
         row = (await session.execute(select(Event).where(Event.id == event.id))).scalar_one()
     assert (row.door_status_channel, row.door_status_ts) == ("C0DOORS", post.response["ts"])
+    assert row.updated_at == edited_at  # door bookkeeping is not an edit of the event
     assert [m.kind for m in await door_messages(services, tenant)] == ["post", "update"]
 
 
