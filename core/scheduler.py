@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from core import deliveries, door_status, orders, outbox, tickets
+from core import analytics, deliveries, digests, door_status, orders, outbox, tickets
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,8 @@ JOBS: tuple[Job, ...] = (
     Job("hold_expiry", orders.expire_holds, seconds=15),
     Job("ticket_emails", tickets.send_due, seconds=10),
     Job("slack_deliveries", deliveries.forget_old_deliveries, seconds=3600),
+    Job("analytics", analytics.roll_up_due, seconds=60),
+    Job("digests", digests.send_due, seconds=15),
 )
 
 

@@ -1,0 +1,83 @@
+"""/digest through signed Slack requests: subscribe, unsubscribe, now, list, and bad input."""
+
+from sqlalchemy import select
+
+from bot.notifier import SlackNotifier, fixed_token
+from core import outbox
+from db.models import DigestSubscription, OutboxMessage
+
+
+async def rows(slack, model) -> list:
+    tenant = await slack.tenant()
+    async with slack.services.db.tenant(tenant.account_id) as session:
+        return list((await session.execute(select(model))).scalars())
+
+
+async def test_help_lists_every_subcommand(slack):
+    message = await slack.run("/digest", "help")
+    for word in ("subscribe", "unsubscribe", "now", "list"):
+        assert f"/digest {word}" in message["text"]
+
+
+async def test_subscribe_defaults_to_this_channel_at_nine_and_list_shows_it(slack):
+    message = await slack.run("/digest", "subscribe", channel_id="C0DIGESTS")
+    assert message["response_type"] == "ephemeral"
+    assert "<#C0DIGESTS> gets the daily sales and check-in digest every day at 09:00 (UTC)." in message["text"]
+
+    listing = await slack.run("/digest", "list")
+    assert "<#C0DIGESTS>: sales and check-in digest, every day at 09:00 (UTC)" in str(listing["blocks"])
+    [sub] = await rows(slack, DigestSubscription)
+    assert (sub.channel_id, sub.kind, sub.at_local.isoformat(), sub.active) == ("C0DIGESTS", "both", "09:00:00", True)
+
+
+async def test_subscribe_a_named_channel_with_kind_and_time(slack):
+    message = await slack.run("/digest", "subscribe <#C0SALES|sales> kind=sales at=18:30")
+    assert "<#C0SALES> gets the daily sales digest every day at 18:30 (UTC)." in message["text"]
+    [sub] = await rows(slack, DigestSubscription)
+    assert (sub.channel_id, sub.kind, sub.at_local.isoformat()) == ("C0SALES", "sales", "18:30:00")
+
+
+async def test_bad_input_answers_privately_with_what_to_fix_and_saves_nothing(slack):
+    for text, sentence in (
+        ("subscribe kind=weekly", "kind must be sales, checkins or both"),
+        ("subscribe at=noon", "at must be a time of day like 09:00"),
+        ("subscribe #sales", "Pick the channel from the list Slack shows as you type #"),
+        ("subscribe every=day", "Drop every=: the options here are kind= or at=."),
+    ):
+        message = await slack.run("/digest", text)
+        assert message["response_type"] == "ephemeral"
+        assert sentence in message["text"], text
+    assert await rows(slack, DigestSubscription) == []
+
+
+async def test_a_sales_user_may_list_but_not_subscribe(slack):
+    sales = await slack.user("sales")
+    message = await slack.run("/digest", "subscribe", user=sales)
+    assert "Only an organizer" in message["text"]
+    assert "No channel gets a digest yet" in (await slack.run("/digest", "list", user=sales))["text"]
+    assert await rows(slack, DigestSubscription) == []
+
+
+async def test_unsubscribe_stops_the_channels_digest(slack):
+    await slack.run("/digest", "subscribe <#C0SALES|sales>")
+    message = await slack.run("/digest", "unsubscribe <#C0SALES|sales>")
+    assert "<#C0SALES> no longer gets the daily sales and check-in digest." in message["text"]
+    [sub] = await rows(slack, DigestSubscription)
+    assert sub.active is False
+
+    again = await slack.run("/digest", "unsubscribe <#C0SALES|sales>")
+    assert "<#C0SALES> gets no digest; `/digest list` shows the channels that do." in again["text"]
+
+
+async def test_now_posts_into_the_channel_through_the_outbox_and_confirms_privately(slack):
+    message = await slack.run("/digest", "now", channel_id="C0TEAM")
+    assert message["response_type"] == "ephemeral"
+    assert "Posting the sales and check-in digest for" in message["text"] and "<#C0TEAM>" in message["text"]
+
+    [queued] = await rows(slack, OutboxMessage)
+    assert queued.channel_id == "C0TEAM" and queued.dedupe_key.startswith("digest-now:C0TEAM:")
+    slack.services.notifier = SlackNotifier(slack.services.settings, fixed_token("xoxb-test-token"))
+    tenant = await slack.tenant()
+    assert await outbox.drain(slack.services, account_id=tenant.account_id) == 1
+    [post] = [c for c in slack.standin.calls_to("chat.postMessage") if c.params["channel"] == "C0TEAM"]
+    assert "No sales or check-in activity on" in str(post.params["blocks"])

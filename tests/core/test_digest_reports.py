@@ -1,0 +1,174 @@
+"""Digest numbers against hand-computed totals: sales across midnight and the DST night, refunds, scans, pace."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from core import analytics, digest_reports
+from core.clock import FrozenClock
+from core.digest_reports import Averages, Totals, sparkline
+from core.digest_render import render
+from core.services import Services
+from tests.support.analytics_data import AnalyticsData
+
+# The report day, Sunday 29 March 2026, has 23 hours in Berlin (clocks jump 02:00 → 03:00 CET → CEST).
+SUNDAY = date(2026, 3, 29)
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(utc(2026, 3, 30, 7))  # 09:00 in Berlin, 03:00 in New York
+
+
+@pytest.fixture
+def services(db, settings, clock) -> Services:
+    return Services(db=db, settings=settings, clock=clock)
+
+
+@pytest.fixture
+async def week(services, make_tenant):
+    """Three events' week of sales, a refund, and one evening of doors (see the totals in each test)."""
+    tenant = await make_tenant(timezone="Europe/Berlin", currency="EUR")
+    data = AnalyticsData(services, tenant)
+    gala = await data.event("Spring Gala", starts_at=utc(2026, 4, 10, 17), capacity=12)
+    jazz = await data.event("Jazz <Night>", starts_at=utc(2026, 4, 21), timezone="America/New_York", price_cents=4000)
+    party = await data.event("Past Party", starts_at=utc(2026, 3, 29, 18), ends_at=utc(2026, 3, 29, 23), capacity=10,
+                             price_cents=1000)
+    early = await data.order(gala, paid_at=utc(2026, 3, 23, 10), quantity=2)
+    await data.order(gala, paid_at=utc(2026, 3, 28, 22, 30))  # 23:30 CET: Saturday
+    await data.order(gala, paid_at=utc(2026, 3, 28, 23, 30), quantity=2)  # 00:30 CET: Sunday
+    await data.order(gala, paid_at=utc(2026, 3, 29, 21, 59))  # 23:59 CEST: still Sunday
+    await data.order(gala, paid_at=utc(2026, 3, 29, 22, 30))  # 00:30 CEST: Monday
+    await data.refund(early, at=utc(2026, 3, 29, 8))  # Sunday: 50.00 back, 2 seats free again
+    await data.order(jazz, paid_at=utc(2026, 3, 25, 15))  # Wednesday in New York
+    await data.order(jazz, paid_at=utc(2026, 3, 29, 3, 30))  # 23:30 EDT: Saturday in New York
+    await data.order(jazz, paid_at=utc(2026, 3, 30, 3), quantity=3)  # 23:00 EDT: Sunday in New York
+    first = await data.order(party, paid_at=utc(2026, 3, 20, 12), quantity=4)
+    second = await data.order(party, paid_at=utc(2026, 3, 27, 12), quantity=3)
+    t1, t2, t3, t4 = first.tickets
+    t5, t6, _t7 = second.tickets
+    for ticket, minute in ((t1, 2), (t2, 5), (t3, 20), (t4, 25), (t5, 28)):  # 20:02 … 20:28 CEST
+        await data.scan(party, ticket, at=utc(2026, 3, 29, 18, minute))
+    await data.scan(party, t1, at=utc(2026, 3, 29, 18, 40), result="already_admitted")
+    await data.scan(party, t6, at=utc(2026, 3, 29, 22, 10))  # 00:10 CEST: Monday; t7 never comes
+    await analytics.roll_up_account(services, tenant.account_id)
+    return tenant, gala, jazz, party
+
+
+async def test_the_sales_digest_matches_hand_computed_totals(services, week, clock):
+    tenant, gala, jazz, party = week
+    async with services.db.tenant(tenant.account_id) as session:
+        digest = await digest_reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
+
+    # Sunday: gala 2 orders / 3 tickets / 75.00 and the 50.00 refund; jazz 1 / 3 / 120.00 (its own Sunday).
+    assert digest.total == Totals(orders=3, tickets=6, revenue_cents=19500, refunds=1, refunded_cents=5000)
+    assert [(e.name, e.day) for e in digest.events] == [
+        ("Jazz <Night>", Totals(1, 3, 12000, 0, 0)),
+        ("Spring Gala", Totals(2, 3, 7500, 1, 5000)),
+    ]
+    # Saturday: gala 1 / 1 / 25.00 (23:30 CET), jazz 1 / 1 / 40.00 (23:30 EDT).
+    assert digest.previous == Totals(2, 2, 6500, 0, 0)
+    # 22–28 March: gala 2+1 tickets, jazz 1+1, party 3; 5 orders; 50 + 25 + 40 + 40 + 30 = 185.00.
+    assert digest.average == Averages(orders=5 / 7, tickets=8 / 7, revenue_cents=18500 / 7)
+    # 23–29 March: gala 2+1+3 = 6, jazz 1+1+3 = 5, party 3.
+    assert [(e.name, e.week_tickets) for e in digest.fastest] == [("Spring Gala", 6), ("Jazz <Night>", 5), ("Past Party", 3)]
+    assert digest.trend[-8:] == (0, 2, 0, 1, 0, 3, 2, 6) and digest.trend[:4] == (0, 0, 0, 0)
+    assert len(digest.trend) == 14 and sum(digest.trend) == 4 + 2 + 1 + 3 + 2 + 6
+
+
+async def test_upcoming_events_show_sell_through_and_a_projected_sell_out_date(services, week, clock):
+    tenant, gala, jazz, party = week
+    async with services.db.tenant(tenant.account_id) as session:
+        digest = await digest_reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
+
+    gala_p, jazz_p = digest.upcoming  # the party has started: not upcoming
+    # Gala: 2 refunded of 7 sold leaves 5 of 12; 6 tickets in 7 days; 7 left → ceil(7 / (6/7)) = 9 days → 7 April.
+    assert (gala_p.name, gala_p.sold, gala_p.capacity, gala_p.percent) == ("Spring Gala", 5, 12, 41)
+    assert gala_p.sell_out_on == date(2026, 4, 7) and gala_p.at_start_percent is None
+    assert (jazz_p.sold, jazz_p.capacity, jazz_p.percent, jazz_p.sell_out_on) == (5, None, None, None)
+
+
+async def test_a_slow_event_is_projected_to_its_fill_at_the_start_instead(services, make_tenant, clock):
+    tenant = await make_tenant()
+    data = AnalyticsData(services, tenant)
+    slow = await data.event("Slow Burn", starts_at=utc(2026, 4, 12, 18), capacity=100)
+    await data.order(slow, paid_at=utc(2026, 3, 26, 12), quantity=7)
+    await analytics.roll_up_account(services, tenant.account_id)
+    async with services.db.tenant(tenant.account_id) as session:
+        digest = await digest_reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
+
+    # One ticket a day, 14 days to 12 April: 7 + 14 = 21 of 100.
+    [projection] = digest.upcoming
+    assert (projection.pace, projection.sell_out_on, projection.at_start_percent) == (1.0, None, 21)
+
+
+async def test_the_checkin_digest_matches_hand_computed_totals(services, week, clock):
+    tenant, gala, jazz, party = week
+    async with services.db.tenant(tenant.account_id) as session:
+        sunday = await digest_reports.checkin_digest(session, day=SUNDAY, now=clock.now())
+        monday = await digest_reports.checkin_digest(session, day=date(2026, 3, 30), now=clock.now())
+
+    [doors] = sunday.events
+    # 5 admitted on Sunday of 7 sold; 20:15–20:30 CEST had 3 (20:20, 20:25, 20:28); t1 scanned twice; t7 never came.
+    assert (doors.name, doors.admitted, doors.admitted_total, doors.sold) == ("Past Party", 5, 5, 7)
+    assert (doors.busiest[0].strftime("%H:%M %Z"), doors.busiest[1]) == ("20:15 CEST", 3)
+    assert doors.arrivals == (2, 3)
+    assert (doors.duplicates, doors.no_shows) == (1, 1)
+    # After midnight: one more arrival on Monday, 6 of 7 in all.
+    [after_midnight] = monday.events
+    assert (after_midnight.admitted, after_midnight.admitted_total, after_midnight.no_shows) == (1, 6, 1)
+
+
+async def test_no_shows_are_not_reported_before_the_event_ends(services, week, clock):
+    tenant, *_ = week
+    clock.set(utc(2026, 3, 29, 20))
+    async with services.db.tenant(tenant.account_id) as session:
+        await analytics.roll_up(session, tenant.account_id, now=clock.now())
+        digest = await digest_reports.checkin_digest(session, day=SUNDAY, now=clock.now())
+    assert digest.events[0].no_shows is None
+
+
+async def test_the_rendered_digest_shows_the_numbers_in_blocks_with_sparklines(services, week, clock):
+    tenant, *_ = week
+    async with services.db.tenant(tenant.account_id) as session:
+        sales = await digest_reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
+        doors = await digest_reports.checkin_digest(session, day=SUNDAY, now=clock.now())
+    message = render(services.templates, sales=sales, checkins=doors, currency="EUR")
+
+    shown = "\n".join(b["text"]["text"] for b in message.blocks if b["type"] == "section")
+    assert "*Sales on Sun 29 Mar*: *3 orders* · *6 tickets* · *195.00 EUR*" in shown
+    assert "vs the day before: +1 orders · +4 tickets · +130.00 EUR (+200%)" in shown
+    assert "Refunds: 1 (50.00 EUR)" in shown
+    assert f"`{sparkline(sales.trend)}`" in shown
+    assert "*Jazz &lt;Night&gt;*: 1 order · 3 tickets · 120.00 EUR" in shown
+    assert "*Spring Gala* (Fri 10 Apr, 19:00): 5 of 12 sold (41%), sells out around Tue 7 Apr at this pace" in shown
+    assert "*Past Party*: 5 of 7 admitted (71%), 5 on the day" in shown
+    assert "Busiest 15 minutes: 20:15–20:30 CEST, 3 admissions" in shown
+    assert "No-shows: 1 · duplicate-scan attempts: 1" in shown
+    assert {"type": "divider"} in message.blocks
+    assert message.text.startswith(":chart_with_upwards_trend: *Sales on Sun 29 Mar*")
+
+
+async def test_a_day_without_activity_is_one_line(services, make_tenant, clock):
+    tenant = await make_tenant()
+    async with services.db.tenant(tenant.account_id) as session:
+        sales = await digest_reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
+        doors = await digest_reports.checkin_digest(session, day=SUNDAY, now=clock.now())
+
+    both = render(services.templates, sales=sales, checkins=doors, currency="EUR")
+    assert [b["text"]["text"] for b in both.blocks] == [":zzz: No sales or check-in activity on Sun 29 Mar."]
+    only_sales = render(services.templates, sales=sales, checkins=None, currency="EUR")
+    assert [b["text"]["text"] for b in only_sales.blocks] == [
+        ":chart_with_upwards_trend: No sales on Sun 29 Mar: no orders and no refunds."
+    ]
+
+
+def test_sparkline_scales_to_the_largest_value():
+    assert sparkline([0, 1, 2, 4, 8]) == "▁▂▃▅█"
+    assert sparkline([0, 0, 0]) == "▁▁▁"
+    assert sparkline([]) == ""
+
