@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import io
 import json
 import logging
 import os
@@ -17,13 +18,17 @@ import sys
 import threading
 from collections import deque
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 import aiohttp
 import yaml
+from prompt_toolkit import PromptSession
+from prompt_toolkit.application import run_in_terminal
+from prompt_toolkit.formatted_text import ANSI
+from prompt_toolkit.history import FileHistory
 
 from bot import console_forms as forms
 from bot import console_requests as requests
@@ -33,6 +38,8 @@ from bot.local_slack import GENERAL_ID, OWNER_ID, TEAM_ID, TEAM_NAME, Directory,
 from core import accounts
 from core.services import Services
 from core.settings import Settings
+
+log = logging.getLogger(__name__)
 
 MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
 PROMPT = "eventos> "
@@ -51,48 +58,64 @@ class Terminal(Protocol):
     def show(self, text: str) -> None:
         """Print text above the prompt."""
 
+    def session(self) -> AbstractAsyncContextManager[None]:
+        """Set the terminal up for the console's run."""
+
 
 class PromptTerminal:
     """A real terminal: line editing, history in the data dir, output printed above the prompt."""
 
     def __init__(self, history: Path) -> None:
-        from prompt_toolkit import PromptSession
-        from prompt_toolkit.history import FileHistory
-
         history.parent.mkdir(parents=True, exist_ok=True)
         self._commands: PromptSession = PromptSession(history=FileHistory(str(history)))
         self._answers: PromptSession = PromptSession()
+        self._asking = False
 
     async def ask(self, prompt: str, *, history: bool = False) -> str | None:
-        from prompt_toolkit.formatted_text import ANSI
-
+        self._asking = True
         try:
             return await (self._commands if history else self._answers).prompt_async(ANSI(prompt))
         except EOFError:
             return None
         except KeyboardInterrupt:
             raise Interrupted from None
+        finally:
+            self._asking = False
 
     def show(self, text: str) -> None:
-        print(text, flush=True)
+        if self._asking:
+            run_in_terminal(lambda: print(text, flush=True))
+        else:
+            print(text, flush=True)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[None]:
-        """Print (and log) above the prompt while the console runs."""
-        from prompt_toolkit.patch_stdout import patch_stdout
+        """Log lines are shown like the rest, above the prompt."""
+        handlers = [h for h in logging.getLogger().handlers if isinstance(h, logging.StreamHandler)]
+        streams = [h.setStream(_Lines(self.show)) for h in handlers]
+        try:
+            yield
+        finally:
+            for handler, stream in zip(handlers, streams):
+                handler.setStream(stream)
 
-        with patch_stdout(raw=True):
-            handlers = [h for h in logging.getLogger().handlers if isinstance(h, logging.StreamHandler)]
-            streams = [h.setStream(sys.stderr) for h in handlers]
-            try:
-                yield
-            finally:
-                for handler, stream in zip(handlers, streams):
-                    handler.setStream(stream)
+
+class _Lines(io.TextIOBase):
+    """A text stream that shows each complete line it is given."""
+
+    def __init__(self, show) -> None:
+        self._show = show
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        *lines, self._partial = (self._partial + text).split("\n")
+        for line in lines:
+            self._show(line)
+        return len(text)
 
 
 class PlainTerminal:
-    """Standard input that is not a terminal (a pipe, a file): one line per answer, no prompts echoed."""
+    """Standard input that is not a terminal (a pipe, a file): one line per answer, echoed after its prompt."""
 
     def __init__(self) -> None:
         self._lines: asyncio.Queue[str | None] = asyncio.Queue()
@@ -189,9 +212,14 @@ def start_console(settings: Settings, slack: LocalSlack, address: tuple, stop: a
 
 
 async def stop_console(task: asyncio.Task) -> None:
+    """Stop the console (if it is still running); an error it ended on is logged, not raised into shutdown."""
     task.cancel()
-    with suppress(asyncio.CancelledError):
+    try:
         await task
+    except asyncio.CancelledError:
+        pass
+    except Exception:  # noqa: BLE001 - the server still shuts down cleanly
+        log.exception("the console stopped on an error")
 
 
 async def run_console(settings: Settings, slack: LocalSlack, events_url: str) -> None:
@@ -239,6 +267,7 @@ class Console:
         self._filling: str | None = None
         self._form_changed = False
         self._shown = 0
+        self._shown_before_request = 0
         self._http: aiohttp.ClientSession | None = None
 
     # ----- the loop ----------------------------------------------------------------------
@@ -312,6 +341,7 @@ class Console:
         """POST a signed request to the app; the parsed answer (dict, text or None)."""
         assert self._http is not None
         headers = requests.signed_headers(body, self.signing_secret, content_type)
+        self._shown_before_request = self._shown
         try:
             async with asyncio.timeout(ACK_TIMEOUT):
                 async with self._http.post(self.events_url, data=body, headers=headers) as response:
@@ -332,7 +362,7 @@ class Console:
     async def _settle(self) -> None:
         """Wait briefly for what the app shows after a request, so the prompt comes back below it."""
         loop = asyncio.get_running_loop()
-        start, deadline = self._shown, loop.time() + 2.0
+        start, deadline = self._shown_before_request, loop.time() + 2.0
         while self._shown == start and not self._modals and loop.time() < deadline:
             await asyncio.sleep(0.02)
         while not self._modals:
@@ -390,10 +420,13 @@ class Console:
     async def _watch(self) -> None:
         while True:
             item = await self.slack.deliveries.get()
-            if isinstance(item, Message):
-                self._show_message(item)
-            else:
-                self._show_view(item)
+            try:
+                if isinstance(item, Message):
+                    self._show_message(item)
+                else:
+                    self._show_view(item)
+            except Exception:  # noqa: BLE001 - one odd message must not stop the console showing the next
+                log.exception("could not show %r", item)
             self._shown += 1
 
     def _show_message(self, message: Message) -> None:
@@ -421,7 +454,7 @@ class Console:
 
     def _show_view(self, item: View) -> None:
         view = item.view
-        if item.method == "views.publish":
+        if item.method == "views.publish" or view.get("type") == "home":
             rendered = render_view(view, style=self.style, names=self.slack.directory.names(),
                                    first_number=self._next_number)
             self._remember(rendered.controls, _Source(view_id=view["id"]))

@@ -112,7 +112,6 @@ class View:
 
     method: str
     view: dict[str, Any]
-    user: str | None = None
 
 
 @dataclass
@@ -258,7 +257,7 @@ class LocalSlack:
             "hash": f"{int(time.time())}.{next(self._ids):08d}",
         }
         self.views[view_id] = view
-        self._deliver(View(method, view, params.get("user_id")))
+        self._deliver(View(method, view))
         return {"view": view}
 
     def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
