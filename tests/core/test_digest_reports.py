@@ -3,12 +3,14 @@
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import select
 
-from core import analytics, digest_reports
+from core import analytics, catalog, checkins, digest_reports, events, orders, payments
 from core.clock import FrozenClock
 from core.digest_reports import Averages, Totals, sparkline
 from core.digest_render import render
 from core.services import Services
+from db.models import Attendee, Ticket
 from tests.support.analytics_data import AnalyticsData
 
 # The report day, Sunday 29 March 2026, has 23 hours in Berlin (clocks jump 02:00 → 03:00 CET → CEST).
@@ -172,3 +174,56 @@ def test_sparkline_scales_to_the_largest_value():
     assert sparkline([0, 0, 0]) == "▁▁▁"
     assert sparkline([]) == ""
 
+
+
+async def test_digests_agree_with_sales_refunds_and_check_ins_made_through_the_real_use_cases(services, make_tenant, clock):
+    tenant = await make_tenant(timezone="Europe/Berlin", currency="EUR")
+    clock.set(utc(2026, 3, 28, 20))
+    event = await events.create_event(services, tenant, name="Spring Gala", starts="2026-03-31 19:00",
+                                      ends="2026-03-31 23:00", capacity=20)
+    await catalog.add_ticket_type(services, tenant, event=event.slug, name="General", price="25")
+    await events.publish_event(services, tenant, slug=event.slug)
+
+    async def sell_paid(at: datetime, qty: int):
+        clock.set(at)
+        sale = await payments.sell(services, tenant, event=event.slug, ticket="general", qty=qty, email="a@example.test")
+        await payments.mark_paid(services, tenant, reference=sale.order.reference, method="cash")
+        return sale.order
+
+    first = await sell_paid(utc(2026, 3, 28, 23, 30), 2)  # 00:30 CET: Sunday the 29th
+    second = await sell_paid(utc(2026, 3, 29, 21, 59), 1)  # 23:59 CEST: still Sunday
+    clock.set(utc(2026, 3, 29, 22, 30))  # 00:30 CEST: Monday
+    comp = await orders.comp(services, tenant, event=event.slug, ticket="general", email="vip@example.test")
+    third = await sell_paid(utc(2026, 3, 29, 22, 40), 3)
+    clock.set(utc(2026, 3, 30, 10))
+    await payments.refund(services, tenant, reference=second.reference)
+    clock.set(utc(2026, 3, 31, 17, 30))  # doors, Tuesday 19:30 CEST
+    codes = await ticket_codes(services, tenant, first.order_id) + await ticket_codes(services, tenant, third.order_id)
+    for code in codes[:3]:
+        assert (await checkins.admit_code(services, tenant, code=code)).result == "admitted"
+    assert (await checkins.admit_code(services, tenant, code=codes[0])).result == "already_admitted"
+
+    clock.set(utc(2026, 4, 1, 7))
+    async with services.db.tenant(tenant.account_id) as session:
+        await analytics.roll_up(session, tenant.account_id, now=clock.now())
+        sunday = await digest_reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
+        monday = await digest_reports.sales_digest(session, day=date(2026, 3, 30), currency="EUR", now=clock.now())
+        tuesday = await digest_reports.checkin_digest(session, day=date(2026, 3, 31), now=clock.now())
+
+    assert sunday.total == Totals(orders=2, tickets=3, revenue_cents=7500)
+    # Monday: the 3-ticket order and the comp (a seat, no order, no revenue); the refund of the second order.
+    assert monday.total == Totals(orders=1, tickets=4, revenue_cents=7500, refunds=1, refunded_cents=2500)
+    assert comp.kind == "comp"
+    [doors] = tuesday.events
+    # Sold: 2 + 3 + the comp (the refunded ticket gave its seat back); 3 came, one of them scanned twice.
+    assert (doors.admitted, doors.sold, doors.duplicates, doors.no_shows) == (3, 6, 1, 3)
+    assert (doors.busiest[0].strftime("%H:%M"), doors.busiest[1]) == ("19:30", 3)
+
+
+async def ticket_codes(services, tenant, order_id) -> list[str]:
+    async with services.db.tenant(tenant.account_id) as session:
+        found = await session.execute(
+            select(Ticket.code).join(Attendee, Attendee.id == Ticket.attendee_id)
+            .where(Attendee.order_id == order_id).order_by(Ticket.created_at, Ticket.code)
+        )
+        return list(found.scalars())
