@@ -121,3 +121,21 @@ async def test_tenant_setting_does_not_leak_through_the_pool(db, two_tenants):
         async with db.engine.connect() as connection:
             assert await connection.scalar(text("SELECT current_user")) != "eventos_app"
             assert await connection.scalar(text("SELECT coalesce(current_setting('app.account_id', true), '')")) == ""
+
+
+async def test_the_contact_search_view_shows_only_the_current_tenants_contacts(db, two_tenants):
+    a, b = two_tenants
+    async with db.tenant(a) as session:
+        owners = (await session.execute(text("SELECT DISTINCT account_id FROM contact_search"))).scalars().all()
+        assert owners == [a]
+        assert await session.scalar(text("SELECT count(*) FROM contact_search WHERE account_id = :b"), {"b": b}) == 0
+    async with db.engine.begin() as connection:
+        await connection.execute(text("SELECT set_config('role', 'eventos_app', true)"))
+        assert await connection.scalar(text("SELECT count(*) FROM contact_search")) == 0
+
+
+async def test_the_contact_search_view_is_read_only_for_the_app_role(db, two_tenants):
+    a, _ = two_tenants
+    with pytest.raises(DBAPIError, match="permission denied"):
+        async with db.tenant(a) as session:
+            await session.execute(text("UPDATE contact_search SET email = 'x@y.z'"))
