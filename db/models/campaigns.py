@@ -31,6 +31,7 @@ class Campaign(Tenant, Base):
     audience: Mapped[str] = mapped_column(Text)
     subject: Mapped[str | None] = mapped_column(Text)
     template: Mapped[str] = mapped_column(Text)
+    message: Mapped[str | None] = mapped_column(Text)  # migration 0008
     status: Mapped[str] = mapped_column(Text, server_default="draft")
     scheduled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
