@@ -1,5 +1,7 @@
 """/digest: daily sales and check-in digests in a channel (subscribe, unsubscribe, now, list)."""
 
+import uuid
+
 from pydantic import BaseModel
 
 from bot import grammar
@@ -37,9 +39,10 @@ async def handle_unsubscribe(inv: Invocation) -> None:
 
 
 async def handle_now(inv: Invocation) -> None:
-    result = await digests.send_now(
-        inv.services, inv.tenant, channel_id=_channel(inv, "/digest now #sales"), request_key=inv.trigger_id,
-    )
+    channel = _channel(inv, "/digest now #sales")
+    # The trigger_id names this request, so a retried request posts once.
+    key = inv.trigger_id or str(uuid.uuid4())
+    result = await digests.send_now(inv.services, inv.tenant, channel_id=channel, request_key=key)
     await inv.reply(*views.posted(result))
 
 
