@@ -16,7 +16,7 @@ replica ticks: it sends the latest missed date's digest once, saying it is late,
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -160,8 +160,8 @@ async def send_now(services: Services, tenant: TenantContext, *, channel_id: str
 
 
 async def compose(
-    session: AsyncSession, services: Services, *, account_id: uuid.UUID, kind: str, day, currency: str, now: datetime,
-    late: tuple | None = None,
+    session: AsyncSession, services: Services, *, account_id: uuid.UUID, kind: str, day: date, currency: str,
+    now: datetime, late: tuple[date, time] | None = None,
 ) -> DigestMessage:
     """Bring the rollup up to date, then build the digest of `day` from it."""
     await analytics.roll_up(session, account_id, now=now)
