@@ -8,6 +8,7 @@ import sys
 
 from aiohttp import web
 
+from bench import command as bench_command
 from core.settings import Settings, SettingsError, load_settings
 from db import migrate
 from db.embedded import start_embedded
@@ -18,6 +19,42 @@ log = logging.getLogger("eventos")
 def database_url(settings: Settings) -> str:
     """DATABASE_URL, or the embedded server in EVENTOS_DATA_DIR (started on demand)."""
     return settings.database_url or start_embedded(settings.eventos_data_dir)
+
+
+async def _installer_known() -> None:
+    """The installer's row exists already, so no profile is ever needed."""
+
+
+async def _seed_demo(settings: Settings) -> int:
+    from bot.local_slack import OWNER_ID, TEAM_ID, TEAM_NAME
+    from core import accounts
+    from core.demo import seed_demo
+    from core.services import Services
+    from db.session import Database
+
+    url = database_url(settings)
+    if not await migrate.is_current(url):
+        print("The database is not migrated to the current schema; run `eventos migrate` first.", file=sys.stderr)
+        return 2
+    services = Services(db=Database(url), settings=settings)
+    try:
+        workspace = await accounts.install_workspace(
+            services, team_id=TEAM_ID, enterprise_id=None, name=TEAM_NAME, installer=OWNER_ID
+        )
+        owner = await accounts.acting_user(services, workspace, slack_user_id=OWNER_ID, load_profile=_installer_known)
+        summary = await seed_demo(services, owner)
+    finally:
+        await services.db.dispose()
+    if summary.created:
+        print(f"Demo data added to the local workspace: events {', '.join(summary.events)}, "
+              f"{summary.contacts} contacts, {summary.orders} orders. Try `/event show {summary.events[0]}`.")
+    else:
+        print("The local workspace already has the demo data; nothing changed.")
+    return 0
+
+
+def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
+    return asyncio.run(_seed_demo(settings))
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -94,7 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("serve", help="serve Slack, webhooks, ticket pages and the scanner on HOST:PORT").set_defaults(run=cmd_serve)
     sub.add_parser("migrate", help="apply the database migrations").set_defaults(run=cmd_migrate)
+    sub.add_parser("seed-demo", help="add demo events, contacts and orders to the local workspace").set_defaults(run=cmd_seed_demo)
     sub.add_parser("console", help="the local workspace in this terminal: type slash commands, click, fill in modals").set_defaults(run=cmd_console)
+    bench_command.add_parser(sub)
     return parser
 
 
