@@ -4,6 +4,9 @@ Ids are derived from (account, kind, index) with md5, so every row can name its 
 without lookups, and the same scale always builds the same shape.
 """
 
+import asyncio
+import hashlib
+import secrets
 import time
 import uuid
 from dataclasses import dataclass
@@ -167,22 +170,150 @@ async def _copy_tickets(connection: asyncpg.Connection, account: uuid.UUID, scal
                 FROM bench_codes""")
 
 
+async def _skip_reference_checks(connection: asyncpg.Connection, log) -> None:
+    """Skip foreign-key triggers for this loading session (superusers only, as pg_restore does).
+
+    Every id is derived from its parent's index by the same expression, so the rows are consistent
+    by construction; the tiny scale, which the test suite builds, keeps the checks on to prove it.
+    """
+    try:
+        await connection.execute("SET session_replication_role = replica")
+    except asyncpg.InsufficientPrivilegeError:
+        log("  (not a superuser: foreign keys are checked row by row, which is slower)")
+
+
 async def build(dsn: str, scale: Scale, secret_key: bytes, *, tenants: int = 2, log=print) -> list[uuid.UUID]:
-    """Create `tenants` benchmark accounts (the first is the one measured) and return their ids."""
+    """Create `tenants` benchmark accounts (the first is the one measured), in parallel, and return their ids."""
+    ids = [uuid.uuid4() for _ in range(tenants)]
     connection = await asyncpg.connect(dsn)
     try:
-        await connection.execute("SET synchronous_commit = off")
-        ids = []
-        for n in range(tenants):
-            account = uuid.uuid4()
+        for n, account in enumerate(ids, 1):
             await connection.execute(
                 "INSERT INTO accounts (id, name, slack_team_id, timezone, currency) VALUES ($1, $2, $3, 'Europe/Berlin', 'EUR')",
-                account, f"Bench tenant {n + 1}", f"TBENCH{n + 1}{account.hex[:6].upper()}",
+                account, f"Bench tenant {n}", f"TBENCH{n}{account.hex[:6].upper()}",
             )
-            log(f"tenant {n + 1} of {tenants} ({scale.name}):")
-            await build_tenant(connection, account, scale, secret_key, log=log)
-            ids.append(account)
-        await connection.execute("ANALYZE")
+
+        async def one(n: int, account: uuid.UUID) -> None:
+            loader = await asyncpg.connect(dsn)
+            try:
+                await loader.execute("SET synchronous_commit = off")
+                if scale.name != "tiny":
+                    await _skip_reference_checks(loader, log)
+                await build_tenant(loader, account, scale, secret_key, log=lambda line: log(f"tenant {n}:{line}"))
+            finally:
+                await loader.close()
+
+        log(f"building {tenants} tenants of scale {scale.name} in parallel")
+        await asyncio.gather(*(one(n, account) for n, account in enumerate(ids, 1)))
+        started = time.perf_counter()
+        # What autovacuum would do during the run otherwise: hint bits, visibility map, statistics.
+        await connection.execute("VACUUM (ANALYZE)")
+        log(f"  vacuum and analyze: {time.perf_counter() - started:.1f}s")
         return ids
+    finally:
+        await connection.close()
+
+
+def contact_email(scale: Scale, i: int) -> str:
+    """The email of contact i (1-based), as the contacts step writes it."""
+    return f"c{i}@company{1 + i % scale.companies}.test"
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """What a run needs to drive the measured tenant: who to act as, a door token, bench-big's tickets."""
+
+    account_id: uuid.UUID
+    team_id: str
+    team_name: str
+    owner_slack_id: str
+    door_token: str
+    codes: list[str]
+
+
+async def ready_for_run(url: str, account: uuid.UUID) -> Fixture:
+    """Undo the previous run in the measured tenant and hand out a fresh door token for bench-big.
+
+    bench-big starts this hour again (so it still sells and admits), its check-ins and their
+    timeline entries go, held orders from /sell go and its counters are recounted from attendees.
+    """
+    token = "dt_bench_" + secrets.token_urlsafe(24)
+    connection = await asyncpg.connect(url)
+    try:
+        async with connection.transaction():
+            await _as_tenant(connection, account)
+            big = await connection.fetchval(
+                f"""UPDATE events SET starts_at = date_trunc('hour', now()), ends_at = date_trunc('hour', now()) + interval '6 hours',
+                                      status = 'published'
+                    WHERE slug = '{BIG_EVENT}' RETURNING id"""
+            )
+            await connection.execute("DELETE FROM check_ins WHERE event_id = $1", big)
+            await connection.execute("DELETE FROM interactions WHERE kind = 'checkin'")
+            await connection.execute("DELETE FROM door_tokens WHERE event_id = $1", big)
+            sold = "SELECT id FROM orders WHERE event_id = $1 AND created_by IS NOT NULL"
+            await connection.execute(f"DELETE FROM order_lines WHERE order_id IN ({sold})", big)
+            await connection.execute(f"DELETE FROM orders WHERE id IN ({sold})", big)
+            await connection.execute(
+                """UPDATE products p SET sold = (SELECT count(*) FROM attendees a WHERE a.product_id = p.id),
+                                         capacity = CASE WHEN p.slug = 'ga' THEN 10000000 ELSE p.capacity END
+                   WHERE p.event_id = $1""", big,
+            )
+            await connection.execute(
+                "UPDATE events e SET sold = (SELECT count(*) FROM attendees a WHERE a.event_id = e.id) WHERE e.id = $1", big
+            )
+            await connection.execute(
+                "INSERT INTO door_tokens (account_id, event_id, name, token_hash) VALUES ($1, $2, 'Bench door', $3)",
+                account, big, hashlib.sha256(token.encode()).hexdigest(),
+            )
+            team = await connection.fetchrow("SELECT slack_team_id, name FROM accounts WHERE id = $1", account)
+            owner = await connection.fetchval("SELECT slack_user_id FROM users WHERE role = 'owner' ORDER BY created_at LIMIT 1")
+            codes = [r["code"] for r in await connection.fetch("SELECT code FROM tickets WHERE event_id = $1 ORDER BY id", big)]
+        return Fixture(account, team["slack_team_id"], team["name"], owner, token, codes)
+    finally:
+        await connection.close()
+
+
+async def admissions(url: str, account: uuid.UUID) -> tuple[int, int]:
+    """bench-big's admitted check-ins, and how many tickets were admitted more than once (must be 0)."""
+    connection = await asyncpg.connect(url)
+    try:
+        async with connection.transaction():
+            await _as_tenant(connection, account)
+            big = await connection.fetchval(f"SELECT id FROM events WHERE slug = '{BIG_EVENT}'")
+            admitted = await connection.fetchval(
+                "SELECT count(*) FROM check_ins WHERE event_id = $1 AND result = 'admitted'", big
+            )
+            doubled = await connection.fetchval(
+                """SELECT count(*) FROM (SELECT ticket_id FROM check_ins WHERE event_id = $1 AND result = 'admitted'
+                                         GROUP BY ticket_id HAVING count(*) > 1) twice""", big,
+            )
+        return admitted, doubled
+    finally:
+        await connection.close()
+
+
+async def clear_checkins(url: str, account: uuid.UUID) -> None:
+    """Forget bench-big's check-ins (and their timeline entries), so its tickets admit again."""
+    connection = await asyncpg.connect(url)
+    try:
+        async with connection.transaction():
+            await _as_tenant(connection, account)
+            await connection.execute(
+                f"DELETE FROM check_ins WHERE event_id = (SELECT id FROM events WHERE slug = '{BIG_EVENT}')"
+            )
+            await connection.execute("DELETE FROM interactions WHERE kind = 'checkin'")
+    finally:
+        await connection.close()
+
+
+async def row_estimates(url: str) -> dict[str, int]:
+    """Rows per table across the benchmark tenants (the planner's estimates, kept by ANALYZE)."""
+    connection = await asyncpg.connect(url)
+    try:
+        rows = await connection.fetch(
+            """SELECT relname, reltuples::bigint AS n FROM pg_class
+               WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace AND reltuples > 0 ORDER BY relname"""
+        )
+        return {row["relname"]: row["n"] for row in rows}
     finally:
         await connection.close()

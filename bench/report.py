@@ -1,0 +1,157 @@
+"""The run's results: bench/results.json, the targets, and the printed table."""
+
+import json
+import os
+import platform
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.load import Figures
+
+TARGET_CONCURRENCY = "16"
+SLACK_P99_MS = 100.0
+SEARCH_P99_MS = 50.0
+CHECKIN_SHARE = 0.5
+DIGEST_SECONDS = 1.0
+SERVER_MB = 300.0
+
+
+def machine() -> dict:
+    model = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.processor() or platform.machine(),
+    ) if Path("/proc/cpuinfo").exists() else platform.machine()
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"cpus": os.cpu_count(), "cpu_model": model, "memory_gb": round(memory, 1), "python": platform.python_version()}
+
+
+def commit() -> str | None:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, cwd=Path(__file__).parent
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def new_results(scale: str, options, build_seconds: float | None) -> dict:
+    return {
+        "scale": scale,
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": commit(),
+        "machine": machine(),
+        "settings": {"duration_s": options.duration, "max_requests": options.requests},
+        "dataset": {"built_now": build_seconds is not None, "build_seconds": round(build_seconds, 1) if build_seconds else None},
+        "scenarios": {},
+    }
+
+
+def line(figures: Figures) -> str:
+    errors = f"  {figures.errors} errors: {figures.error_sample}" if figures.errors else ""
+    return (f"n={figures.count:<6} p50={figures.p50_ms:8.1f} ms  p99={figures.p99_ms:8.1f} ms  "
+            f"{figures.per_second:8.1f}/s{errors}")
+
+
+def _share(run: dict | None, limit: dict | None) -> float | None:
+    if not run or not limit or not limit.get("per_second"):
+        return None
+    return round(run["per_second"] / limit["per_second"], 3)
+
+
+def finish(results: dict) -> None:
+    """Add each scenario's fraction of its limit, and the targets met or missed."""
+    for scenario in results["scenarios"].values():
+        if "race" in scenario and scenario.get("status") == "ok":
+            scenario["double_admissions"] = scenario.get("double_admissions", 0) + scenario["race"]["double_admissions"]
+        scenario["of_limit"] = {
+            c: share for c in scenario.get("runs", {}) if (share := _share(scenario["runs"][c], scenario.get("limits", {}).get(c)))
+        }
+    results["targets"] = targets(results)
+
+
+def _p99(results: dict, key: str, concurrency: str = TARGET_CONCURRENCY) -> float | None:
+    scenario = results["scenarios"].get(key, {})
+    run = scenario.get("runs", {}).get(concurrency)
+    return run["p99_ms"] if scenario.get("status") == "ok" and run and not run["errors"] else None
+
+
+def targets(results: dict) -> list[dict]:
+    """Each target with the measured value (None: not measured) and whether it was met."""
+    found = []
+
+    def target(name: str, value, met: bool | None, unit: str) -> None:
+        found.append({"target": name, "value": value, "unit": unit, "met": None if value is None else met})
+
+    for key, scenario in results["scenarios"].items():
+        if scenario.get("slack"):
+            p99 = _p99(results, key)
+            target(f"{scenario['title']}: p99 < {SLACK_P99_MS:.0f} ms at c={TARGET_CONCURRENCY}", p99,
+                   p99 is not None and p99 < SLACK_P99_MS, "ms")
+    search = _p99(results, "contact_find")
+    target(f"contact search: p99 < {SEARCH_P99_MS:.0f} ms at c={TARGET_CONCURRENCY}", search,
+           search is not None and search < SEARCH_P99_MS, "ms")
+    checkin = results["scenarios"].get("checkin", {})
+    share = checkin.get("of_limit", {}).get(TARGET_CONCURRENCY)
+    target(f"check-in API: >= {CHECKIN_SHARE:.0%} of the raw asyncpg limit at c={TARGET_CONCURRENCY}", share,
+           share is not None and share >= CHECKIN_SHARE, "of limit")
+    doubled = checkin.get("double_admissions") if checkin.get("status") == "ok" else None
+    target("check-in: zero double admissions", doubled, doubled == 0, "tickets")
+    digest = _p99(results, "digest_now", "1")
+    target(f"/digest now: under {DIGEST_SECONDS:.0f} s (p99 at c=1)", digest,
+           digest is not None and digest < DIGEST_SECONDS * 1000, "ms")
+    peak = results.get("server", {}).get("peak_rss_mb")
+    target(f"server resident memory < {SERVER_MB:.0f} MB (peak)", peak, peak is not None and peak < SERVER_MB, "MB")
+    return found
+
+
+def _cell(value, width: int, fmt: str = "{:.1f}") -> str:
+    return ("-" if value is None else fmt.format(value)).rjust(width)
+
+
+def table(results: dict) -> str:
+    """The printed summary: one line per scenario and concurrency, then the in-process figures and targets."""
+    out = [f"EventOS bench, scale {results['scale']}, {results['machine']['cpus']} CPUs ({results['machine']['cpu_model']}), "
+           f"commit {(results['commit'] or '?')[:10]}", ""]
+    out.append(f"{'scenario':<38}{'conc':>5}{'n':>7}{'err':>5}{'p50 ms':>9}{'p99 ms':>9}{'ops/s':>9}"
+               f"{'limit/s':>9}{'lim p99':>9}{'of limit':>9}")
+    for scenario in results["scenarios"].values():
+        if scenario.get("status") != "ok":
+            out.append(f"{scenario['title']:<38}  {scenario.get('status', '?')}: {scenario.get('note', '')}"[:150])
+            continue
+        for c, run in scenario["runs"].items():
+            limit = scenario.get("limits", {}).get(c) or {}
+            share = scenario.get("of_limit", {}).get(c)
+            out.append(
+                f"{scenario['title'][:37]:<38}{c:>5}{run['count']:>7}{run['errors']:>5}{_cell(run['p50_ms'], 9)}"
+                f"{_cell(run['p99_ms'], 9)}{_cell(run['per_second'], 9)}{_cell(limit.get('per_second'), 9)}"
+                f"{_cell(limit.get('p99_ms'), 9)}{_cell(share, 9, '{:.0%}')}"
+            )
+    checkin = results["scenarios"].get("checkin", {})
+    if checkin.get("status") == "ok":
+        out.append(f"check-in: {checkin['double_admissions']} double admissions; race {checkin.get('race')}")
+    analytics = results.get("analytics", {})
+    for kind in ("full", "incremental"):
+        if kind in analytics:
+            a = analytics[kind]
+            out.append(f"analytics rollup ({kind}): {a['seconds']:.2f} s, {a['event_days']} event-days, {a['rows_written']} rows written")
+    campaign = results.get("campaign", {})
+    if campaign.get("status") == "ok":
+        out.append(f"campaign: {campaign['emails']} emails in {campaign['seconds']:.1f} s = {campaign['per_second']:.0f} emails/s")
+    elif campaign:
+        out.append(f"campaign: {campaign.get('status')}: {campaign.get('note', '')}")
+    server = results.get("server", {})
+    if server:
+        out.append(f"server memory: peak {server['peak_rss_mb']:.0f} MB resident (now {server['rss_mb']:.0f} MB)")
+    out += ["", "targets (full scale, 2 cores):"]
+    for t in results.get("targets", []):
+        mark = {True: "met   ", False: "MISSED", None: "n/a   "}[t["met"]]
+        value = "-" if t["value"] is None else (f"{t['value']:.0%}" if t["unit"] == "of limit" else f"{t['value']} {t['unit']}")
+        out.append(f"  {mark} {t['target']}: {value}")
+    return "\n".join(out)
+
+
+def write(results: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, default=str) + "\n")

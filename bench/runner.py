@@ -1,0 +1,217 @@
+"""`eventos bench`: build (or reuse) the dataset, start the real server, measure, report.
+
+The server runs as its own process (`eventos serve`, app role, RLS on) against the bench
+database; this process drives it over HTTP on 127.0.0.1, serves the Slack Web API and SMTP it
+talks to, runs the in-process core measurements (rollup, campaign mail) and the raw-SQL limits.
+"""
+
+import asyncio
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+from sqlalchemy import text
+
+from bench import dataset, report
+from bench.database import prepare
+from bench.load import Missing, SlackDriver, drive, scan
+from bench.limits import open_pool
+from bench.scenarios import SCENARIOS, Context, Scenario
+from bench.server import start_server
+from bench.standins import SlackStandin, SmtpCounter
+from core import accounts
+from core.services import Services
+from core.settings import Settings
+from db.session import Database
+
+# Fixed, bench-only secrets: the dataset's ticket codes are signed with this key.
+SECRET_KEY = "eventos-bench-secret-key-for-benchmark-data-only"
+SIGNING_SECRET = "eventos-bench-signing-secret"
+BOT_TOKEN = "xoxb-eventos-bench"
+CONCURRENCY = (1, 16, 64)
+WARM_UP = 5
+RACE_TICKETS = 64
+RACE_SCANS_PER_TICKET = 4
+CAMPAIGN_EMAILS = {"tiny": 200, "small": 5_000, "full": 20_000}
+
+
+@dataclass(frozen=True)
+class Options:
+    scale: str = "full"
+    duration: float = 5.0  # seconds per scenario and concurrency
+    requests: int = 10_000  # at most this many operations per scenario and concurrency
+    output: Path = Path(__file__).parent / "results.json"
+    database: str | None = None  # default eventos_bench_<scale>
+
+
+def run(options: Options, settings: Settings) -> dict:
+    """Run the whole benchmark; returns the results (also printed and written to options.output)."""
+    return asyncio.run(_run(options, settings))
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+async def _run(options: Options, settings: Settings) -> dict:
+    scale = dataset.SCALES[options.scale]
+    server_url = settings.database_url or _embedded(settings)
+    name = options.database or f"eventos_bench_{scale.name}"
+    prepared = await prepare(server_url, name, scale, SECRET_KEY.encode(), log=say)
+    fixture = await dataset.ready_for_run(prepared.url, prepared.tenants[0])
+    results = report.new_results(scale.name, options, prepared.build_seconds)
+    results["dataset"]["rows"] = await dataset.row_estimates(prepared.url)
+
+    smtp = SmtpCounter()
+    smtp.start()
+    standin = SlackStandin(team_id=fixture.team_id, team_name=fixture.team_name, token=BOT_TOKEN)
+    await standin.start()
+    services = Services(db=Database(prepared.url), settings=Settings(
+        _env_file=None, eventos_secret_key=SECRET_KEY, slack_signing_secret=SIGNING_SECRET, slack_bot_token=BOT_TOKEN,
+        slack_api_url=standin.api_url, smtp_url=smtp.url,
+    ))
+    try:
+        workspace = await accounts.find_workspace(services, team_id=fixture.team_id, enterprise_id=None)
+        assert workspace is not None, "the bench tenant has no workspace"
+        tenant = await accounts.acting_user(services, workspace, slack_user_id=fixture.owner_slack_id, load_profile=_nobody)
+        say("analytics rollup (full, in-process)")
+        results["analytics"] = await _full_rollup(services, prepared.tenants)
+        with tempfile.TemporaryDirectory(prefix="eventos-bench-") as work:
+            server = await start_server(Path(work), {
+                "DATABASE_URL": prepared.url, "EVENTOS_SECRET_KEY": SECRET_KEY, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": standin.api_url, "SMTP_URL": smtp.url,
+            })
+            try:
+                async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+                    slack = SlackDriver(http, server.url, signing_secret=SIGNING_SECRET, standin=standin,
+                                        team_id=fixture.team_id, user_id=fixture.owner_slack_id)
+                    ctx = Context(scale, fixture, services, tenant, http, slack, server.url, prepared.url)
+                    for scenario in SCENARIOS:
+                        say(f"{scenario.title}")
+                        results["scenarios"][scenario.key] = await _measure(ctx, scenario, options)
+                    results["scenarios"]["checkin"]["race"] = await _race(ctx)
+                say("analytics rollup (incremental, after the run's sales and scans)")
+                results["analytics"]["incremental"] = await _timed_rollup(services, prepared.tenants[0])
+                results["server"] = server.memory_mb()
+            finally:
+                await server.stop()
+        say("campaign emails (in-process, to the local SMTP server)")
+        results["campaign"] = await _campaign(services, tenant, smtp, CAMPAIGN_EMAILS[scale.name])
+    finally:
+        await services.db.dispose()
+        await standin.stop()
+        smtp.stop()
+    report.finish(results)
+    say(report.table(results))
+    report.write(results, options.output)
+    say(f"wrote {options.output}")
+    return results
+
+
+def _embedded(settings: Settings) -> str:
+    from db.embedded import start_embedded
+
+    return start_embedded(settings.eventos_data_dir)
+
+
+async def _nobody():
+    return None
+
+
+async def _measure(ctx: Context, scenario: Scenario, options: Options) -> dict:
+    """Warm up, then every concurrency over HTTP and, right after each, the same work's raw-SQL limit."""
+    result: dict = {"title": scenario.title, "slack": scenario.slack, "status": "ok", "runs": {}, "limits": {}}
+    operation = scenario.operation(ctx)
+    try:
+        for i in range(WARM_UP):
+            await operation(i)
+    except Missing as missing:
+        say(f"  missing: {missing}")
+        return {**result, "status": "missing", "note": str(missing)}
+    except Exception as error:  # noqa: BLE001 - the scenario is reported as failed with the reason
+        say(f"  failed: {error}")
+        return {**result, "status": "failed", "note": f"{type(error).__name__}: {error}"[:400]}
+    limit = await scenario.limit(ctx) if scenario.limit else None
+    count = min(options.requests, len(ctx.fixture.codes)) if scenario.consumes_tickets else options.requests
+    if scenario.consumes_tickets:
+        await dataset.clear_checkins(ctx.db_url, ctx.fixture.account_id)
+        result["double_admissions"] = 0
+    for concurrency in CONCURRENCY:
+        figures = await drive(operation, concurrency=concurrency, duration=options.duration, limit=count)
+        result["runs"][str(concurrency)] = figures.to_json()
+        say(f"  c={concurrency:<3} {report.line(figures)}")
+        if scenario.consumes_tickets:
+            await _check_admissions(ctx, result, figures.count)
+        if limit is None:
+            continue
+        pool = await open_pool(ctx.db_url, concurrency)
+        try:
+            raw = await drive(limit(pool), concurrency=concurrency, duration=options.duration, limit=count)
+        finally:
+            await pool.close()
+        result["limits"][str(concurrency)] = raw.to_json()
+        say(f"  c={concurrency:<3} {report.line(raw)}  (raw SQL limit)")
+        if scenario.consumes_tickets:
+            await _check_admissions(ctx, result, raw.count)
+    return result
+
+
+async def _check_admissions(ctx: Context, result: dict, admitted_answers: int) -> None:
+    """Every admitted answer is one admitted row, no ticket twice; then the tickets are made fresh again."""
+    admitted, doubled = await dataset.admissions(ctx.db_url, ctx.fixture.account_id)
+    result["double_admissions"] += doubled
+    if admitted != admitted_answers:
+        result.setdefault("mismatches", []).append({"admitted_rows": admitted, "admitted_answers": admitted_answers})
+    await dataset.clear_checkins(ctx.db_url, ctx.fixture.account_id)
+
+
+async def _race(ctx: Context) -> dict:
+    """Each of a few tickets scanned several times at once over HTTP: exactly one scan per ticket admits."""
+    codes = ctx.fixture.codes[:RACE_TICKETS]
+    answers: list[str] = []
+
+    async def one(i: int) -> float:
+        took, outcome = await scan(ctx.http, ctx.server, ctx.fixture.door_token, codes[i % len(codes)])
+        answers.append(outcome)
+        return took
+
+    total = len(codes) * RACE_SCANS_PER_TICKET
+    figures = await drive(one, concurrency=64, duration=60.0, limit=total)
+    admitted, doubled = await dataset.admissions(ctx.db_url, ctx.fixture.account_id)
+    await dataset.clear_checkins(ctx.db_url, ctx.fixture.account_id)
+    race = {"tickets": len(codes), "scans": total, "errors": figures.errors, "admitted_answers": answers.count("admitted"),
+            "already_admitted_answers": answers.count("already_admitted"), "admitted_rows": admitted,
+            "double_admissions": doubled}
+    say(f"  race: {race}")
+    return race
+
+
+async def _full_rollup(services: Services, tenants: list) -> dict:
+    """The measured tenant's rollup from nothing (every day of every event), timed; the others brought up to date."""
+    from core import analytics
+
+    async with services.db.tenant(tenants[0]) as session:
+        await session.execute(text("DELETE FROM event_analytics"))
+        await session.execute(text("DELETE FROM analytics_watermarks"))
+    full = await _timed_rollup(services, tenants[0])
+    for other in tenants[1:]:
+        await analytics.roll_up_account(services, other)
+    return {"full": full}
+
+
+async def _timed_rollup(services: Services, account) -> dict:
+    from core import analytics
+
+    started = time.perf_counter()
+    rollup = await analytics.roll_up_account(services, account)
+    seconds = time.perf_counter() - started
+    return {"seconds": round(seconds, 3), "event_days": len(rollup.recomputed), "rows_written": rollup.written}
+
+
+async def _campaign(services: Services, tenant, smtp: SmtpCounter, emails: int) -> dict:
+    """Render and hand `emails` campaign emails to the local SMTP server through core; emails per second."""
+    from bench import campaign
+
+    return await campaign.measure(services, tenant, smtp, emails)
