@@ -106,9 +106,24 @@ class Email:
     attachments: tuple[Attachment, ...] = ()
 
 
+class SendError(Exception):
+    """A mail server or SMS provider did not take a message.
+
+    `retry`: it surely did not get through and trying later may succeed (a 4xx answer, no
+    connection). `maybe_sent`: the connection broke after the message was handed over, so it may
+    have got through; at-most-once senders must not send it again.
+    """
+
+    def __init__(self, reason: str, *, retry: bool, maybe_sent: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry = retry and not maybe_sent
+        self.maybe_sent = maybe_sent
+
+
 class Mailer(Protocol):
     async def send(self, email: Email) -> None:
-        """Hand one message to the mail server; raises MailError when it is refused."""
+        """Hand one message to the mail server; raises SendError when it is refused."""
 
     async def send_many(self, emails: list[Email]) -> list[Exception | None]:
         """Send a batch over reused connections; one result per message, None when accepted."""
@@ -116,4 +131,4 @@ class Mailer(Protocol):
 
 class SmsSender(Protocol):
     async def send(self, to: str, body: str) -> str:
-        """Send one SMS and return the provider's message id."""
+        """Send one SMS and return the provider's message id; raises SendError when it is refused."""

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from core import analytics, deliveries, digests, door_status, orders, outbox, tickets
+from core import analytics, campaign_sender, deliveries, digests, door_status, orders, outbox, tickets
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ JOBS: tuple[Job, ...] = (
     Job("slack_deliveries", deliveries.forget_old_deliveries, seconds=3600),
     Job("analytics", analytics.roll_up_due, seconds=60),
     Job("digests", digests.send_due, seconds=15),
+    Job("campaigns", campaign_sender.send_due, seconds=5),
 )
 
 

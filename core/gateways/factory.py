@@ -24,4 +24,8 @@ def build_payments(settings: Settings) -> PaymentGateway | None:
 
 
 def build_sms(settings: Settings) -> SmsSender | None:
-    return None
+    if not (settings.sms_api_url and settings.sms_api_token):
+        return None
+    from core.gateways.sms import RestSms
+
+    return RestSms(settings.sms_api_url, settings.sms_api_token.get_secret_value())

@@ -1,19 +1,42 @@
-"""The Mailer port over SMTP with aiosmtplib (used when SMTP_URL is set)."""
+"""The Mailer port over SMTP with aiosmtplib (used when SMTP_URL is set).
 
+Connections are pooled and reused across calls; `send_many` spreads a batch over up to
+`connections` of them at once. Each message is handed over in three steps (MAIL, RCPT, DATA),
+so a failure is classified by where it happened:
+
+- refused with a 4xx answer, or the connection failed before DATA: surely not delivered; tried
+  again on a fresh connection after a short backoff, then reported with `retry=True`;
+- refused with a 5xx answer: not delivered, reported with `retry=False`;
+- the connection broke during DATA: the server may have the message, so it is never sent again
+  here and is reported with `maybe_sent=True` (campaigns promise at most once).
+
+Once one message has used up its retries on a transient failure, the rest of the batch is not
+tried (the server is down or throttling) and comes back with `retry=True` at once.
+"""
+
+import asyncio
 import logging
+from collections import deque
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
+from aiosmtplib.email import flatten_message
 
-from core.ports import Email
+from core.ports import Email, SendError
 
 log = logging.getLogger("eventos.mail")
 
+CONNECTION_ERRORS = (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, aiosmtplib.SMTPConnectError, OSError)
 
-class MailError(Exception):
+
+class MailError(SendError):
     """The mail server refused a message or could not be reached."""
+
+
+class _MaybeDelivered(Exception):
+    """The connection broke while the message itself was being handed over."""
 
 
 def build_message(email: Email, sender: str) -> EmailMessage:
@@ -47,15 +70,24 @@ def build_message(email: Email, sender: str) -> EmailMessage:
 class SmtpMailer:
     """Sends over `smtp://user:pass@host:port` (STARTTLS when offered) or `smtps://` (implicit TLS)."""
 
-    def __init__(self, url: str, sender: str, *, timeout: float = 20.0) -> None:
+    def __init__(
+        self, url: str, sender: str, *, timeout: float = 20.0, connections: int = 4, retries: int = 2,
+        retry_delay: float = 0.5,
+    ) -> None:
         parts = urlsplit(url)
         self.sender = sender
+        self._envelope_from = parseaddr(sender)[1] or sender
         self._implicit_tls = parts.scheme == "smtps"
         self._host = parts.hostname or "localhost"
         self._port = parts.port or (465 if self._implicit_tls else 25)
         self._username = unquote(parts.username) if parts.username else None
         self._password = unquote(parts.password) if parts.password else None
         self._timeout = timeout
+        self._connections = connections
+        self._retries = retries
+        self._retry_delay = retry_delay
+        self._idle: list[aiosmtplib.SMTP] = []
+        self._slots: asyncio.Semaphore | None = None
 
     def _client(self) -> aiosmtplib.SMTP:
         return aiosmtplib.SMTP(
@@ -69,26 +101,99 @@ class SmtpMailer:
             raise error
 
     async def send_many(self, emails: list[Email]) -> list[Exception | None]:
-        results: list[Exception | None] = []
-        client = self._client()
-        try:
-            await client.connect()
-        except aiosmtplib.SMTPException as error:
-            log.warning("mail server %s:%s unreachable: %s", self._host, self._port, type(error).__name__)
-            return [MailError(f"The mail server could not be reached: {error}") for _ in emails]
-        try:
-            for email in emails:
+        if not emails:
+            return []
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self._connections)
+        results: list[Exception | None] = [None] * len(emails)
+        todo = deque(range(len(emails)))
+        down: list[MailError] = []
+
+        async def worker() -> None:
+            async with self._slots:
+                client = self._idle.pop() if self._idle else self._client()
                 try:
-                    if not client.is_connected:
-                        await client.connect()
-                    await client.send_message(build_message(email, self.sender))
-                    results.append(None)
-                except aiosmtplib.SMTPException as error:
-                    results.append(MailError(f"The mail server refused the message: {error}"))
-        finally:
-            if client.is_connected:
-                try:
-                    await client.quit()
-                except aiosmtplib.SMTPException:
-                    client.close()
+                    while todo:
+                        index = todo.popleft()
+                        if down:
+                            results[index] = MailError(f"Not tried: {down[0].reason}", retry=True)
+                            continue
+                        results[index] = error = await self._deliver(client, emails[index])
+                        if isinstance(error, MailError) and error.retry:
+                            down.append(error)
+                finally:
+                    self._checkin(client)
+
+        await asyncio.gather(*(worker() for _ in range(min(self._connections, len(emails)))))
         return results
+
+    def _checkin(self, client: aiosmtplib.SMTP) -> None:
+        if client.is_connected and len(self._idle) < self._connections:
+            self._idle.append(client)
+        elif client.is_connected:
+            client.close()
+
+    async def _deliver(self, client: aiosmtplib.SMTP, email: Email) -> MailError | None:
+        """Hand one message over, retrying what surely did not get through; None when accepted."""
+        message = build_message(email, self.sender)
+        recipient = parseaddr(email.to)[1] or email.to
+        for attempt in range(self._retries + 1):
+            try:
+                await self._transmit(client, recipient, message)
+                return None
+            except _MaybeDelivered as error:
+                log.warning("mail to the server %s:%s broke off during DATA: %s", self._host, self._port, error)
+                return MailError(f"The connection to the mail server broke while sending: {error}",
+                                 retry=False, maybe_sent=True)
+            except aiosmtplib.SMTPResponseException as error:
+                if error.code >= 500:
+                    return MailError(f"The mail server refused the message: {error.code} {error.message}", retry=False)
+                failure = MailError(f"The mail server said try later: {error.code} {error.message}", retry=True)
+            except CONNECTION_ERRORS as error:
+                failure = MailError(f"The mail server could not be reached: {error}", retry=True)
+            except (ValueError, UnicodeError) as error:
+                return MailError(f"The address cannot be sent to: {error}", retry=False)
+            if attempt < self._retries:
+                await asyncio.sleep(self._retry_delay * 2**attempt)
+        log.warning("mail server %s:%s: %s", self._host, self._port, failure.reason)
+        return failure
+
+    async def _transmit(self, client: aiosmtplib.SMTP, recipient: str, message: EmailMessage) -> None:
+        """MAIL, RCPT, DATA on one connection; a broken connection during DATA raises _MaybeDelivered."""
+        if not client.is_connected:
+            await client.connect()
+        eight_bit = client.supports_extension("8bitmime")
+        try:
+            await client.mail(self._envelope_from, options=["BODY=8BITMIME"] if eight_bit else [])
+            await client.rcpt(recipient)
+        except aiosmtplib.SMTPResponseException:
+            await _reset(client)
+            raise
+        payload = flatten_message(message, cte_type="8bit" if eight_bit else "7bit")
+        try:
+            await client.data(payload)
+        except aiosmtplib.SMTPResponseException:
+            # An answer to the message itself: the server did not take it.
+            await _reset(client)
+            raise
+        except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as error:
+            client.close()
+            raise _MaybeDelivered(str(error) or type(error).__name__) from error
+
+    async def aclose(self) -> None:
+        """Say goodbye on every idle connection."""
+        idle, self._idle = self._idle, []
+        for client in idle:
+            try:
+                await client.quit()
+            except (aiosmtplib.SMTPException, OSError):
+                client.close()
+
+
+async def _reset(client: aiosmtplib.SMTP) -> None:
+    """Clear a refused envelope so the connection can carry the next message."""
+    if client.is_connected:
+        try:
+            await client.rset()
+        except (aiosmtplib.SMTPException, OSError):
+            client.close()
