@@ -33,8 +33,7 @@ class RestSms:
         self._url = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
         self._fields = dict(parse_qsl(parts.query))
         user, colon, secret = token.partition(":")
-        self._auth = aiohttp.BasicAuth(user, secret) if colon else None
-        self._headers = {} if colon else {"Authorization": f"Bearer {token}"}
+        self._headers = {"Authorization": aiohttp.encode_basic_auth(user, secret) if colon else f"Bearer {token}"}
         self._concurrency = concurrency
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._slots: asyncio.Semaphore | None = None
@@ -44,7 +43,7 @@ class RestSms:
         if self._session is None or self._session.closed:
             self._slots = asyncio.Semaphore(self._concurrency)
             self._session = aiohttp.ClientSession(
-                auth=self._auth, headers=self._headers, timeout=self._timeout,
+                headers=self._headers, timeout=self._timeout,
                 connector=aiohttp.TCPConnector(limit=self._concurrency),
             )
         return self._session

@@ -1,0 +1,59 @@
+"""The SMTP mailer: reused connections, bounded parallelism, and failures classified by whether the message may have gone."""
+
+from core.gateways.smtp_mailer import SmtpMailer
+from core.ports import Email
+from tests.support.picky_smtp import picky_server  # noqa: F401 - fixture
+
+
+def mail(to: str) -> Email:
+    return Email(to=to, subject="Hello", text="Hi there", html="<p>Hi there</p>")
+
+
+async def test_batches_share_a_few_reused_connections(picky_server):
+    mailer = SmtpMailer(picky_server.url, "Team <team@ex.test>", connections=3)
+    try:
+        first = await mailer.send_many([mail(f"a{i}@ex.org") for i in range(20)])
+        second = await mailer.send_many([mail(f"b{i}@ex.org") for i in range(5)])
+    finally:
+        await mailer.aclose()
+    assert first == [None] * 20 and second == [None] * 5
+    assert len(picky_server.accepted) == 25 and picky_server.connections == 3
+
+
+async def test_a_5xx_fails_that_message_only_and_is_not_retried(picky_server):
+    mailer = SmtpMailer(picky_server.url, "team@ex.test", connections=1, retry_delay=0.01)
+    try:
+        results = await mailer.send_many([mail("a@ex.org"), mail("bounce@ex.org"), mail("c@ex.org")])
+    finally:
+        await mailer.aclose()
+    assert results[0] is None and results[2] is None
+    assert (results[1].retry, results[1].maybe_sent) == (False, False)
+    assert picky_server.refused == ["bounce@ex.org"] and picky_server.accepted == ["a@ex.org", "c@ex.org"]
+
+
+async def test_a_4xx_is_retried_then_the_rest_of_the_batch_waits(picky_server):
+    mailer = SmtpMailer(picky_server.url, "team@ex.test", connections=1, retries=2, retry_delay=0.01)
+    try:
+        results = await mailer.send_many([mail("a@ex.org"), mail("later@ex.org"), mail("c@ex.org")])
+    finally:
+        await mailer.aclose()
+    assert results[0] is None
+    assert [(r.retry, r.maybe_sent) for r in results[1:]] == [(True, False), (True, False)]
+    assert "Not tried" in results[2].reason
+    assert picky_server.refused == ["later@ex.org"] * 3 and picky_server.accepted == ["a@ex.org"]
+
+
+async def test_a_connection_lost_during_data_may_have_delivered_so_it_is_not_retried(picky_server):
+    mailer = SmtpMailer(picky_server.url, "team@ex.test", connections=1, retry_delay=0.01)
+    try:
+        results = await mailer.send_many([mail("drop@ex.org"), mail("b@ex.org")])
+    finally:
+        await mailer.aclose()
+    assert (results[0].retry, results[0].maybe_sent) == (False, True) and results[1] is None
+    assert picky_server.accepted == ["drop@ex.org", "b@ex.org"]
+
+
+async def test_an_unreachable_server_is_a_retryable_failure():
+    mailer = SmtpMailer("smtp://127.0.0.1:9", "team@ex.test", retries=1, retry_delay=0.01, timeout=2)
+    [error] = await mailer.send_many([mail("a@ex.org")])
+    assert (error.retry, error.maybe_sent) == (True, False) and "could not be reached" in error.reason
