@@ -9,9 +9,11 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot import deliveries, errors, middleware
+from bot.actions import campaigns as campaign_actions
 from bot.actions import contacts as contact_actions
 from bot.actions import events as event_actions
 from bot.actions import home as home_actions
+from bot.commands import campaigns as campaign_commands
 from bot.commands import checkin, contacts, digest, eventos
 from bot.commands import events as event_commands
 from bot.commands import orders as order_commands
@@ -20,6 +22,7 @@ from bot.commands import tickets as ticket_commands
 from bot.commands import venues as venue_commands
 from bot.events import home as home_events
 from bot.events import contact_threads, installation
+from bot.modals import campaigns as campaign_modals
 from bot.modals import contacts as contact_modals
 from bot.modals import events as event_modals
 from bot.server import build_web_app
@@ -28,6 +31,7 @@ from bot.slack_client import build_client
 from bot.web import checkins_api, scan_page
 from bot.web import stripe_webhook
 from bot.web import tickets as ticket_pages
+from bot.web import unsubscribe
 from core.services import Services
 from core.settings import Settings
 
@@ -36,9 +40,9 @@ log = logging.getLogger(__name__)
 LOCAL_BOT_TOKEN = "xoxb-local-console"
 
 # Each feature registers its listeners here; order does not matter.
-LISTENERS = (errors, eventos, home_events, home_actions, installation, checkin, event_commands, venue_commands, ticket_commands, event_modals, event_actions, sell, order_commands, contacts, contact_modals, contact_actions, log_to_timeline, contact_threads, digest)
+LISTENERS = (errors, eventos, home_events, home_actions, installation, checkin, event_commands, venue_commands, ticket_commands, event_modals, event_actions, sell, order_commands, contacts, contact_modals, contact_actions, log_to_timeline, contact_threads, digest, campaign_commands, campaign_actions, campaign_modals)
 # Each feature with HTTP routes of its own (ticket page, scanner, webhooks) registers them here.
-WEB_ROUTES: tuple = (checkins_api, scan_page, stripe_webhook, ticket_pages)
+WEB_ROUTES: tuple = (checkins_api, scan_page, stripe_webhook, ticket_pages, unsubscribe)
 
 
 def local_signing_secret(settings: Settings) -> str:
