@@ -1,5 +1,7 @@
 """/eventos: help, account setup, users and roles."""
 
+from dataclasses import replace
+
 from pydantic import BaseModel
 
 from bot import grammar
@@ -64,4 +66,6 @@ EVENTOS = Command(
 
 
 def register(app) -> None:
-    app.command("/eventos")(listener(EVENTOS))
+    from bot.commands import reference  # it imports EVENTOS from here
+
+    app.command("/eventos")(listener(replace(EVENTOS, epilogue=reference.overview())))

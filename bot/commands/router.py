@@ -60,6 +60,7 @@ class Command:
     default: Handler | None = None  # no subcommand word matched: e.g. /checkin CODE
     default_usage: str | None = None
     aliases: dict[str, str] = field(default_factory=dict)
+    epilogue: str | None = None  # appended to the help text
 
     def find(self, word: str) -> Subcommand | None:
         word = self.aliases.get(word, word)
@@ -71,6 +72,8 @@ class Command:
             lines.append(f"• `{self.name} {self.default_usage}`")
         lines += [f"• `{self.name} {s.usage}` — {s.summary}" for s in self.subcommands]
         lines.append(f"• `{self.name} help` — this help")
+        if self.epilogue:
+            lines.append(self.epilogue)
         return "\n".join(lines)
 
 
