@@ -57,3 +57,22 @@ async def test_an_unreachable_server_is_a_retryable_failure():
     mailer = SmtpMailer("smtp://127.0.0.1:9", "team@ex.test", retries=1, retry_delay=0.01, timeout=2)
     [error] = await mailer.send_many([mail("a@ex.org")])
     assert (error.retry, error.maybe_sent) == (True, False) and "could not be reached" in error.reason
+
+
+async def test_unicode_round_trips_and_line_breaks_in_headers_are_refused(smtp_sink):
+    mailer = SmtpMailer(smtp_sink.url, "Fête Team <team@ex.test>", retry_delay=0.01)
+    long_link = "<http://eventos.test/u/" + "x" * 90 + ">"
+    try:
+        results = await mailer.send_many([
+            Email(to="Zoë Brand <zoe@ex.org>", subject=" ".join(["Frühling ✨"] * 12), text="Grüße\n\n.a line starting with a dot", html="<p>Grüße</p>",
+                  headers={"List-Unsubscribe": long_link}),
+            Email(to="a@ex.org", subject="Hi\r\nBcc: spy@ex.org", text="x"),
+        ])
+    finally:
+        await mailer.aclose()
+    assert results[0] is None and (results[1].retry, results[1].maybe_sent) == (False, False)
+    [message] = smtp_sink.messages
+    assert message["Subject"] == " ".join(["Frühling ✨"] * 12) and message["From"] == "Fête Team <team@ex.test>"
+    assert message["List-Unsubscribe"] == long_link and message["To"] == "Zoë Brand <zoe@ex.org>"
+    assert message.get_body(("plain",)).get_content().splitlines() == ["Grüße", "", ".a line starting with a dot"]
+    assert message.get_body(("html",)).get_content().strip() == "<p>Grüße</p>"
