@@ -45,6 +45,7 @@ class CheckIn(Tenant, Base):
         Index("ix_check_ins_event_time", "account_id", "event_id", "created_at"),
         Index("ix_check_ins_created", "account_id", "created_at"),
         Index("ix_check_ins_ticket", "account_id", "ticket_id"),
+        Index("ix_check_ins_attendee", "account_id", "attendee_id"),
         CheckConstraint(f"result IN {CHECKIN_RESULTS!r}", name="result"),
     )
 
