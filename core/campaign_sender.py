@@ -22,9 +22,9 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select, update
+from sqlalchemy import case, exists, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -254,8 +254,7 @@ async def _record(
         if retry and item.attempts < MAX_ATTEMPTS:
             later.setdefault(item.attempts, []).append(item.recipient_id)
         else:
-            reason = result.reason if isinstance(result, SendError) else repr(result)
-            failed.setdefault(("unknown: " if getattr(result, "maybe_sent", False) else "") + reason[:500], []).append(item.recipient_id)
+            failed.setdefault(_failure(result), []).append(item.recipient_id)
     mine = CampaignRecipient.status == "sending"
     async with services.db.tenant(account_id) as session:
         if sent:
@@ -297,6 +296,13 @@ async def _record(
         log.warning("campaign %s: %d message(s) wait for a retry (%s)", campaign_id, sum(map(len, later.values())),
                     next(r for r in results if isinstance(r, SendError) and r.retry).reason)
     return bool(later)
+
+
+def _failure(error: Exception) -> str:
+    """The recipient's error: `unknown: …` when the message may have got through."""
+    if not isinstance(error, SendError):
+        return repr(error)[:500]
+    return ("unknown: " if error.maybe_sent else "") + error.reason[:500]
 
 
 def _timeline_body(name: str, renderer: Renderer) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audiences, local_time, names, slugs
 from core.campaign_messages import (
-    SAMPLE, Content, Recipient, Renderer, clean_message, load_content, sms_segments, template_names,
+    SAMPLE, Recipient, Renderer, clean_message, load_content, sms_segments, template_names,
 )
 from core.context import TenantContext
 from core.errors import Conflict, Invalid, NotFound, NotReady
@@ -214,8 +214,8 @@ async def preview_campaign(services: Services, tenant: TenantContext, *, slug: s
         renderer = Renderer(services, tenant.account_id, await load_content(session, campaign))
         renderer.check()
         if campaign.channel == "sms":
-            body, subject, parts = renderer.sms(contact), None, None
-            parts = sms_segments(body)
+            body = renderer.sms(contact)
+            subject, parts = None, sms_segments(body)
         else:
             email = renderer.email(contact)
             body, subject, parts = email.text, email.subject, None
@@ -247,7 +247,7 @@ async def sending_size(services: Services, tenant: TenantContext, *, slug: str) 
     """What `send` would do now: the confirmation step's numbers (refused when nobody can get it)."""
     require(tenant, "organizer", "send campaigns")
     preview = await preview_campaign(services, tenant, slug=slug)
-    _check_changeable_info(preview.campaign)
+    _check_changeable(preview.campaign)
     _check_gateway(services, preview.campaign.channel)
     if preview.reachable == 0:
         raise Invalid(_nobody(preview.campaign, preview.skipped), field="audience")
@@ -288,12 +288,7 @@ async def cancel_campaign(services: Services, tenant: TenantContext, *, slug: st
         return Cancelled(await _info(session, campaign), changed is not None)
 
 
-def _check_changeable(campaign: Campaign) -> None:
-    if campaign.status not in CHANGEABLE:
-        raise Conflict(f"“{campaign.name}” is {campaign.status}; only a draft or scheduled campaign can be sent or scheduled.")
-
-
-def _check_changeable_info(campaign: CampaignInfo) -> None:
+def _check_changeable(campaign: Campaign | CampaignInfo) -> None:
     if campaign.status not in CHANGEABLE:
         raise Conflict(f"“{campaign.name}” is {campaign.status}; only a draft or scheduled campaign can be sent or scheduled.")
 

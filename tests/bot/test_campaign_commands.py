@@ -88,6 +88,18 @@ async def test_create_preview_then_a_confirmed_send_reaches_everyone_once_and_re
     assert again["text"] == "“Spring news” is sent; only a draft or scheduled campaign can be sent or scheduled."
 
 
+async def test_card_buttons_preview_and_ask_before_sending(app):
+    created = await app.run("/campaign", CREATE)
+    on_card = buttons(created["blocks"])
+    clicked = await app.driver.action(views.PREVIEW, user_id=app.owner, value=on_card[views.PREVIEW]["value"])
+    [shown] = await app.driver.wait_responses(clicked)
+    assert "reaches *2* people" in text_of(shown) and shown["replace_original"] is False
+    clicked = await app.driver.action(views.SEND, user_id=app.owner, value=on_card[views.SEND]["value"])
+    [step] = await app.driver.wait_responses(clicked)
+    assert buttons(step["blocks"])[views.SEND_CONFIRM]["text"]["text"] == "Send to 2 people"
+    assert (await campaigns_of(app))[0].status == "draft"
+
+
 async def test_not_now_keeps_the_draft(app):
     await app.run("/campaign", CREATE)
     clicked = await app.driver.action(views.KEEP, user_id=app.owner, value="spring-news")
