@@ -15,7 +15,7 @@ from core.clock import FrozenClock
 from core.gateways.smtp_mailer import SmtpMailer
 from core.scheduler import Ticker, build_ticker
 from core.services import Services
-from db.models import Campaign, CampaignRecipient, Contact, Interaction, OutboxMessage
+from db.models import Campaign, CampaignRecipient, Company, Contact, Interaction, OutboxMessage
 from db.session import Database
 from tests.conftest import test_settings as make_settings
 from tests.support.campaign_data import add_contact
@@ -277,3 +277,22 @@ async def test_a_cancelled_campaign_stops_at_the_next_batch(mail_services, make_
     async with mail_services.db.tenant(tenant.account_id) as session:
         assert await session.scalar(select(func.count()).select_from(CampaignRecipient).where(
             CampaignRecipient.campaign_id == campaign.id, CampaignRecipient.status == "sent")) == 4
+
+
+async def test_a_campaign_whose_audience_broke_meanwhile_fails_with_a_report(mail_services, make_tenant, smtp_sink):
+    tenant = await make_tenant()
+    await add_contact(mail_services, tenant, "ann@acme.io", company="Acme")
+    campaign = await new_campaign(mail_services, tenant, audience="company:acme", channel_id="C0REPORTS")
+    await campaigns.send_campaign_now(mail_services, tenant, slug=campaign.slug)
+    async with mail_services.db.tenant(tenant.account_id) as session:
+        await session.execute(Company.__table__.update().values(name="Acme Events"))
+    assert await campaign_sender.send_due(mail_services, account_id=tenant.account_id) == 0
+    [row] = await rows(mail_services, tenant, Campaign, Campaign.id == campaign.id)
+    assert row.status == "failed" and smtp_sink.deliveries == []
+    [report] = await rows(mail_services, tenant, OutboxMessage, OutboxMessage.dedupe_key == f"campaign:{campaign.id}:report")
+    assert report.payload["text"] == (
+        ":warning: Campaign *Spring news* (`spring-news`) could not be sent: "
+        "No company is named “acme”; check the name with `/company show acme`."
+    )
+    async with mail_services.db.tenant(tenant.account_id) as session:
+        await session.execute(OutboxMessage.__table__.delete().where(OutboxMessage.id == report.id))
