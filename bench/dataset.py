@@ -248,7 +248,8 @@ async def ready_for_run(url: str, account: uuid.UUID) -> Fixture:
                     WHERE slug = '{BIG_EVENT}' RETURNING id"""
             )
             await connection.execute("DELETE FROM check_ins WHERE event_id = $1", big)
-            await connection.execute("DELETE FROM interactions WHERE kind = 'checkin'")
+            await connection.execute("DELETE FROM interactions WHERE kind IN ('checkin', 'campaign')")
+            await connection.execute("DELETE FROM campaigns")
             await connection.execute("DELETE FROM door_tokens WHERE event_id = $1", big)
             sold = "SELECT id FROM orders WHERE event_id = $1 AND created_by IS NOT NULL"
             await connection.execute(f"DELETE FROM order_lines WHERE order_id IN ({sold})", big)

@@ -48,10 +48,11 @@ def new_results(scale: str, options, build_seconds: float | None) -> dict:
     }
 
 
-def line(figures: Figures) -> str:
+def line(figures: Figures, cpu: dict) -> str:
     errors = f"  {figures.errors} errors: {figures.error_sample}" if figures.errors else ""
     return (f"n={figures.count:<6} p50={figures.p50_ms:8.1f} ms  p99={figures.p99_ms:8.1f} ms  "
-            f"{figures.per_second:8.1f}/s{errors}")
+            f"{figures.per_second:8.1f}/s  cores: server {cpu['server_cores']:.2f} driver {cpu['driver_cores']:.2f} "
+            f"machine {cpu['machine_cores']:.2f}{errors}")
 
 
 def _share(run: dict | None, limit: dict | None) -> float | None:
@@ -115,7 +116,7 @@ def table(results: dict) -> str:
     out = [f"EventOS bench, scale {results['scale']}, {results['machine']['cpus']} CPUs ({results['machine']['cpu_model']}), "
            f"commit {(results['commit'] or '?')[:10]}", ""]
     out.append(f"{'scenario':<38}{'conc':>5}{'n':>7}{'err':>5}{'p50 ms':>9}{'p99 ms':>9}{'ops/s':>9}"
-               f"{'limit/s':>9}{'lim p99':>9}{'of limit':>9}")
+               f"{'limit/s':>9}{'lim p99':>9}{'of limit':>9}{'cpu/op':>8}{'cores':>6}")
     for scenario in results["scenarios"].values():
         if scenario.get("status") != "ok":
             out.append(f"{scenario['title']:<38}  {scenario.get('status', '?')}: {scenario.get('note', '')}"[:150])
@@ -127,6 +128,7 @@ def table(results: dict) -> str:
                 f"{scenario['title'][:37]:<38}{c:>5}{run['count']:>7}{run['errors']:>5}{_cell(run['p50_ms'], 9)}"
                 f"{_cell(run['p99_ms'], 9)}{_cell(run['per_second'], 9)}{_cell(limit.get('per_second'), 9)}"
                 f"{_cell(limit.get('p99_ms'), 9)}{_cell(share, 9, '{:.0%}')}"
+                f"{_cell(run['cpu']['server_cpu_ms_per_op'], 8)}{_cell(run['cpu']['machine_cores'], 6, '{:.2f}')}"
             )
     checkin = results["scenarios"].get("checkin", {})
     if checkin.get("status") == "ok":

@@ -14,7 +14,8 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import text
 
-from bench import dataset, report
+from bench import campaign, dataset, report
+from bench.cpu import CpuMeter
 from bench.database import prepare
 from bench.load import Missing, SlackDriver, drive, scan
 from bench.limits import open_pool
@@ -34,7 +35,6 @@ CONCURRENCY = (1, 16, 64)
 WARM_UP = 5
 RACE_TICKETS = 64
 RACE_SCANS_PER_TICKET = 4
-CAMPAIGN_EMAILS = {"tiny": 200, "small": 5_000, "full": 20_000}
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ async def _run(options: Options, settings: Settings) -> dict:
                 async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
                     slack = SlackDriver(http, server.url, signing_secret=SIGNING_SECRET, standin=standin,
                                         team_id=fixture.team_id, user_id=fixture.owner_slack_id)
-                    ctx = Context(scale, fixture, services, tenant, http, slack, server.url, prepared.url)
+                    ctx = Context(scale, fixture, services, tenant, http, slack, server.url, prepared.url, server.process.pid)
                     for scenario in SCENARIOS:
                         say(f"{scenario.title}")
                         results["scenarios"][scenario.key] = await _measure(ctx, scenario, options)
@@ -98,7 +98,7 @@ async def _run(options: Options, settings: Settings) -> dict:
             finally:
                 await server.stop()
         say("campaign emails (in-process, to the local SMTP server)")
-        results["campaign"] = await _campaign(services, tenant, smtp, CAMPAIGN_EMAILS[scale.name])
+        results["campaign"] = await campaign.measure(services, tenant, smtp)
     finally:
         await services.db.dispose()
         await standin.stop()
@@ -139,20 +139,22 @@ async def _measure(ctx: Context, scenario: Scenario, options: Options) -> dict:
         await dataset.clear_checkins(ctx.db_url, ctx.fixture.account_id)
         result["double_admissions"] = 0
     for concurrency in CONCURRENCY:
+        meter = CpuMeter(ctx.server_pid)
         figures = await drive(operation, concurrency=concurrency, duration=options.duration, limit=count)
-        result["runs"][str(concurrency)] = figures.to_json()
-        say(f"  c={concurrency:<3} {report.line(figures)}")
+        result["runs"][str(concurrency)] = {**figures.to_json(), "cpu": meter.read(figures.count)}
+        say(f"  c={concurrency:<3} {report.line(figures, result['runs'][str(concurrency)]['cpu'])}")
         if scenario.consumes_tickets:
             await _check_admissions(ctx, result, figures.count)
         if limit is None:
             continue
         pool = await open_pool(ctx.db_url, concurrency)
         try:
+            meter = CpuMeter(ctx.server_pid)
             raw = await drive(limit(pool), concurrency=concurrency, duration=options.duration, limit=count)
+            result["limits"][str(concurrency)] = {**raw.to_json(), "cpu": meter.read(raw.count)}
         finally:
             await pool.close()
-        result["limits"][str(concurrency)] = raw.to_json()
-        say(f"  c={concurrency:<3} {report.line(raw)}  (raw SQL limit)")
+        say(f"  c={concurrency:<3} {report.line(raw, result['limits'][str(concurrency)]['cpu'])}  (raw SQL limit)")
         if scenario.consumes_tickets:
             await _check_admissions(ctx, result, raw.count)
     return result
@@ -209,9 +211,3 @@ async def _timed_rollup(services: Services, account) -> dict:
     seconds = time.perf_counter() - started
     return {"seconds": round(seconds, 3), "event_days": len(rollup.recomputed), "rows_written": rollup.written}
 
-
-async def _campaign(services: Services, tenant, smtp: SmtpCounter, emails: int) -> dict:
-    """Render and hand `emails` campaign emails to the local SMTP server through core; emails per second."""
-    from bench import campaign
-
-    return await campaign.measure(services, tenant, smtp, emails)

@@ -33,6 +33,7 @@ class Context:
     slack: SlackDriver
     server: str
     db_url: str
+    server_pid: int
 
 
 LimitFactory = Callable[[Context], Awaitable[Callable[[asyncpg.Pool], Operation]]]

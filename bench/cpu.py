@@ -1,0 +1,44 @@
+"""Where the CPU went during a round: the server process, this (driving) process, the whole machine.
+
+Read from /proc, in cores busy on average over the round; what the machine used beyond the two
+processes is mostly PostgreSQL. A round whose machine figure is near the core count was CPU-bound.
+"""
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _process_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+
+
+def _machine_seconds() -> float:
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return (sum(values[:8]) - idle) / TICKS
+
+
+@dataclass
+class CpuMeter:
+    """Start it before a round and read it after; cores are CPU seconds per wall second."""
+
+    server_pid: int
+
+    def __post_init__(self) -> None:
+        self._start = self._sample()
+
+    def _sample(self) -> tuple[float, float, float, float]:
+        return (time.perf_counter(), _process_seconds(self.server_pid), _process_seconds(os.getpid()), _machine_seconds())
+
+    def read(self, operations: int) -> dict:
+        wall, server, driver, machine = (b - a for a, b in zip(self._start, self._sample(), strict=True))
+        return {
+            "server_cores": round(server / wall, 2), "driver_cores": round(driver / wall, 2),
+            "machine_cores": round(machine / wall, 2),
+            "server_cpu_ms_per_op": round(1000 * server / operations, 2) if operations else None,
+        }
