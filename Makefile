@@ -23,7 +23,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(BIN)/eventos bench
+	$(BIN)/eventos bench --scale full
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
