@@ -7,12 +7,17 @@ answers through `respond` itself. `@app.error` stays as the net for anything rai
 """
 
 import logging
+import re
 from contextlib import asynccontextmanager
 
 from bot.grammar import UsageError
+from bot.views.text import escape
 from core.errors import DomainError
 
 log = logging.getLogger(__name__)
+
+# Channel links name a channel and notify nobody, so sentences may keep them.
+_CHANNEL_LINK = re.compile(r"&lt;#([CG][A-Z0-9]+)&gt;")
 
 UNEXPECTED = "Something went wrong on our side and nothing was changed; please try again in a minute."
 
@@ -24,9 +29,14 @@ def sentence_for(error: Exception) -> str:
     return UNEXPECTED
 
 
+def mrkdwn_sentence(error: Exception) -> str:
+    """The sentence for a Slack message: what the user typed in it can mention or link nobody."""
+    return _CHANNEL_LINK.sub(r"<#\1>", escape(sentence_for(error)))
+
+
 async def answer(respond, error: Exception) -> None:
     """Tell the person privately what went wrong, in one sentence."""
-    await respond(text=sentence_for(error), response_type="ephemeral", replace_original=False)
+    await respond(text=mrkdwn_sentence(error), response_type="ephemeral", replace_original=False)
 
 
 @asynccontextmanager

@@ -25,6 +25,7 @@ __all__ = [
     "MAX_LENGTH",
     "Parsed",
     "UsageError",
+    "as_typed",
     "bind",
     "channel_id",
     "format_args",
@@ -152,6 +153,11 @@ def _normalize(raw: str) -> tuple[str, dict[int, int]]:
         pos = m.end()
     out.append(_unescape(text[pos:]))
     return "".join(out), atoms
+
+
+def as_typed(raw: str) -> str:
+    """Slack's command text as the person typed it: entities decoded, links and special mentions as text."""
+    return _normalize(raw)[0]
 
 
 def user_id(token: str) -> str | None:

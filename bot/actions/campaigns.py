@@ -2,6 +2,7 @@
 
 from bot import errors
 from bot.views import campaigns as views
+from bot.views.text import escape
 from core import campaigns
 
 
@@ -11,7 +12,7 @@ def register(app) -> None:
         await ack()
         async with errors.answering_errors(respond):
             shown = await campaigns.preview_campaign(services, tenant, slug=action["value"])
-            await respond(text=f"Preview: {shown.campaign.name}", blocks=views.preview_blocks(shown),
+            await respond(text=f"Preview: {escape(shown.campaign.name)}", blocks=views.preview_blocks(shown),
                           replace_original=False, response_type="ephemeral")
 
     @app.action(views.SEND)
@@ -19,7 +20,7 @@ def register(app) -> None:
         await ack()
         async with errors.answering_errors(respond):
             step = await campaigns.sending_size(services, tenant, slug=action["value"])
-            await respond(text=f"Send {step.campaign.name} to {step.reachable} people?", blocks=views.send_step(step),
+            await respond(text=f"Send {escape(step.campaign.name)} to {step.reachable} people?", blocks=views.send_step(step),
                           replace_original=False, response_type="ephemeral")
 
     @app.action(views.SEND_CONFIRM)

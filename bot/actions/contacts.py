@@ -8,6 +8,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import errors
 from bot.views import contacts as views
+from bot.views.text import escape
 from core import contact_card, contacts, interactions
 from core.errors import Invalid
 from core.permissions import require
@@ -71,7 +72,7 @@ async def post_card(ack, body: dict, action: dict, client, respond, tenant, serv
         await interactions.track_thread(
             services, tenant, contact_id=card.contact.id, channel_id=posted["channel"], thread_ts=posted["ts"],
         )
-        await respond(text=f"Posted. Replies in its thread go to {card.contact.name}'s timeline.",
+        await respond(text=f"Posted. Replies in its thread go to {escape(card.contact.name)}'s timeline.",
                       response_type="ephemeral", replace_original=False)
 
 

@@ -36,7 +36,7 @@ def _slug(inv: Invocation) -> str:
 
 async def show_card(inv: Invocation, campaign: campaigns.CampaignInfo, note: str | None = None) -> None:
     blocks = views.campaign_card(campaign, inv.tenant.timezone, can_manage=inv.tenant.has_role("organizer"), note=note)
-    await inv.reply(note or campaign.name, blocks)
+    await inv.reply(note or escape(campaign.name), blocks)
 
 
 async def open_new(inv: Invocation) -> None:
@@ -59,7 +59,7 @@ async def handle_create(inv: Invocation) -> None:
 
 async def handle_preview(inv: Invocation) -> None:
     preview = await campaigns.preview_campaign(inv.services, inv.tenant, slug=_slug(inv))
-    await inv.reply(f"Preview: {preview.campaign.name}", views.preview_blocks(preview))
+    await inv.reply(f"Preview: {escape(preview.campaign.name)}", views.preview_blocks(preview))
 
 
 async def handle_schedule(inv: Invocation) -> None:
@@ -70,7 +70,7 @@ async def handle_schedule(inv: Invocation) -> None:
 
 async def handle_send(inv: Invocation) -> None:
     preview = await campaigns.sending_size(inv.services, inv.tenant, slug=_slug(inv))
-    await inv.reply(f"Send {preview.campaign.name} to {preview.reachable} people?", views.send_step(preview))
+    await inv.reply(f"Send {escape(preview.campaign.name)} to {preview.reachable} people?", views.send_step(preview))
 
 
 async def handle_cancel(inv: Invocation) -> None:

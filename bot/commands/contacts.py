@@ -51,7 +51,7 @@ def _yes_no(value: str | None, key: str) -> bool | None:
 async def handle_find(inv: Invocation) -> None:
     query = inv.args.text_after(0)
     hits = await contacts.find_contacts(inv.services, inv.tenant, query=query)
-    await inv.reply(f"{len(hits)} contacts for {query}", views.search_results(query, hits, names_only=not inv.tenant.has_role("sales")))
+    await inv.reply(f"{len(hits)} contacts for {escape(query)}", views.search_results(query, hits, names_only=not inv.tenant.has_role("sales")))
 
 
 async def handle_show(inv: Invocation) -> None:
@@ -64,7 +64,7 @@ async def handle_add(inv: Invocation) -> None:
     args = grammar.bind(inv.args, ContactAddArgs)
     contact = await contacts.add_contact(inv.services, inv.tenant, **args.model_dump())
     card = await contact_card.contact_card(inv.services, inv.tenant, contact_id=contact.id)
-    await inv.reply(f"Added {contact.name}.", [section(f"Added *{escape(contact.name)}*."), *views.contact_card(card, inv.tenant.timezone)])
+    await inv.reply(f"Added {escape(contact.name)}.", [section(f"Added *{escape(contact.name)}*."), *views.contact_card(card, inv.tenant.timezone)])
 
 
 async def open_add(inv: Invocation) -> None:
@@ -80,7 +80,7 @@ async def handle_tag(inv: Invocation) -> None:
     remove = [w[1:] for w in words if w.startswith("-")]
     contact = await contacts.tag_contact(inv.services, inv.tenant, email=email, add=add, remove=remove)
     tags = ", ".join(f"`{escape(t)}`" for t in contact.tags) or "no tags"
-    await inv.reply(f"{contact.name}: {', '.join(contact.tags)}", [section(f"*{escape(contact.name)}* now has {tags}.")])
+    await inv.reply(escape(f"{contact.name}: {', '.join(contact.tags)}"), [section(f"*{escape(contact.name)}* now has {tags}.")])
 
 
 async def handle_consent(inv: Invocation) -> None:
@@ -125,7 +125,7 @@ CONTACT = Command(
 async def handle_company_add(inv: Invocation) -> None:
     args = grammar.bind(inv.args, CompanyAddArgs)
     company = await companies.add_company(inv.services, inv.tenant, name=args.name, domain=args.domain)
-    await inv.reply(f"Added {company.name}.", [section(f"Added *{escape(company.name)}*."), *views.company_card(company)])
+    await inv.reply(f"Added {escape(company.name)}.", [section(f"Added *{escape(company.name)}*."), *views.company_card(company)])
 
 
 async def open_company_add(inv: Invocation) -> None:
@@ -135,7 +135,7 @@ async def open_company_add(inv: Invocation) -> None:
 
 async def handle_company_show(inv: Invocation) -> None:
     company = await companies.company_card(inv.services, inv.tenant, name=inv.args.text_after(0))
-    await inv.reply(company.name, views.company_card(company))
+    await inv.reply(escape(company.name), views.company_card(company))
 
 
 COMPANY = Command(

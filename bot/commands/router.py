@@ -8,6 +8,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import errors, grammar
+from bot.views.text import escape
 from core.context import TenantContext
 from core.services import Services
 
@@ -97,7 +98,8 @@ async def _dispatch(spec: Command, command: dict, respond: AsyncRespond, client:
         return
     sub = spec.find(word)
     if sub is None and spec.default is None:
-        await respond(text=f"I don't know `{spec.name} {first}`.\n{spec.help_text()}", response_type="ephemeral")
+        shown = escape(grammar.as_typed(first)[:40]).replace("`", "'")
+        await respond(text=f"I don't know `{spec.name} {shown}`.\n{spec.help_text()}", response_type="ephemeral")
         return
     handler = sub.handler if sub else spec.default
     args = grammar.parse(

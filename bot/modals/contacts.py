@@ -114,7 +114,7 @@ def register(app) -> None:
         card = await submit(ack, work, fields=CONTACT_FIELDS, first_block=views.BLOCK_EMAIL)
         if card is not None:
             async with errors.answering_errors(None):
-                text = f"Added {card.contact.name}."
+                text = f"Added {escape(card.contact.name)}."
                 blocks = [section(f"Added *{escape(card.contact.name)}*."), *views.contact_card(card, tenant.timezone)]
                 await tell(client, body["user"]["id"], metadata(view).get("channel"), text, blocks)
 

@@ -66,7 +66,7 @@ def attendee_matches(search: AttendeeSearch) -> tuple[str, list[dict]]:
             "with it; try the first name, or the full email."
         )
         return text, [section(text)]
-    text = f"{len(search.matches)} match(es) for “{search.query}” at {search.event_name}"
+    text = f"{len(search.matches)} match(es) for “{escape(search.query)}” at {escape(search.event_name)}"
     blocks = [header(f"Check in · {search.event_name}")]
     for match in search.matches:
         block = section(_match_line(match, search.timezone))
@@ -83,7 +83,7 @@ def attendee_matches(search: AttendeeSearch) -> tuple[str, list[dict]]:
 
 def door_token_issued(issued: IssuedDoorToken, scan_url: str) -> tuple[str, list[dict]]:
     """The new token, shown once, with a link that sets up the scanner page."""
-    text = f"Door token “{issued.info.name}” for {issued.event_name} (shown once)"
+    text = f"Door token “{escape(issued.info.name)}” for {escape(issued.event_name)} (shown once)"
     return text, [
         section(f"*{escape(issued.info.name)}* can now check people in at *{escape(issued.event_name)}*."),
         section(f"```{issued.secret}```"),
@@ -102,7 +102,7 @@ def _token_line(token: DoorTokenInfo, timezone: str) -> str:
 
 
 def door_token_list(tokens: EventDoorTokens, timezone: str) -> tuple[str, list[dict]]:
-    text = f"Door tokens for {tokens.event_name}"
+    text = f"Door tokens for {escape(tokens.event_name)}"
     if not tokens.tokens:
         line = f"{escape(tokens.event_name)} has no door tokens yet; `/eventos door-token {tokens.event_slug}` makes one."
         return text, [section(line)]

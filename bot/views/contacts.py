@@ -121,7 +121,7 @@ def contact_card(card: ContactCard | NameCard, timezone: str, *, posted: bool = 
 
 
 def card_text(card: ContactCard | NameCard) -> str:
-    return card.name if isinstance(card, NameCard) else f"{card.contact.name} ({card.contact.email})"
+    return escape(card.name) if isinstance(card, NameCard) else f"{escape(card.contact.name)} ({escape(card.contact.email)})"
 
 
 # --- search, companies, confirmations ------------------------------------------------------
