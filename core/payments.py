@@ -150,19 +150,41 @@ def _not_payable(order) -> DomainError:
 # --- refunds ----------------------------------------------------------------------------
 
 
-async def refund(services: Services, tenant: TenantContext, *, reference: str, amount: str | None = None) -> OrderView:
-    """Refund all that is left of an order's payment, or `amount` of it; through Stripe for card payments."""
+@dataclass(frozen=True)
+class RefundPlan:
+    """What a refund would do, shown for confirmation; `refunded_cents` is what was refunded when it was made."""
+
+    reference: str
+    cents: int
+    currency: str
+    provider: str
+    refunded_cents: int
+    full: bool  # nothing is left to refund after it: the order is refunded, its tickets void
+
+
+async def plan_refund(
+    services: Services, tenant: TenantContext, *, reference: str, amount: str | None = None
+) -> RefundPlan:
+    """Check a refund without making it (organizers): how much goes back, and how."""
     require(tenant, "organizer", "refund orders")
-    account_id = tenant.account_id
-    async with services.db.tenant(account_id) as session:
-        order = await orders.find_order(session, reference)
-        payment = (
-            await session.execute(
-                select(payments_t).where(payments_t.c.order_id == order.id)
-                .order_by(payments_t.c.created_at.desc()).limit(1)
-            )
-        ).first()
-        connected = (await session.execute(select(Account.stripe_account_id))).scalar_one_or_none()
+    async with services.db.tenant(tenant.account_id) as session:
+        order, payment, _ = await _refundable(session, reference)
+    return _plan(order, payment, amount)
+
+
+async def _refundable(session: AsyncSession, reference: str):
+    order = await orders.find_order(session, reference)
+    payment = (
+        await session.execute(
+            select(payments_t).where(payments_t.c.order_id == order.id)
+            .order_by(payments_t.c.created_at.desc()).limit(1)
+        )
+    ).first()
+    connected = (await session.execute(select(Account.stripe_account_id))).scalar_one_or_none()
+    return order, payment, connected
+
+
+def _plan(order, payment, amount: str | None) -> RefundPlan:
     if payment is None:
         raise Conflict(f"{order.reference} is {order.status} and has no payment to refund.")
     if payment.provider in ("comp", "free"):
@@ -178,6 +200,25 @@ async def refund(services: Services, tenant: TenantContext, *, reference: str, a
             f"amount can be at most {money.format_amount(left, payment.currency)}, what is left to refund on "
             f"{order.reference}.", field="amount",
         )
+    return RefundPlan(order.reference, cents, payment.currency, payment.provider, payment.refunded_cents, cents == left)
+
+
+async def refund(
+    services: Services, tenant: TenantContext, *, reference: str, amount: str | None = None,
+    seen_refunded: int | None = None,
+) -> OrderView:
+    """Refund all that is left of an order's payment, or `amount` of it; through Stripe for card payments.
+
+    With `seen_refunded` (a confirmed plan's `refunded_cents`), nothing happens if the payment's
+    refunds changed since the plan was shown: a confirmation is applied at most once.
+    """
+    require(tenant, "organizer", "refund orders")
+    account_id = tenant.account_id
+    async with services.db.tenant(account_id) as session:
+        order, payment, connected = await _refundable(session, reference)
+    if seen_refunded is not None and payment is not None and payment.refunded_cents != seen_refunded:
+        raise Conflict(f"{order.reference} was refunded by someone else just now; see `/order show {order.reference}`.")
+    cents = _plan(order, payment, amount).cents
     if payment.provider == "stripe":
         if services.payments is None:
             raise NotReady(f"{order.reference} was paid through Stripe, which is not configured here; set STRIPE_API_KEY.")
@@ -194,7 +235,7 @@ async def refund(services: Services, tenant: TenantContext, *, reference: str, a
         if payment.provider == "stripe":
             changed = await _record_refund_total(session, payment.id, payment.refunded_cents + cents, now=services.clock.now())
         else:
-            changed = await _add_manual_refund(session, payment.id, cents, now=services.clock.now())
+            changed = await _add_manual_refund(session, payment.id, payment.refunded_cents, cents, now=services.clock.now())
             if changed is None:
                 raise Conflict(f"{order.reference} was refunded by someone else just now; see `/order show {order.reference}`.")
         await _settle_refund(session, services, account_id, order.id, changed)
@@ -221,12 +262,13 @@ async def _record_refund_total(session: AsyncSession, payment_id: uuid.UUID, tot
     ).first()
 
 
-async def _add_manual_refund(session: AsyncSession, payment_id: uuid.UUID, cents: int, *, now):
+async def _add_manual_refund(session: AsyncSession, payment_id: uuid.UUID, seen: int, cents: int, *, now):
+    """Add `cents` on top of the `seen` refunded total; None when another refund came first (like Stripe's key)."""
     refunded = payments_t.c.refunded_cents + cents
     return (
         await session.execute(
             update(payments_t)
-            .where(payments_t.c.id == payment_id, refunded <= payments_t.c.amount_cents)
+            .where(payments_t.c.id == payment_id, payments_t.c.refunded_cents == seen, refunded <= payments_t.c.amount_cents)
             .values(refunded_cents=refunded, status=_payment_status(refunded, payments_t.c.amount_cents), refunded_at=now)
             .returning(payments_t.c.id, payments_t.c.amount_cents, payments_t.c.refunded_cents, payments_t.c.currency)
         )

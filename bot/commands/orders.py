@@ -1,8 +1,10 @@
-"""/order: show, paid, refund, comp and resend, by order reference."""
+"""/order: show, paid, refund (after a confirmation), comp and resend, by order reference."""
+
+import json
 
 from pydantic import BaseModel, Field
 
-from bot import grammar
+from bot import errors, grammar
 from bot.commands.router import Command, Invocation, Subcommand, listener
 from bot.views import orders as views
 from bot.views.text import escape, money
@@ -46,12 +48,29 @@ async def handle_paid(inv: Invocation) -> None:
 
 async def handle_refund(inv: Invocation) -> None:
     args = grammar.bind(inv.args, RefundArgs, positional=["reference"])
-    order = await payments.refund(inv.services, inv.tenant, reference=args.reference, amount=args.amount)
-    if order.status == "refunded":
-        note = f"Refunded in full ({money(order.refunded_cents, order.currency)}); the tickets are void and the seats back on sale."
-    else:
-        note = f"Refunded {money(order.refunded_cents, order.currency)} so far; the tickets stay valid."
-    await inv.reply(f"{order.reference} refunded.", views.order_card(order, note=note))
+    plan = await payments.plan_refund(inv.services, inv.tenant, reference=args.reference, amount=args.amount)
+    shown = money(plan.cents, plan.currency)
+    await inv.reply(f"Refund {shown} of {plan.reference}?", views.refund_step(plan, args.amount))
+
+
+async def refund_confirmed(ack, action: dict, respond, tenant, services) -> None:
+    """The Refund button of the confirmation: refunds what was shown, once."""
+    await ack()
+    async with errors.answering_errors(respond):
+        try:
+            value = json.loads(action.get("value") or "")
+            reference, amount, seen = str(value["r"]), value.get("a"), int(value["s"])
+        except (ValueError, KeyError, TypeError):
+            raise grammar.UsageError("That button is out of date; run `/order refund REF` again.") from None
+        order = await payments.refund(services, tenant, reference=reference, amount=amount, seen_refunded=seen)
+        await respond(text=f"{order.reference} refunded.", blocks=views.order_card(order, note=views.refunded_note(order)),
+                      replace_original=True)
+
+
+async def refund_kept(ack, action: dict, respond) -> None:
+    await ack()
+    async with errors.answering_errors(respond):
+        await respond(text=f"Not refunded; {escape(action.get('value') or 'the order')} stays as it was.", replace_original=True)
 
 
 async def handle_comp(inv: Invocation) -> None:
@@ -75,7 +94,7 @@ ORDER = Command(
     subcommands=(
         Subcommand("show", "show REF", "an order with its payment and tickets", handle_show),
         Subcommand("paid", "paid REF [method=cash|bank]", "record a cash or bank payment and issue the tickets", handle_paid),
-        Subcommand("refund", "refund REF [amount=…]", "refund all (or part) of an order; card payments go back through Stripe",
+        Subcommand("refund", "refund REF [amount=…]", "refund all (or part) of an order, after a confirmation; card payments go back through Stripe",
                    handle_refund),
         Subcommand("comp", 'comp EVENT TICKET email=… [name="…"]', "issue free tickets at once", handle_comp),
         Subcommand("resend", "resend REF", "email an order's tickets again", handle_resend),
@@ -85,3 +104,5 @@ ORDER = Command(
 
 def register(app) -> None:
     app.command("/order")(listener(ORDER))
+    app.action(views.REFUND)(refund_confirmed)
+    app.action(views.KEEP)(refund_kept)

@@ -1,10 +1,14 @@
 """Orders and sales: core results → Block Kit."""
 
+import json
+
 from bot.views.text import context, escape, fields, header, local_time, money, section
 from core.orders import Held, OrderView
-from core.payments import Sale
+from core.payments import RefundPlan, Sale
 
 PAY_LINK = "order.pay_link"
+REFUND = "order.refund"
+KEEP = "order.keep"
 TICKETS_SHOWN = 20
 
 STATUS = {
@@ -102,3 +106,37 @@ def order_card(order: OrderView, *, note: str | None = None) -> list[dict]:
     sent = f"Ticket email sent {order.emails_sent} time{'s' if order.emails_sent != 1 else ''}." if order.emails_sent else ""
     blocks.append(context(" ".join(filter(None, [f"Order `{order.reference}`, {escape(order.event_slug)}.", sent]))))
     return blocks
+
+
+def refund_value(plan: RefundPlan, amount: str | None) -> str:
+    """The Refund button's value: the order, the amount as typed, and what was refunded when it was shown."""
+    return json.dumps({"r": plan.reference, "a": amount, "s": plan.refunded_cents}, separators=(",", ":"))
+
+
+def refund_step(plan: RefundPlan, amount: str | None) -> list[dict]:
+    """The confirmation of `/order refund`: how much goes back and what happens to the tickets."""
+    how = "to the buyer's card through Stripe" if plan.provider == "stripe" else f"as paid ({METHODS.get(plan.provider, escape(plan.provider))})"
+    then = (
+        "The tickets become void and the seats go back on sale."
+        if plan.full else "It is a partial refund: the tickets stay valid."
+    )
+    shown = money(plan.cents, plan.currency)
+    return [
+        section(f"*Refund {shown} of order {plan.reference}* {how}?\n{then}"),
+        {
+            "type": "actions",
+            "block_id": f"order_refund:{plan.reference}",
+            "elements": [
+                {"type": "button", "text": {"type": "plain_text", "text": f"Refund {shown}"}, "action_id": REFUND,
+                 "value": refund_value(plan, amount), "style": "danger"},
+                {"type": "button", "text": {"type": "plain_text", "text": "Keep it"}, "action_id": KEEP,
+                 "value": plan.reference},
+            ],
+        },
+    ]
+
+
+def refunded_note(order: OrderView) -> str:
+    if order.status == "refunded":
+        return f"Refunded in full ({money(order.refunded_cents, order.currency)}); the tickets are void and the seats back on sale."
+    return f"Refunded {money(order.refunded_cents, order.currency)} so far; the tickets stay valid."

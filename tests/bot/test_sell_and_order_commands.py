@@ -7,8 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from db.models import Contact, Order, Product, Ticket
+from bot.views import orders as views
+from core import payments
+from core.errors import Conflict
+from db.models import Contact, Order, Payment, Product, Ticket
 from tests.support.factories import make_event, make_product
+from tests.support.orders import buttons, confirm_refund
 
 REFERENCE = re.compile(r"EV-[A-Z0-9]{6}")
 
@@ -59,7 +63,7 @@ async def test_the_order_lifecycle_paid_show_resend_refund(slack):
     assert len(codes) == 2 and "bank transfer" in str(shown["blocks"])
     resent = await slack.run("/order", f"resend {reference}")
     assert "Ticket email sent 2 times" in str(resent["blocks"])
-    refunded = await slack.run("/order", f"refund {reference}")
+    refunded = await confirm_refund(slack, f"refund {reference}")
     assert "Refunded in full (50.00 EUR)" in str(refunded["blocks"])
     assert await count(slack, tenant, Ticket, Ticket.status == "void") == 2
 
@@ -130,3 +134,44 @@ async def test_concurrent_sell_commands_never_oversell(slack):
 async def test_unknown_order_reference_says_what_references_look_like(slack):
     message = await slack.run("/order", "show EV-NOPE00")
     assert message["text"] == "There is no order `EV-NOPE00`; references look like EV-7K3F9Q."
+
+
+async def test_refund_asks_first_and_changes_nothing_until_confirmed(slack):
+    tenant, event = await arrange(slack)
+    reference = REFERENCE.search((await slack.run("/sell", f"{event.slug} ga qty=2 email=ann@example.com"))["text"])[0]
+    await slack.run("/order", f"paid {reference} method=cash")
+
+    step = await slack.run("/order", f"refund {reference} amount=20")
+    assert step["text"] == f"Refund 20.00 EUR of {reference}?"
+    assert "It is a partial refund: the tickets stay valid." in str(step["blocks"])
+    assert (await slack.run("/order", f"show {reference}"))["blocks"][1]["fields"][0]["text"].endswith("Paid")
+    kept = await slack.driver.action(views.KEEP, user_id=slack.owner, value=reference)
+    assert (await slack.driver.wait_responses(kept))[0]["text"] == f"Not refunded; {reference} stays as it was."
+    async with slack.services.db.tenant(tenant.account_id) as session:
+        assert (await session.execute(select(Payment.refunded_cents))).scalar_one() == 0
+
+    button = buttons(step["blocks"])[views.REFUND]
+    clicked = await slack.driver.action(views.REFUND, user_id=slack.owner, value=button["value"])
+    [answer] = await slack.driver.wait_responses(clicked)
+    assert answer["replace_original"] is True and "Refunded 20.00 EUR so far" in str(answer["blocks"])
+    again = await slack.driver.action(views.REFUND, user_id=slack.owner, value=button["value"])
+    assert (await slack.driver.wait_responses(again))[0]["text"].startswith(f"{reference} was refunded by someone else just now")
+    async with slack.services.db.tenant(tenant.account_id) as session:
+        assert (await session.execute(select(Payment.refunded_cents))).scalar_one() == 2000
+
+
+async def test_two_clicks_on_one_refund_confirmation_refund_once(slack):
+    tenant, event = await arrange(slack)
+    reference = REFERENCE.search((await slack.run("/sell", f"{event.slug} ga qty=2 email=ann@example.com"))["text"])[0]
+    await slack.run("/order", f"paid {reference} method=cash")
+    organizer = await slack.tenant()
+
+    results = await asyncio.gather(
+        *(payments.refund(slack.services, organizer, reference=reference, amount="10", seen_refunded=0) for _ in range(5)),
+        return_exceptions=True,
+    )
+
+    assert sum(not isinstance(r, Exception) for r in results) == 1
+    assert all(isinstance(r, Conflict) for r in results if isinstance(r, Exception))
+    async with slack.services.db.tenant(tenant.account_id) as session:
+        assert (await session.execute(select(Payment.refunded_cents))).scalar_one() == 1000

@@ -19,6 +19,7 @@ from db.models import (
 from tests.conftest import test_settings as settings_for
 from tests.support.factories import make_event, make_product, set_account
 from tests.support.harness import start_harness
+from tests.support.orders import confirm_refund
 from tests.support.stripe_standin import event as stripe_event
 from tests.support.stripe_standin import sign_webhook
 
@@ -261,9 +262,9 @@ async def test_order_refund_goes_back_through_stripe_and_its_webhook_changes_not
     await deliver(shop, completed)
     order = await order_row(shop, tenant, sale.order.reference)
 
-    message = await shop.run("/order", f"refund {sale.order.reference} amount=20")
+    message = await confirm_refund(shop, f"refund {sale.order.reference} amount=20")
     assert "Refunded 20.00 EUR so far" in str(message["blocks"])
-    message = await shop.run("/order", f"refund {sale.order.reference}")
+    message = await confirm_refund(shop, f"refund {sale.order.reference}")
     assert "Refunded in full" in str(message["blocks"])
 
     first, second = stripe_standin.requests_to("/v1/refunds", "POST")
