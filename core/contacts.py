@@ -317,26 +317,46 @@ async def set_consent(
         return ConsentResult(await load_contact(session, contact_id), changed)
 
 
-async def merge_contacts(services: Services, tenant: TenantContext, *, duplicate: str, survivor: str) -> ContactView:
-    """Fold the duplicate into the survivor: its orders, tickets, timeline and threads move over."""
+@dataclass(frozen=True)
+class MergePlan:
+    """What a merge would fold together, shown for confirmation."""
+
+    duplicate: ContactView
+    survivor: ContactView
+    orders: int
+    interactions: int
+
+
+async def plan_merge(services: Services, tenant: TenantContext, *, duplicate: str, survivor: str) -> MergePlan:
+    """Check a merge without making it (organizers): both contacts and what moves over."""
     require(tenant, "organizer", "merge contacts")
+    async with services.db.tenant(tenant.account_id) as session:
+        old, new = await _merge_pair(session, duplicate, survivor, lock=False)
+        orders = await session.scalar(select(func.count()).select_from(Order).where(Order.contact_id == old.id))
+        entries = await session.scalar(select(func.count()).select_from(Interaction).where(Interaction.contact_id == old.id))
+        return MergePlan(await load_contact(session, old.id), await load_contact(session, new.id), orders or 0, entries or 0)
+
+
+async def _merge_pair(session: AsyncSession, duplicate: str, survivor: str, *, lock: bool) -> tuple[Contact, Contact]:
     duplicate, survivor = normalize_email(duplicate), normalize_email(survivor)
     if duplicate == survivor:
         raise Invalid("Name two different contacts: `/contact merge old@example.com into ann@example.com`.")
+    query = select(Contact).where(Contact.email.in_([duplicate, survivor])).order_by(Contact.id)
+    # Both rows locked in one order, so two opposite merges cannot interleave into a cycle.
+    rows = {c.email: c for c in (await session.scalars(query.with_for_update() if lock else query)).all()}
+    for email in (duplicate, survivor):
+        if email not in rows:
+            raise NotFound(f"No contact has the email {email}; check it with `/contact find {email}`.")
+        if rows[email].merged_into_id is not None:
+            raise Conflict(f"{email} was merged into another contact already; merge using that one.")
+    return rows[duplicate], rows[survivor]
+
+
+async def merge_contacts(services: Services, tenant: TenantContext, *, duplicate: str, survivor: str) -> ContactView:
+    """Fold the duplicate into the survivor: its orders, tickets, timeline and threads move over."""
+    require(tenant, "organizer", "merge contacts")
     async with services.db.tenant(tenant.account_id) as session:
-        # Both rows locked in one order, so two opposite merges cannot interleave into a cycle.
-        rows = {
-            c.email: c
-            for c in (
-                await session.scalars(select(Contact).where(Contact.email.in_([duplicate, survivor])).order_by(Contact.id).with_for_update())
-            ).all()
-        }
-        for email in (duplicate, survivor):
-            if email not in rows:
-                raise NotFound(f"No contact has the email {email}; check it with `/contact find {email}`.")
-            if rows[email].merged_into_id is not None:
-                raise Conflict(f"{email} was merged into another contact already; merge using that one.")
-        old, new = rows[duplicate], rows[survivor]
+        old, new = await _merge_pair(session, duplicate, survivor, lock=True)
         await _move_everything(session, old.id, new.id)
         new.first_name, new.last_name = (new.first_name, new.last_name) if new.first_name or new.last_name else (old.first_name, old.last_name)
         new.phone = new.phone or old.phone

@@ -8,7 +8,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import errors
 from bot.views import contacts as views
-from bot.views.text import escape
+from bot.views.text import escape, section
 from core import contact_card, contacts, interactions
 from core.errors import Invalid
 from core.permissions import require
@@ -86,8 +86,30 @@ async def open_edit(ack, body: dict, action: dict, client, respond, tenant, serv
         )
 
 
+async def merge_confirmed(ack, action: dict, respond, tenant, services) -> None:
+    """The Merge button of the confirmation."""
+    await ack()
+    async with errors.answering_errors(respond):
+        try:
+            value = json.loads(action.get("value") or "")
+            duplicate, survivor = str(value["d"]), str(value["k"])
+        except (ValueError, KeyError, TypeError):
+            raise Invalid("That button is out of date; run `/contact merge DUPLICATE into KEEP` again.") from None
+        contact = await contacts.merge_contacts(services, tenant, duplicate=duplicate, survivor=survivor)
+        text = views.merged_text(duplicate, contact)
+        await respond(text=text.replace("*", ""), blocks=[section(text)], replace_original=True)
+
+
+async def merge_kept(ack, action: dict, respond) -> None:
+    await ack()
+    async with errors.answering_errors(respond):
+        await respond(text=f"Not merged; {escape(action.get('value') or 'both contacts')} stays as it was.", replace_original=True)
+
+
 def register(app) -> None:
     app.options(views.PICKER)(suggest_contacts)
+    app.action(views.MERGE)(merge_confirmed)
+    app.action(views.KEEP_BOTH)(merge_kept)
     app.action(views.OPEN)(open_card)
     app.action(views.OLDER)(show_older)
     app.action(views.POST)(post_card)

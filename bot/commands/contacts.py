@@ -102,9 +102,8 @@ async def handle_merge(inv: Invocation) -> None:
     words = inv.args.words
     if len(words) != 3 or words[1].lower() != "into" or inv.args.options:
         raise grammar.UsageError("Use `/contact merge DUPLICATE into KEEP`, both as emails.")
-    contact = await contacts.merge_contacts(inv.services, inv.tenant, duplicate=words[0], survivor=words[2])
-    text = f"Merged {escape(words[0])} into *{escape(contact.name)}* ({escape(contact.email)})."
-    await inv.reply(text.replace("*", ""), [section(text)])
+    plan = await contacts.plan_merge(inv.services, inv.tenant, duplicate=words[0], survivor=words[2])
+    await inv.reply(f"Merge {escape(plan.duplicate.email)} into {escape(plan.survivor.email)}?", views.merge_step(plan))
 
 
 CONTACT = Command(
@@ -117,7 +116,7 @@ CONTACT = Command(
                    handle_add, modal=open_add),
         Subcommand("tag", "tag EMAIL tag…", "add tags (`-tag` removes one)", handle_tag, keys=()),
         Subcommand("consent", "consent EMAIL [email=yes|no] [sms=yes|no]", "record consent given or withdrawn", handle_consent),
-        Subcommand("merge", "merge DUPLICATE into KEEP", "fold a duplicate contact into another", handle_merge, keys=()),
+        Subcommand("merge", "merge DUPLICATE into KEEP", "fold a duplicate contact into another, after a confirmation", handle_merge, keys=()),
     ),
 )
 

@@ -6,7 +6,7 @@ import re
 from bot.views.text import context, divider, escape, fields, header, local_time, money, section
 from core.companies import CompanyCard
 from core.contact_card import ContactCard, NameCard
-from core.contacts import ConsentState, ContactView
+from core.contacts import ConsentState, ContactView, MergePlan
 from core.interactions import LOGGABLE_KINDS, TimelineEntry
 from core.search import ContactHit
 
@@ -22,6 +22,8 @@ OPEN = "contacts.open"
 OLDER = "contacts.older"
 POST = "contacts.post"
 EDIT = "contacts.edit_open"
+MERGE = "contacts.merge"
+KEEP_BOTH = "contacts.keep_both"
 BLOCK_CONTACT, BLOCK_NEW_EMAIL, BLOCK_NEW_NAME = "contact", "new_email", "new_name"
 BLOCK_KIND, BLOCK_TEXT = "kind", "text"
 BLOCK_EMAIL, BLOCK_NAME, BLOCK_PHONE, BLOCK_COMPANY, BLOCK_TAGS, BLOCK_DOMAIN = (
@@ -152,6 +154,34 @@ def company_card(company: CompanyCard) -> list[dict]:
         more = company.contact_count - len(company.contacts)
         blocks.append(section(lines + (f"\n…and {more} more" if more > 0 else "")))
     return blocks
+
+
+def _who_is(contact: ContactView) -> str:
+    return f"*{escape(contact.name)}* ({escape(contact.email)})" if contact.name != contact.email else f"*{escape(contact.email)}*"
+
+
+def merge_step(plan: MergePlan) -> list[dict]:
+    """The confirmation of `/contact merge`: who folds into whom and what moves; a merge cannot be undone."""
+    moves = f"{plan.orders:,} order{'s' if plan.orders != 1 else ''} and {plan.interactions:,} timeline entr{'ies' if plan.interactions != 1 else 'y'}"
+    value = json.dumps({"d": plan.duplicate.email, "k": plan.survivor.email}, separators=(",", ":"))
+    return [
+        section(
+            f"*Merge {_who_is(plan.duplicate)} into {_who_is(plan.survivor)}?*\n"
+            f"Its {moves} move over, and {escape(plan.duplicate.email)} then opens the other card. This cannot be undone."
+        ),
+        {
+            "type": "actions",
+            "block_id": "contact_merge",
+            "elements": [
+                _button("Merge", MERGE, value, style="danger"),
+                _button("Keep both", KEEP_BOTH, plan.duplicate.email),
+            ],
+        },
+    ]
+
+
+def merged_text(duplicate: str, contact: ContactView) -> str:
+    return f"Merged {escape(duplicate)} into *{escape(contact.name)}* ({escape(contact.email)})."
 
 
 def logged(name: str, kind: str, *, duplicate: bool) -> str:

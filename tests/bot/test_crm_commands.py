@@ -182,8 +182,17 @@ async def test_merge_moves_the_timeline_to_the_survivor(slack):
     await slack.run("/contact", "add email=ann@acme.io name=Ann")
     await slack.run("/contact", "add email=ann.lee@gmail.com name=Annie phone=+442079460000")
     await slack.run("/log", "ann.lee@gmail.com Called from her gmail")
-    merged = await slack.run("/contact", "merge ann.lee@gmail.com into ann@acme.io")
-    assert "Merged ann.lee@gmail.com into Ann (ann@acme.io)" in merged["text"]
+    step = await slack.run("/contact", "merge ann.lee@gmail.com into ann@acme.io")
+    assert "Its 0 orders and 1 timeline entry move over" in text_of(step)
+    assert len(await rows(slack, Contact, Contact.merged_into_id.is_not(None))) == 0
+    kept = await slack.driver.action(views.KEEP_BOTH, user_id=slack.owner, value="ann.lee@gmail.com")
+    assert (await slack.driver.wait_responses(kept))[0]["text"] == "Not merged; ann.lee@gmail.com stays as it was."
+    merge = next(e for b in step["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == views.MERGE)
+    clicked = await slack.driver.action(views.MERGE, user_id=slack.owner, value=merge["value"])
+    [merged] = await slack.driver.wait_responses(clicked)
+    assert merged["replace_original"] is True and "Merged ann.lee@gmail.com into Ann (ann@acme.io)" in merged["text"]
+    again = await slack.driver.action(views.MERGE, user_id=slack.owner, value=merge["value"])
+    assert (await slack.driver.wait_responses(again))[0]["text"].startswith("ann.lee@gmail.com was merged into another contact already")
     [survivor] = await rows(slack, Contact, Contact.email == "ann@acme.io")
     [entry] = await rows(slack, Interaction)
     assert entry.contact_id == survivor.id and survivor.phone == "+442079460000"
