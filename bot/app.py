@@ -14,7 +14,7 @@ from bot.actions import contacts as contact_actions
 from bot.actions import events as event_actions
 from bot.actions import home as home_actions
 from bot.commands import campaigns as campaign_commands
-from bot.commands import checkin, contacts, digest, eventos
+from bot.commands import checkin, contacts, digest, door_tokens, eventos
 from bot.commands import events as event_commands
 from bot.commands import orders as order_commands
 from bot.commands import sell
@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 LOCAL_BOT_TOKEN = "xoxb-local-console"
 
 # Each feature registers its listeners here; order does not matter.
-LISTENERS = (errors, eventos, home_events, home_actions, installation, checkin, event_commands, venue_commands, ticket_commands, event_modals, event_actions, sell, order_commands, contacts, contact_modals, contact_actions, log_to_timeline, contact_threads, digest, campaign_commands, campaign_actions, campaign_modals)
+LISTENERS = (errors, eventos, door_tokens, home_events, home_actions, installation, checkin, event_commands, venue_commands, ticket_commands, event_modals, event_actions, sell, order_commands, contacts, contact_modals, contact_actions, log_to_timeline, contact_threads, digest, campaign_commands, campaign_actions, campaign_modals)
 # Each feature with HTTP routes of its own (ticket page, scanner, webhooks) registers them here.
 WEB_ROUTES: tuple = (checkins_api, scan_page, stripe_webhook, ticket_pages, unsubscribe)
 

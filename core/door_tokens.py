@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import cast, func, or_, select, update
+from sqlalchemy import and_, cast, func, or_, select, update
 from sqlalchemy.dialects.postgresql import TEXT
 
 from core.context import TenantContext
@@ -117,30 +117,56 @@ async def list_door_tokens(services: Services, tenant: TenantContext, *, event_s
         return EventDoorTokens(event.slug, event.name, tokens)
 
 
+def _named(event_slug: str, which: str):
+    """The active-token condition for `which`: a name, a pasted secret, or the start of an id."""
+    which = " ".join((which or "").split())
+    if not which:
+        raise Invalid(f"Say which token to revoke: `/eventos door-token {event_slug} revoke \"Door 1\"`.")
+    matches = [func.lower(DoorToken.name) == which.lower(), DoorToken.token_hash == hash_token(which)]
+    if len(which) >= 4:
+        matches.append(cast(DoorToken.id, TEXT).startswith(which.lower(), autoescape=True))
+    return which, and_(DoorToken.revoked_at.is_(None), or_(*matches))
+
+
+def _none_active(event_slug: str, which: str) -> NotFound:
+    return NotFound(f"{event_slug} has no active door token “{which}”; `/eventos door-token {event_slug} list` shows them.")
+
+
+async def tokens_to_revoke(
+    services: Services, tenant: TenantContext, *, event_slug: str, which: str
+) -> EventDoorTokens:
+    """The event's active tokens that `revoke_door_tokens` would turn off, changing nothing (organizers)."""
+    require(tenant, "organizer", "revoke door tokens")
+    which, named = _named(event_slug, which)
+    async with services.db.tenant(tenant.account_id) as session:
+        event = await load_event(session, event_slug)
+        rows = await session.execute(
+            select(DoorToken.id, DoorToken.name, DoorToken.created_at, DoorToken.revoked_at)
+            .where(DoorToken.event_id == event.id, named).order_by(DoorToken.created_at)
+        )
+        found = [DoorTokenInfo(r.id, r.name, r.created_at, r.revoked_at, None, 0) for r in rows]
+    if not found:
+        raise _none_active(event.slug, which)
+    return EventDoorTokens(event.slug, event.name, found)
+
+
 async def revoke_door_tokens(
     services: Services, tenant: TenantContext, *, event_slug: str, which: str
 ) -> EventDoorTokens:
     """Revoke the event's active tokens named `which` (or whose id starts with it); scanners using them get 401."""
     require(tenant, "organizer", "revoke door tokens")
-    which = " ".join((which or "").split())
-    if not which:
-        raise Invalid(f"Say which token to revoke: `/eventos door-token {event_slug} revoke \"Door 1\"`.")
+    which, named = _named(event_slug, which)
     async with services.db.tenant(tenant.account_id) as session:
         event = await load_event(session, event_slug)
-        matches = [func.lower(DoorToken.name) == which.lower(), DoorToken.token_hash == hash_token(which)]
-        if len(which) >= 4:
-            matches.append(cast(DoorToken.id, TEXT).startswith(which.lower(), autoescape=True))
         rows = await session.execute(
             update(DoorToken)
-            .where(DoorToken.event_id == event.id, DoorToken.revoked_at.is_(None), or_(*matches))
+            .where(DoorToken.event_id == event.id, named)
             .values(revoked_at=func.now())
             .returning(DoorToken.id, DoorToken.name, DoorToken.created_at, DoorToken.revoked_at)
         )
         revoked = [DoorTokenInfo(r.id, r.name, r.created_at, r.revoked_at, None, 0) for r in rows]
         if not revoked:
-            raise NotFound(
-                f"{event.slug} has no active door token “{which}”; `/eventos door-token {event.slug} list` shows them."
-            )
+            raise _none_active(event.slug, which)
         return EventDoorTokens(event.slug, event.name, revoked)
 
 

@@ -1,6 +1,8 @@
-"""/eventos door-token: scanner tokens per event — create (shown once), list, revoke."""
+"""/eventos door-token: scanner tokens per event — create (shown once), list, revoke (after a confirmation)."""
 
-from bot import grammar
+import json
+
+from bot import errors, grammar
 from bot.commands.router import Invocation
 from bot.views import checkins as views
 from core import door_tokens
@@ -25,7 +27,32 @@ async def handle_door_token(inv: Invocation) -> None:
         await inv.reply(*views.door_token_list(tokens, inv.tenant.timezone))
     elif action == "revoke":
         which = " ".join(words[2:]) or options.get("name", "")
-        revoked = await door_tokens.revoke_door_tokens(inv.services, inv.tenant, event_slug=event, which=which)
-        await inv.reply(*views.door_tokens_revoked(revoked))
+        matching = await door_tokens.tokens_to_revoke(inv.services, inv.tenant, event_slug=event, which=which)
+        await inv.reply(*views.revoke_step(matching, which))
     else:
         raise grammar.UsageError(HELP)
+
+
+async def revoke_confirmed(ack, action: dict, respond, tenant, services) -> None:
+    """The Revoke button of the confirmation."""
+    await ack()
+    async with errors.answering_errors(respond):
+        try:
+            value = json.loads(action.get("value") or "")
+            event, which = str(value["e"]), str(value["w"])
+        except (ValueError, KeyError, TypeError):
+            raise grammar.UsageError(HELP) from None
+        revoked = await door_tokens.revoke_door_tokens(services, tenant, event_slug=event, which=which)
+        text, blocks = views.door_tokens_revoked(revoked)
+        await respond(text=text, blocks=blocks, replace_original=True)
+
+
+async def revoke_kept(ack, action: dict, respond) -> None:
+    await ack()
+    async with errors.answering_errors(respond):
+        await respond(text="Not revoked; the door tokens keep working.", replace_original=True)
+
+
+def register(app) -> None:
+    app.action(views.REVOKE)(revoke_confirmed)
+    app.action(views.KEEP_TOKENS)(revoke_kept)

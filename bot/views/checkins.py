@@ -1,5 +1,6 @@
 """Views for check-in: a scan's answer, attendee search results with Admit buttons, door tokens."""
 
+import json
 from zoneinfo import ZoneInfo
 
 from bot.views.text import context, escape, header, local_time, section
@@ -7,6 +8,8 @@ from core.checkins import AttendeeMatch, AttendeeSearch, CheckinAnswer
 from core.door_tokens import DoorTokenInfo, EventDoorTokens, IssuedDoorToken
 
 ADMIT = "checkin.admit"
+REVOKE = "door_token.revoke"
+KEEP_TOKENS = "door_token.keep"
 
 REASONS = {
     "void": "was voided",
@@ -108,6 +111,27 @@ def door_token_list(tokens: EventDoorTokens, timezone: str) -> tuple[str, list[d
         return text, [section(line)]
     lines = "\n".join(_token_line(t, timezone) for t in tokens.tokens[:40])
     return text, [section(f"*Door tokens for {escape(tokens.event_name)}*\n{lines}")]
+
+
+def revoke_step(tokens: EventDoorTokens, which: str) -> tuple[str, list[dict]]:
+    """The confirmation of a revoke: which tokens stop working; scanners using them are refused at once."""
+    names = ", ".join(f"“{escape(t.name)}” `{t.short_id}`" for t in tokens.tokens)
+    text = f"Revoke {names} for {escape(tokens.event_name)}?"
+    value = json.dumps({"e": tokens.event_slug, "w": which}, separators=(",", ":"))
+    return text, [
+        section(f"*{text}*\nScanners using {'it' if len(tokens.tokens) == 1 else 'them'} are refused from then on; "
+                "this cannot be undone (make a new token instead)."),
+        {
+            "type": "actions",
+            "block_id": f"door_token_revoke:{tokens.event_slug}",
+            "elements": [
+                {"type": "button", "text": {"type": "plain_text", "text": "Revoke"}, "action_id": REVOKE, "value": value,
+                 "style": "danger"},
+                {"type": "button", "text": {"type": "plain_text", "text": "Keep"}, "action_id": KEEP_TOKENS,
+                 "value": tokens.event_slug},
+            ],
+        },
+    ]
 
 
 def door_tokens_revoked(tokens: EventDoorTokens) -> tuple[str, list[dict]]:

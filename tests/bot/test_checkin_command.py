@@ -1,7 +1,9 @@
 """/checkin and /eventos door-token through signed Slack requests."""
 
+import pytest
 from sqlalchemy import select
 
+from bot.views import checkins as views
 from core import door_tokens
 from db.models import CheckIn, DoorToken
 from tests.support.door_factories import make_event, make_ticket
@@ -112,8 +114,17 @@ async def test_door_token_is_shown_once_stored_hashed_listed_and_revoked(slack):
     assert "North door" in str(listing["blocks"]) and "active" in str(listing["blocks"])
     assert secret not in str(listing)
 
-    revoked = await slack.run("/eventos", f'door-token {event.slug} revoke "North door"', user=organizer)
-    assert "Revoked “North door”" in revoked["text"]
+    step = await slack.run("/eventos", f'door-token {event.slug} revoke "North door"', user=organizer)
+    assert step["text"] == f"Revoke “North door” `{str(row.id)[:8]}` for Gala?"
+    kept = await slack.driver.action(views.KEEP_TOKENS, user_id=organizer, value=event.slug)
+    assert (await slack.driver.wait_responses(kept))[0]["text"] == "Not revoked; the door tokens keep working."
+    assert (await door_tokens.resolve_door_token(slack.services, secret)).event_id == event.id
+    revoke = next(e for b in step["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == views.REVOKE)
+    clicked = await slack.driver.action(views.REVOKE, user_id=organizer, value=revoke["value"])
+    [revoked] = await slack.driver.wait_responses(clicked)
+    assert revoked["replace_original"] is True and "Revoked “North door”" in revoked["text"]
+    with pytest.raises(door_tokens.DoorTokenRefused):
+        await door_tokens.resolve_door_token(slack.services, secret)
     assert "revoked" in str((await slack.run("/eventos", f"door-token {event.slug} list", user=organizer))["blocks"])
 
 
