@@ -18,13 +18,22 @@ log = logging.getLogger(__name__)
 
 # Channel links name a channel and notify nobody, so sentences may keep them.
 _CHANNEL_LINK = re.compile(r"&lt;#([CG][A-Z0-9]+)&gt;")
+# Sentences quote what was typed (“…” or `…`); a pasted essay is shown by its start.
+_QUOTED = re.compile(r"“([^”]{100,})”|`([^`]{100,})`")
+SHOWN = 60
 
 UNEXPECTED = "Something went wrong on our side and nothing was changed; please try again in a minute."
 
 
+def _shorten(match: re.Match) -> str:
+    quoted = match.group(1) if match.group(1) is not None else match.group(2)
+    opening, closing = ("“", "”") if match.group(1) is not None else ("`", "`")
+    return f"{opening}{quoted[:SHOWN]}…{closing}"
+
+
 def sentence_for(error: Exception) -> str:
     if isinstance(error, DomainError | UsageError):
-        return error.message
+        return _QUOTED.sub(_shorten, error.message)
     log.error("unhandled error in a Slack listener", exc_info=error)
     return UNEXPECTED
 

@@ -1,7 +1,6 @@
 """Accounts and users: resolve a Slack workspace to its account, a Slack user to a users row."""
 
 import uuid
-import zoneinfo
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -10,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from core.context import ROLE_RANK, TenantContext
 from core.errors import Forbidden, Invalid, NotFound
+from core.local_time import zone
 from core.permissions import require
 from core.services import Services
 from db.models import Account, User
@@ -205,10 +205,7 @@ async def update_settings(
 
 def valid_timezone(name: str) -> str:
     """The IANA name, or a sentence saying what to type instead."""
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise Invalid(f"“{name}” is not a time zone; use an IANA name such as Europe/Berlin or America/New_York.") from None
+    zone(name)
     return name
 
 

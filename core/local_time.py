@@ -19,7 +19,8 @@ def zone(name: str) -> ZoneInfo:
     """The zone for an IANA name, or a sentence saying what to type instead."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: a folder of zones (`Europe`) or a name longer than a file name can be.
         raise Invalid(
             f"“{name}” is not a time zone; use an IANA name such as Europe/Berlin or America/New_York.",
             field="timezone",

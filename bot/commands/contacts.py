@@ -5,7 +5,7 @@ from pydantic import BaseModel
 from bot import errors, grammar
 from bot.commands.router import HELP_WORDS, Command, Invocation, Subcommand, listener
 from bot.views import contacts as views
-from bot.views.text import escape, section
+from bot.views.text import escape, quoted, section
 from core import companies, contact_card, contacts, interactions
 from core.permissions import require
 
@@ -51,7 +51,7 @@ def _yes_no(value: str | None, key: str) -> bool | None:
 async def handle_find(inv: Invocation) -> None:
     query = inv.args.text_after(0)
     hits = await contacts.find_contacts(inv.services, inv.tenant, query=query)
-    await inv.reply(f"{len(hits)} contacts for {escape(query)}", views.search_results(query, hits, names_only=not inv.tenant.has_role("sales")))
+    await inv.reply(f"{len(hits)} contacts for {quoted(query)}", views.search_results(query, hits, names_only=not inv.tenant.has_role("sales")))
 
 
 async def handle_show(inv: Invocation) -> None:

@@ -78,6 +78,14 @@ class Command:
         return "\n".join(lines)
 
 
+def unknown_sentence(spec: Command, word: str) -> str:
+    """One sentence for a subcommand that does not exist: the ones that do, and where they are explained."""
+    shown = escape(grammar.as_typed(word)[:40]).replace("`", "'")
+    names = [s.name for s in spec.subcommands]
+    choices = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else "".join(names)
+    return f"I don't know `{spec.name} {shown}`; try {choices} (`{spec.name} help` explains them)."
+
+
 def listener(spec: Command):
     """The Bolt listener for `spec`: ack within Slack's 3 s, then do the work and respond."""
 
@@ -98,8 +106,7 @@ async def _dispatch(spec: Command, command: dict, respond: AsyncRespond, client:
         return
     sub = spec.find(word)
     if sub is None and spec.default is None:
-        shown = escape(grammar.as_typed(first)[:40]).replace("`", "'")
-        await respond(text=f"I don't know `{spec.name} {shown}`.\n{spec.help_text()}", response_type="ephemeral")
+        await respond(text=unknown_sentence(spec, first), response_type="ephemeral")
         return
     handler = sub.handler if sub else spec.default
     args = grammar.parse(

@@ -3,7 +3,7 @@
 import json
 from zoneinfo import ZoneInfo
 
-from bot.views.text import context, escape, header, local_time, section
+from bot.views.text import context, escape, header, local_time, quoted, section
 from core.checkins import AttendeeMatch, AttendeeSearch, CheckinAnswer
 from core.door_tokens import DoorTokenInfo, EventDoorTokens, IssuedDoorToken
 
@@ -65,11 +65,11 @@ def attendee_matches(search: AttendeeSearch) -> tuple[str, list[dict]]:
     """Matching attendees, each with an Admit button while their ticket can still be admitted."""
     if not search.matches:
         text = (
-            f"Nobody at {escape(search.event_name)} has the email “{escape(search.query)}” or a name starting "
+            f"Nobody at {escape(search.event_name)} has the email “{quoted(search.query)}” or a name starting "
             "with it; try the first name, or the full email."
         )
         return text, [section(text)]
-    text = f"{len(search.matches)} match(es) for “{escape(search.query)}” at {escape(search.event_name)}"
+    text = f"{len(search.matches)} match(es) for “{quoted(search.query)}” at {escape(search.event_name)}"
     blocks = [header(f"Check in · {search.event_name}")]
     for match in search.matches:
         block = section(_match_line(match, search.timezone))

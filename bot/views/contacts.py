@@ -3,7 +3,7 @@
 import json
 import re
 
-from bot.views.text import context, divider, escape, fields, header, local_time, money, section
+from bot.views.text import context, divider, escape, fields, header, local_time, money, quoted, section
 from core.companies import CompanyCard
 from core.contact_card import ContactCard, NameCard
 from core.contacts import ConsentState, ContactView, MergePlan
@@ -131,8 +131,8 @@ def card_text(card: ContactCard | NameCard) -> str:
 
 def search_results(query: str, hits: list[ContactHit], *, names_only: bool) -> list[dict]:
     if not hits:
-        return [section(f"No contact matches “{escape(query)}”.")]
-    blocks = [section(f"*{len(hits)} contact{'s' if len(hits) != 1 else ''} for “{escape(query)}”*")]
+        return [section(f"No contact matches “{quoted(query)}”.")]
+    blocks = [section(f"*{len(hits)} contact{'s' if len(hits) != 1 else ''} for “{quoted(query)}”*")]
     for hit in hits:
         if names_only:
             blocks.append(section(f"*{escape(hit.name)}*"))

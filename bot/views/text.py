@@ -9,6 +9,12 @@ def escape(value: object) -> str:
     return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def quoted(value: str, limit: int = 60) -> str:
+    """What someone typed, escaped and cut to `limit` characters, for repeating it back in a sentence."""
+    text = str(value)
+    return escape(text if len(text) <= limit else text[:limit] + "…")
+
+
 def money(cents: int, currency: str) -> str:
     if currency in ("JPY",):
         return f"{cents:,} {currency}"
