@@ -19,7 +19,6 @@ answer and the commit is kept to a single UPDATE to keep that window small.
 
 import asyncio
 import logging
-import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +28,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.claims import backoff, claim_due
 from core.ports import DeliveryError, SlackMessage
 from core.services import Services
 from db.models import OutboxMessage
@@ -110,28 +110,10 @@ async def drain(services: Services, *, limit: int = 50, account_id: uuid.UUID | 
 
 
 async def _claim(services: Services, *, now: datetime, limit: int, account_id: uuid.UUID | None) -> list[_Claimed]:
-    """Lease up to `limit` due rows across tenants (system role: only routing columns are visible)."""
-    due = (
-        select(outbox.c.id)
-        .where(
-            outbox.c.status == "pending",
-            outbox.c.next_attempt_at <= now,
-            (outbox.c.claimed_until.is_(None)) | (outbox.c.claimed_until < now),
-        )
-        .order_by(outbox.c.next_attempt_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    if account_id is not None:
-        due = due.where(outbox.c.account_id == account_id)
-    async with services.db.system() as session:
-        rows = await session.execute(
-            update(outbox)
-            .where(outbox.c.id.in_(due.scalar_subquery()))
-            .values(claimed_until=now + LEASE)
-            .returning(outbox.c.id, outbox.c.account_id, outbox.c.next_attempt_at)
-        )
-        return [_Claimed(*row) for row in rows]
+    """Lease up to `limit` due rows across tenants (or of one account)."""
+    where = () if account_id is None else (outbox.c.account_id == account_id,)
+    rows = await claim_due(services, outbox, now=now, limit=limit, lease=LEASE, where=where)
+    return [_Claimed(*row) for row in rows]
 
 
 async def _drain_account(
@@ -193,7 +175,7 @@ async def _send(services: Services, account_id: uuid.UUID, message_id: uuid.UUID
 async def _failed(session: AsyncSession, row, error: DeliveryError, now: datetime) -> Outcome:
     """Schedule the next attempt with exponential backoff, or give the message up."""
     attempts = row.attempts + 1
-    delay = min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_RETRY) * (1 + random.random() / 5)
+    delay = backoff(attempts, first=FIRST_RETRY, longest=LONGEST_RETRY)
     dead = not error.retry or now + delay > row.created_at + GIVE_UP_AFTER
     await session.execute(
         update(outbox)

@@ -9,7 +9,6 @@ failed, and no two senders ever hold the same row.
 
 import io
 import logging
-import random
 import re
 import uuid
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import local_time, ticket_codes
+from core.claims import backoff, claim_due
 from core.ports import Attachment, Email
 from core.services import Services
 from db.models import Attendee, Event, Order, OrderLine, Product, Ticket, TicketEmail, Venue
@@ -185,28 +185,10 @@ async def send_queued(services: Services, account_id: uuid.UUID, *, order_id: uu
 
 async def send_due(services: Services, *, limit: int = 50) -> int:
     """The ticker's job: send every account's due ticket emails (retries, and any a crash left behind)."""
-    now = services.clock.now()
-    due = (
-        select(emails_t.c.id)
-        .where(
-            emails_t.c.status == "pending", emails_t.c.next_attempt_at <= now,
-            emails_t.c.claimed_until.is_(None) | (emails_t.c.claimed_until < now),
-        )
-        .order_by(emails_t.c.next_attempt_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    async with services.db.system() as session:
-        claimed = (
-            await session.execute(
-                update(emails_t).where(emails_t.c.id.in_(due.scalar_subquery()))
-                .values(claimed_until=now + LEASE)
-                .returning(emails_t.c.account_id, emails_t.c.id)
-            )
-        ).all()
+    claimed = await claim_due(services, emails_t, now=services.clock.now(), limit=limit, lease=LEASE)
     sent = 0
-    for account_id, email_id in claimed:
-        sent += await _send_one(services, account_id, email_id)
+    for row in claimed:
+        sent += await _send_one(services, row.account_id, row.id)
     return sent
 
 
@@ -233,7 +215,7 @@ async def _send_one(services: Services, account_id: uuid.UUID, email_id: uuid.UU
             await services.mailer.send(email)
         except Exception as error:  # noqa: BLE001 - any mail failure is retried later
             attempts = row.attempts + 1
-            delay = min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_RETRY) * (1 + random.random() / 5)
+            delay = backoff(attempts, first=FIRST_RETRY, longest=LONGEST_RETRY)
             dead = attempts >= MAX_ATTEMPTS
             log.warning("ticket email %s of order %s failed (attempt %d): %s", email_id, row.order_id, attempts, error)
             await session.execute(done.values(
