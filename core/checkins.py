@@ -22,6 +22,7 @@ from core.door_tokens import DoorAccess, resolve_door_token
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.events import load_event
 from core.interactions import record_interaction
+from core.mrkdwn import inert
 from core.permissions import require
 from core.services import Services
 from core.ticket_codes import is_authentic, normalize
@@ -454,10 +455,10 @@ async def _report_conflict(
         ).all()
     )
     text = services.templates.get_template("slack/checkin_conflict.md.j2").render(
-        event_name=mrkdwn_text(ticket.event_name), attendee=mrkdwn_text(ticket.name),
-        ticket_type=mrkdwn_text(ticket.ticket_type), code=ticket.code,
+        event_name=inert(ticket.event_name), attendee=inert(ticket.name),
+        ticket_type=inert(ticket.ticket_type), code=ticket.code,
         scans=[
-            {"door": mrkdwn_text(doors.get(scan_id, "a door")), "at": at.astimezone(ZoneInfo(timezone)), "offline": offline}
+            {"door": inert(doors.get(scan_id, "a door")), "at": at.astimezone(ZoneInfo(timezone)), "offline": offline}
             for scan_id, at, offline in sorted(scans, key=lambda s: s[1])
         ],
     )
@@ -465,7 +466,3 @@ async def _report_conflict(
         session, account_id=account_id, dedupe_key=f"checkin-conflict:{ids[-1]}", channel=channel, text=text.strip()
     )
 
-
-def mrkdwn_text(value: str) -> str:
-    """User-typed text made inert in Slack mrkdwn (no mentions or links)."""
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

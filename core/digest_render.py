@@ -12,6 +12,7 @@ from jinja2 import Environment
 from core import money
 from core.digest_reports import SLOT, CheckinDigest, SalesDigest, sparkline
 from core.local_time import zone
+from core.mrkdwn import inert
 
 SECTION_LIMIT = 3000
 MOST_BLOCKS = 50
@@ -89,9 +90,6 @@ def _helpers(currency: str) -> dict:
             return "above nothing" if now else "level"
         percent = round(100 * (now - average) / average)
         return f"{percent:+d}%".replace("-", "−") if percent else "level"
-
-    def inert(name: str) -> str:
-        return str(name).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
     def count(n: int, noun: str) -> str:
         return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, column, func, literal, select, table, update
 
 from core import outbox
-from core.checkins import ADMITTED, event_channel, mrkdwn_text
+from core.checkins import ADMITTED, event_channel
 from core.door_tokens import resolve_door_token
+from core.mrkdwn import inert
 from core.services import Services
 from db.models import Attendee, CheckIn, DoorToken, Event, Ticket
 
@@ -155,7 +156,7 @@ async def _refresh(services: Services, session, account_id: uuid.UUID, event_id:
         return
     counts = await door_counts(session, event_id, now)
     text = services.templates.get_template("slack/door_status.md.j2").render(
-        event_name=mrkdwn_text(event.name), counts=counts, at=now.astimezone(ZoneInfo(timezone)),
+        event_name=inert(event.name), counts=counts, at=now.astimezone(ZoneInfo(timezone)),
         share=round(100 * counts.admitted / counts.sold) if counts.sold else None,
     ).strip()
     first_key = f"door-status:{event_id}"

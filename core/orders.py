@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import catalog, contacts, events, interactions, money, outbox, tickets
 from core.context import TenantContext
 from core.errors import Conflict, Invalid, NotFound, SoldOut
+from core.mrkdwn import inert
 from core.permissions import require
 from core.ports import PaymentProviderError
 from core.services import Services
@@ -125,11 +126,6 @@ def normalize_reference(text: str) -> str:
     """What people type (`ev-7k3f9q`, `7K3F9Q`) as the stored reference."""
     ref = (text or "").strip().upper()
     return ref if ref.startswith(REFERENCE_PREFIX) else REFERENCE_PREFIX + ref
-
-
-def mrkdwn(value: object) -> str:
-    """User text made inert in Slack mrkdwn (no mentions, links or channel pings)."""
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _check_qty(qty: int) -> None:
@@ -418,8 +414,8 @@ async def _alert_sale(session: AsyncSession, services: Services, account_id, ord
         )
     ).scalar_one()
     text = services.templates.get_template("slack/sale_alert.md.j2").render(
-        event=mrkdwn(event.name), products=mrkdwn(products), quantity=order.quantity, amount=amount,
-        buyer=mrkdwn(order.name or order.email), email=mrkdwn(order.email), reference=order.reference,
+        event=inert(event.name), products=inert(products), quantity=order.quantity, amount=amount,
+        buyer=inert(order.name or order.email), email=inert(order.email), reference=order.reference,
         method=_METHODS.get(order.payment_method or "", order.payment_method or "unknown"),
         sold=int(sold), capacity=event.capacity,
     ).strip()

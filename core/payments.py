@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import interactions, money, orders, outbox, tickets
 from core.context import TenantContext
 from core.errors import Conflict, DomainError, Invalid, NotReady
+from core.mrkdwn import inert
 from core.orders import Held, OrderView, events_t, orders_t, payments_t, products_t
 from core.permissions import require
 from core.ports import CheckoutLine, PaymentProviderError
@@ -454,7 +455,7 @@ async def _alert_unseated(session: AsyncSession, services: Services, account_id:
     log.warning("order %s was paid after its hold lapsed and no seats are left", order.reference)
     channel = await orders.sales_channel(session, order.event_id)
     if channel:
-        text = (f":warning: Order `{order.reference}` ({orders.mrkdwn(order.email)}) was paid by card after its hold "
+        text = (f":warning: Order `{order.reference}` ({inert(order.email)}) was paid by card after its hold "
                 f"ran out, and its seats are sold; refund it with `/order refund {order.reference}`.")
         await outbox.enqueue(session, account_id=account_id, dedupe_key=f"unseated:{order.id}", channel=channel,
                              text=text)

@@ -3,10 +3,12 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from core.mrkdwn import inert
+
 
 def escape(value: object) -> str:
     """Make user-supplied text inert in mrkdwn: no mentions, links or <!channel> pings."""
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return inert(value)
 
 
 def quoted(value: str, limit: int = 60) -> str:
