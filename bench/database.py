@@ -81,3 +81,11 @@ async def drop(server_url: str, name: str) -> None:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+async def server_version(url: str) -> str:
+    connection = await asyncpg.connect(url)
+    try:
+        return await connection.fetchval("SHOW server_version")
+    finally:
+        await connection.close()

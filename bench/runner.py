@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from bench import campaign, dataset, report
 from bench.cpu import CpuMeter
-from bench.database import prepare
+from bench.database import prepare, server_version
 from bench.load import Missing, SlackDriver, drive, scan
 from bench.limits import open_pool
 from bench.scenarios import SCENARIOS, Context, Scenario
@@ -63,6 +63,7 @@ async def _run(options: Options, settings: Settings) -> dict:
     fixture = await dataset.ready_for_run(prepared.url, prepared.tenants[0])
     results = report.new_results(scale.name, options, prepared.build_seconds)
     results["dataset"]["rows"] = await dataset.row_estimates(prepared.url)
+    results["machine"]["postgresql"] = await server_version(prepared.url)
 
     smtp = SmtpCounter()
     smtp.start()
