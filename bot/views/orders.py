@@ -1,8 +1,10 @@
 """Orders and sales: core results → Block Kit."""
 
 import json
+from decimal import Decimal
 
 from bot.views.text import context, escape, fields, header, local_time, money, section
+from core.money import exponent
 from core.orders import Held, OrderView
 from core.payments import RefundPlan, Sale
 
@@ -109,8 +111,9 @@ def order_card(order: OrderView, *, note: str | None = None) -> list[dict]:
 
 
 def refund_value(plan: RefundPlan, amount: str | None) -> str:
-    """The Refund button's value: the order, the amount as typed, and what was refunded when it was shown."""
-    return json.dumps({"r": plan.reference, "a": amount, "s": plan.refunded_cents}, separators=(",", ":"))
+    """The Refund button's value: the order, the amount shown (None: all that is left), the refunded total then."""
+    shown = None if amount is None else str(Decimal(plan.cents).scaleb(-exponent(plan.currency)))
+    return json.dumps({"r": plan.reference, "a": shown, "s": plan.refunded_cents}, separators=(",", ":"))
 
 
 def refund_step(plan: RefundPlan, amount: str | None) -> list[dict]:

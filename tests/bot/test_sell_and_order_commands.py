@@ -1,6 +1,7 @@
 """/sell and /order through signed Slack requests (no Stripe: orders wait for a manual payment)."""
 
 import asyncio
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -141,7 +142,7 @@ async def test_refund_asks_first_and_changes_nothing_until_confirmed(slack):
     reference = REFERENCE.search((await slack.run("/sell", f"{event.slug} ga qty=2 email=ann@example.com"))["text"])[0]
     await slack.run("/order", f"paid {reference} method=cash")
 
-    step = await slack.run("/order", f"refund {reference} amount=20")
+    step = await slack.run("/order", f"refund {reference} amount=020")
     assert step["text"] == f"Refund 20.00 EUR of {reference}?"
     assert "It is a partial refund: the tickets stay valid." in str(step["blocks"])
     assert (await slack.run("/order", f"show {reference}"))["blocks"][1]["fields"][0]["text"].endswith("Paid")
@@ -151,6 +152,7 @@ async def test_refund_asks_first_and_changes_nothing_until_confirmed(slack):
         assert (await session.execute(select(Payment.refunded_cents))).scalar_one() == 0
 
     button = buttons(step["blocks"])[views.REFUND]
+    assert json.loads(button["value"]) == {"r": reference, "a": "20.00", "s": 0}
     clicked = await slack.driver.action(views.REFUND, user_id=slack.owner, value=button["value"])
     [answer] = await slack.driver.wait_responses(clicked)
     assert answer["replace_original"] is True and "Refunded 20.00 EUR so far" in str(answer["blocks"])
