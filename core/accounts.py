@@ -8,7 +8,7 @@ from sqlalchemy import case, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from core.context import ROLE_RANK, TenantContext
-from core.errors import Forbidden, Invalid, NotFound
+from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.local_time import zone
 from core.permissions import require
 from core.services import Services
@@ -225,10 +225,18 @@ async def set_role(services: Services, tenant: TenantContext, *, slack_user_id: 
     if slack_user_id == tenant.slack_user_id and ROLE_RANK[role] < ROLE_RANK[tenant.role]:
         raise Forbidden("You cannot lower your own role; ask another admin to do it.")
     async with services.db.tenant(tenant.account_id) as session:
+        # Owners' rows are locked first, in one order, so two owners demoting each other at once
+        # are serialised and the second sees the first's change: an account never loses its last owner.
+        owners = (
+            await session.execute(select(User.slack_user_id).where(User.role == "owner").order_by(User.id).with_for_update())
+        ).scalars().all()
         user = (await session.execute(select(User).where(User.slack_user_id == slack_user_id).with_for_update())).scalar_one_or_none()
         if user is None:
             raise NotFound("That person has not used EventOS yet; ask them to run any /eventos command first.")
-        if user.role == "owner" and tenant.role != "owner":
+        acting_is_owner = tenant.slack_user_id in owners
+        if user.role == "owner" and not acting_is_owner:
             raise Forbidden("Only an owner can change another owner's role.")
+        if user.role == "owner" and role != "owner" and owners == [user.slack_user_id]:
+            raise Conflict("An account needs at least one owner; make someone else owner first.")
         user.role = role
         return Member(user.slack_user_id, user.name, user.email, user.role)
