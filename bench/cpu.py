@@ -4,6 +4,7 @@ Read from /proc, in cores busy on average over the round; what the machine used 
 processes is mostly PostgreSQL. A round whose machine figure is near the core count was CPU-bound.
 """
 
+import asyncio
 import os
 import time
 from dataclasses import dataclass
@@ -42,3 +43,10 @@ class CpuMeter:
             "machine_cores": round(machine / wall, 2),
             "server_cpu_ms_per_op": round(1000 * server / operations, 2) if operations else None,
         }
+
+
+async def background_cores(seconds: float = 2.0) -> float:
+    """Cores the machine keeps busy while the bench does nothing (other work skews every figure)."""
+    start, started = _machine_seconds(), time.perf_counter()
+    await asyncio.sleep(seconds)
+    return round((_machine_seconds() - start) / (time.perf_counter() - started), 2)

@@ -114,7 +114,8 @@ def _cell(value, width: int, fmt: str = "{:.1f}") -> str:
 def table(results: dict) -> str:
     """The printed summary: one line per scenario and concurrency, then the in-process figures and targets."""
     out = [f"EventOS bench, scale {results['scale']}, {results['machine']['cpus']} CPUs ({results['machine']['cpu_model']}), "
-           f"commit {(results['commit'] or '?')[:10]}", ""]
+           f"commit {(results['commit'] or '?')[:10]}, {results['machine'].get('busy_cores_before', '?')} cores busy "
+           "elsewhere before the run", ""]
     out.append(f"{'scenario':<38}{'conc':>5}{'n':>7}{'err':>5}{'p50 ms':>9}{'p99 ms':>9}{'ops/s':>9}"
                f"{'limit/s':>9}{'lim p99':>9}{'of limit':>9}{'cpu/op':>8}{'cores':>6}")
     for scenario in results["scenarios"].values():
@@ -157,3 +158,48 @@ def table(results: dict) -> str:
 def write(results: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2, default=str) + "\n")
+
+
+def markdown(results: dict) -> str:
+    """The run as markdown tables, for recording in docs/performance.md."""
+    m = results["machine"]
+    out = [f"Scale {results['scale']}, {results['timestamp']}, commit `{(results['commit'] or '?')[:10]}`, "
+           f"{m['cpus']} × {m['cpu_model']}, {m['memory_gb']} GB, PostgreSQL {m.get('postgresql', '?')}, "
+           f"{results['settings']['duration_s']:g} s per round, {m.get('busy_cores_before', '?')} cores busy elsewhere "
+           "before the run.", "",
+           "| scenario | conc | n | p50 ms | p99 ms | ops/s | limit ops/s | limit p99 ms | of limit | server CPU ms/op | machine cores |",
+           "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for scenario in results["scenarios"].values():
+        if scenario.get("status") != "ok":
+            out.append(f"| {scenario['title']} | {scenario.get('status')}: {scenario.get('note', '')} |")
+            continue
+        for c, run in scenario["runs"].items():
+            limit = scenario.get("limits", {}).get(c) or {}
+            share = scenario.get("of_limit", {}).get(c)
+            errors = f" ({run['errors']} failed)" if run["errors"] else ""
+            out.append(
+                f"| `{scenario['title']}` | {c} | {run['count']}{errors} | {run['p50_ms']:.1f} | {run['p99_ms']:.1f} "
+                f"| {run['per_second']:.1f} | {_cell(limit.get('per_second'), 0).strip()} | {_cell(limit.get('p99_ms'), 0).strip()} "
+                f"| {_cell(share, 0, '{:.0%}').strip()} | {_cell(run['cpu']['server_cpu_ms_per_op'], 0).strip()} "
+                f"| {run['cpu']['machine_cores']:.2f} |"
+            )
+    out += ["", "| figure | value |", "| --- | --- |"]
+    for kind, a in results.get("analytics", {}).items():
+        out.append(f"| analytics rollup, {kind} | {a['seconds']:.2f} s ({a['event_days']} event-days, {a['rows_written']} rows written) |")
+    campaign = results.get("campaign", {})
+    if campaign.get("status") == "ok":
+        out.append(f"| campaign email | {campaign['emails']} emails in {campaign['seconds']:.1f} s = {campaign['per_second']:.0f} emails/s |")
+    checkin = results["scenarios"].get("checkin", {})
+    if checkin.get("status") == "ok":
+        race = checkin["race"]
+        out.append(f"| double admissions | {checkin['double_admissions']} (race: {race['scans']} scans of {race['tickets']} tickets, "
+                   f"{race['admitted_answers']} admitted) |")
+    if results.get("server"):
+        out.append(f"| server peak resident memory | {results['server']['peak_rss_mb']:.0f} MB |")
+    if results["dataset"].get("build_seconds"):
+        out.append(f"| dataset build (this run) | {results['dataset']['build_seconds']:.0f} s |")
+    out += ["", "| target | measured | |", "| --- | --- | --- |"]
+    for t in results.get("targets", []):
+        value = "-" if t["value"] is None else (f"{t['value']:.0%}" if t["unit"] == "of limit" else f"{t['value']} {t['unit']}")
+        out.append(f"| {t['target']} | {value} | {dict([(True, 'met'), (False, 'missed'), (None, 'n/a')])[t['met']]} |")
+    return "\n".join(out)

@@ -15,7 +15,7 @@ import aiohttp
 from sqlalchemy import text
 
 from bench import campaign, dataset, report
-from bench.cpu import CpuMeter
+from bench.cpu import CpuMeter, background_cores
 from bench.database import prepare, server_version
 from bench.load import Missing, SlackDriver, drive, scan
 from bench.limits import open_pool
@@ -35,6 +35,7 @@ CONCURRENCY = (1, 16, 64)
 WARM_UP = 5
 RACE_TICKETS = 64
 RACE_SCANS_PER_TICKET = 4
+BUSY = 0.25  # cores busy elsewhere before the run above which the figures are flagged
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,9 @@ async def _run(options: Options, settings: Settings) -> dict:
     results = report.new_results(scale.name, options, prepared.build_seconds)
     results["dataset"]["rows"] = await dataset.row_estimates(prepared.url)
     results["machine"]["postgresql"] = await server_version(prepared.url)
+    results["machine"]["busy_cores_before"] = busy = await background_cores()
+    if busy > BUSY:
+        say(f"note: the machine was already using {busy:.2f} cores before the run; every figure is lower for it")
 
     smtp = SmtpCounter()
     smtp.start()
