@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import logging
 import socket
 import threading
@@ -33,18 +32,12 @@ class Answer:
     at: float
     body: dict[str, Any]
 
-    @property
-    def text(self) -> str:
-        """Everything the person would read (text and blocks), for checks."""
-        return json.dumps(self.body, ensure_ascii=False)
-
 
 class SlackStandin:
     """Slack Web API + response_url receiver for one workspace (the measured bench tenant)."""
 
     def __init__(self, *, team_id: str, team_name: str, token: str) -> None:
         self.team_id, self.team_name, self.token = team_id, team_name, token
-        self.posted = 0
         self._waiting: dict[str, asyncio.Future[Answer]] = {}
         self._keys = itertools.count(1)
         self._ts = itertools.count(1)
@@ -92,13 +85,14 @@ class SlackStandin:
         method = request.match_info["method"]
         if request.can_read_body:
             await request.read()
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return web.json_response({"ok": False, "error": "invalid_auth"})
         if method == "auth.test":
             return web.json_response({
                 "ok": True, "url": "https://bench.slack.invalid/", "team": self.team_name, "user": "eventos",
                 "team_id": self.team_id, "user_id": BOT_USER_ID, "bot_id": BOT_ID, "is_enterprise_install": False,
             })
         if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
-            self.posted += 1
             ts = f"{int(time.time())}.{next(self._ts):06d}"
             return web.json_response({"ok": True, "channel": "CBENCH", "ts": ts, "message_ts": ts, "message": {"ts": ts}})
         if method == "users.info":
