@@ -47,3 +47,12 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def become_tenant(session: AsyncSession, account_id: uuid.UUID) -> None:
+    """Within a system unit of work, switch to the tenant once routing has found it.
+
+    Saves a second transaction on hot paths (a door scan, a Slack request): the same
+    transaction continues as the app role with the tenant set, seeing only that account.
+    """
+    await session.execute(_ENTER, {"role": APP_ROLE, "account": str(account_id)})

@@ -139,3 +139,14 @@ async def test_the_contact_search_view_is_read_only_for_the_app_role(db, two_ten
     with pytest.raises(DBAPIError, match="permission denied"):
         async with db.tenant(a) as session:
             await session.execute(text("UPDATE contact_search SET email = 'x@y.z'"))
+
+
+async def test_a_system_unit_of_work_that_becomes_a_tenant_sees_only_that_tenant(db, two_tenants):
+    from db.session import become_tenant
+
+    a, b = two_tenants
+    async with db.system() as session:
+        assert {a, b} <= set((await session.execute(text("SELECT id FROM accounts"))).scalars())
+        await become_tenant(session, a)
+        assert (await session.execute(text("SELECT DISTINCT account_id FROM contacts"))).scalars().all() == [a]
+        assert await session.scalar(text("SELECT current_user")) == "eventos_app"
