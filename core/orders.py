@@ -2,9 +2,11 @@
 
 Capacity is the database's to enforce. A hold moves `events.sold` and `products.sold` with
 conditional UPDATEs (`sold + q <= capacity`) in the transaction that inserts the order, so no
-interleaving of sellers can oversell and a refused hold leaves nothing behind. Locks are taken
-in one order everywhere (order rows, then the event row, then product rows) so holds, releases
-and the events engineer's capacity edits never deadlock each other.
+interleaving of sellers can oversell and a refused hold leaves nothing behind. Those UPDATEs come
+last in the transaction, after the order and its lines are written, so the hot event and product
+rows stay locked only until the commit. Locks are taken in one order everywhere (order rows, then
+the event row, then product rows) so holds, releases and the events engineer's capacity edits
+never deadlock each other.
 """
 
 import logging
@@ -146,7 +148,7 @@ async def hold_seats(
     _check_qty(qty)
 
     async def hold(session: AsyncSession) -> Held:
-        found = await _take_seats(session, services, event, ticket, qty, comp=False)
+        found = await _find_ticket(session, services, event, ticket, qty, comp=False)
         settle = "free" if found[1].price_cents == 0 else None
         return await _create_order(session, services, tenant, found, qty, email, name, kind="sale", settle_as=settle)
 
@@ -163,7 +165,7 @@ async def comp(
     _check_qty(qty)
 
     async def give(session: AsyncSession) -> Held:
-        found = await _take_seats(session, services, event, ticket, qty, comp=True)
+        found = await _find_ticket(session, services, event, ticket, qty, comp=True)
         return await _create_order(session, services, tenant, found, qty, email, name, kind="comp", settle_as="comp")
 
     return await _holding(services, tenant.account_id, give)
@@ -185,9 +187,10 @@ async def _holding(services: Services, account_id: uuid.UUID, work) -> Held:
     raise AssertionError("unreachable")
 
 
-async def _take_seats(
+async def _find_ticket(
     session: AsyncSession, services: Services, event_slug: str, ticket_slug: str, qty: int, *, comp: bool
 ) -> tuple[Event, Product]:
+    """The event and ticket type to sell, checked for sale without locking anything."""
     event = await events.load_event(session, event_slug)
     product = await catalog.load_product(session, event, ticket_slug)
     catalog.ensure_on_sale(event, product, now=services.clock.now(), comp=comp)
@@ -196,6 +199,11 @@ async def _take_seats(
             f"qty can be at most {product.max_per_order} per order for “{product.name}”; split it into several orders.",
             field="qty",
         )
+    return event, product
+
+
+async def _take_seats(session: AsyncSession, event: Event, product: Product, qty: int, *, comp: bool) -> None:
+    """Move `sold` on the event, then the ticket type, if the seats are there; _Full otherwise."""
     statuses = ("published", "draft") if comp else ("published",)
     took_event = await session.execute(
         update(events_t)
@@ -223,7 +231,6 @@ async def _take_seats(
         now = (await session.execute(select(products_t.c.capacity, products_t.c.sold)
                                      .where(products_t.c.id == product.id))).one()
         raise _Full(event.id, f"“{product.name}” at “{event.name}”", now.capacity - now.sold)
-    return event, product
 
 
 async def _create_order(
@@ -267,6 +274,9 @@ async def _create_order(
                                       amount_cents=total, currency=product.currency)
         )
         await fulfil(session, services, account_id, order_id)
+    # Last, right before commit: the event and product rows are every seller's hot rows, and
+    # these UPDATEs hold their locks until the transaction ends. Too few seats rolls it all back.
+    await _take_seats(session, event, product, qty, comp=kind == "comp")
     return Held(
         order_id, reference, values["status"], kind, event.slug, event.name, event.timezone, product.name, qty,
         price, total, product.currency, email, values["name"], expires_at,
