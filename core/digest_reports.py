@@ -18,6 +18,7 @@ from core.local_time import zone
 TREND_DAYS = 14
 PACE_DAYS = 7
 FASTEST = 3
+LISTED = 15  # events listed by revenue on the day (Slack's block limits)
 UPCOMING = 10
 SLOT = timedelta(minutes=15)
 LONGEST_TREND = 48  # slots; a longer day of arrivals is drawn by the hour
@@ -91,7 +92,7 @@ class SalesDigest:
     total: Totals
     previous: Totals
     average: Averages  # a day over the PACE_DAYS days before the report day
-    events: tuple[EventSales, ...]  # with sales or refunds on the day, by revenue
+    events: tuple[EventSales, ...]  # the LISTED with sales or refunds on the day, by revenue
     fastest: tuple[EventSales, ...]  # most tickets over the last PACE_DAYS days
     upcoming: tuple[Projection, ...]
     trend: tuple[int, ...]  # tickets per day, the last TREND_DAYS days
@@ -133,11 +134,47 @@ def sparkline(values: tuple[int, ...] | list[int]) -> str:
     return "".join(SPARKS[math.ceil(v * (len(SPARKS) - 1) / top)] if v > 0 else SPARKS[0] for v in values)
 
 
-_ROWS = text(
+# Every event's numbers summed per day: the account's totals, a row a day.
+_DAYS = text(
     """
-    SELECT a.event_id, e.name, a.day, a.orders, a.tickets_sold, a.revenue_cents, a.refunds, a.refunded_cents
-      FROM event_analytics a JOIN events e ON e.id = a.event_id
+    SELECT a.day, sum(a.orders), sum(a.tickets_sold), sum(a.revenue_cents), sum(a.refunds), sum(a.refunded_cents)
+      FROM event_analytics a
      WHERE a.day BETWEEN :first AND :last
+     GROUP BY a.day
+    """
+)
+
+# The last PACE_DAYS days of the few events a digest shows: the LISTED with the most revenue on the
+# day (names compare as code points, like Python's), the FASTEST by tickets over the week, and the
+# upcoming ones (for their pace).
+_SHOWN = text(
+    """
+    WITH listed AS (
+        SELECT a.event_id FROM event_analytics a JOIN events e ON e.id = a.event_id
+         WHERE a.day = :day
+           AND (a.orders, a.tickets_sold, a.revenue_cents, a.refunds, a.refunded_cents) <> (0, 0, 0, 0, 0)
+         ORDER BY a.revenue_cents DESC, a.tickets_sold DESC, e.name COLLATE "C", e.id
+         LIMIT :listed
+    ),
+    fastest AS (
+        SELECT w.event_id FROM (
+            SELECT a.event_id, sum(a.tickets_sold) AS tickets FROM event_analytics a
+             WHERE a.day BETWEEN :first AND :day GROUP BY a.event_id
+        ) w JOIN events e ON e.id = w.event_id
+         WHERE w.tickets <> 0
+         ORDER BY w.tickets DESC, e.name COLLATE "C", e.id
+         LIMIT :fastest
+    ),
+    shown AS (
+        SELECT event_id FROM listed UNION SELECT event_id FROM fastest
+        UNION SELECT unnest(CAST(:upcoming AS uuid[]))
+    )
+    SELECT a.event_id, e.name, a.day, a.orders, a.tickets_sold, a.revenue_cents, a.refunds, a.refunded_cents,
+           a.event_id IN (SELECT event_id FROM listed) AS listed,
+           a.event_id IN (SELECT event_id FROM fastest) AS fastest
+      FROM shown s
+      JOIN event_analytics a ON a.event_id = s.event_id AND a.day BETWEEN :first AND :day
+      JOIN events e ON e.id = a.event_id
     """
 )
 
@@ -156,37 +193,51 @@ _UPCOMING = text(
 
 async def sales_digest(session: AsyncSession, *, day: date, currency: str, now: datetime) -> SalesDigest:
     """The sales digest of `day` (each event's own calendar day), in the caller's tenant transaction."""
-    first = day - timedelta(days=TREND_DAYS - 1)
-    by_event: dict[uuid.UUID, dict[date, Totals]] = {}
-    names: dict[uuid.UUID, str] = {}
-    for event_id, name, row_day, *numbers in await session.execute(_ROWS, {"first": first, "last": day}):
-        names[event_id] = name
-        by_event.setdefault(event_id, {})[row_day] = Totals(*numbers)
+    found = await session.execute(_DAYS, {"first": day - timedelta(days=TREND_DAYS - 1), "last": day})
+    totals = {row_day: Totals(*(int(n) for n in numbers)) for row_day, *numbers in found}
 
     def total(on: date) -> Totals:
-        return sum((days.get(on, Totals()) for days in by_event.values()), Totals())
+        return totals.get(on, Totals())
 
-    def tickets(days: dict[date, Totals], count: int) -> tuple[int, ...]:
-        return tuple(days.get(day - timedelta(days=n), Totals()).tickets for n in range(count - 1, -1, -1))
+    upcoming_rows = (await session.execute(_UPCOMING, {"now": now, "limit": UPCOMING})).all()
+    week_start = day - timedelta(days=PACE_DAYS - 1)
+    by_event: dict[uuid.UUID, dict[date, Totals]] = {}
+    names: dict[uuid.UUID, str] = {}
+    listed: set[uuid.UUID] = set()
+    fastest: set[uuid.UUID] = set()
+    shown = await session.execute(_SHOWN, {
+        "day": day, "first": week_start, "listed": LISTED, "fastest": FASTEST,
+        "upcoming": [row.id for row in upcoming_rows],
+    })
+    for event_id, name, row_day, orders, tickets, revenue, refunds, refunded, is_listed, is_fastest in shown:
+        names[event_id] = name
+        by_event.setdefault(event_id, {})[row_day] = Totals(orders, tickets, revenue, refunds, refunded)
+        if is_listed:
+            listed.add(event_id)
+        if is_fastest:
+            fastest.add(event_id)
 
-    sales = [
-        EventSales(
+    def tickets(days: dict[date, Totals]) -> tuple[int, ...]:
+        return tuple(days.get(day - timedelta(days=n), Totals()).tickets for n in range(PACE_DAYS - 1, -1, -1))
+
+    sales = {
+        event_id: EventSales(
             event_id, names[event_id], days.get(day, Totals()), days.get(day - timedelta(days=1), Totals()),
-            sum(tickets(days, PACE_DAYS)), tickets(days, PACE_DAYS),
+            sum(tickets(days)), tickets(days),
         )
         for event_id, days in by_event.items()
-    ]
+    }
     week = [total(day - timedelta(days=n)) for n in range(1, PACE_DAYS + 1)]
     average = Averages(*(sum(getattr(t, f) for t in week) / PACE_DAYS for f in ("orders", "tickets", "revenue_cents")))
-    pace = {s.event_id: s.week_tickets / PACE_DAYS for s in sales}
     upcoming = [
-        _project(row, day, pace.get(row.id, 0.0))
-        for row in await session.execute(_UPCOMING, {"now": now, "limit": UPCOMING})
+        _project(row, day, sales[row.id].week_tickets / PACE_DAYS if row.id in sales else 0.0) for row in upcoming_rows
     ]
     return SalesDigest(
         day=day, currency=currency, total=total(day), previous=total(day - timedelta(days=1)), average=average,
-        events=tuple(sorted((s for s in sales if s.day.active), key=lambda s: (-s.day.revenue_cents, -s.day.tickets, s.name))),
-        fastest=tuple(sorted((s for s in sales if s.week_tickets), key=lambda s: (-s.week_tickets, s.name))[:FASTEST]),
+        events=tuple(sorted(
+            (sales[e] for e in listed), key=lambda s: (-s.day.revenue_cents, -s.day.tickets, s.name, s.event_id)
+        )),
+        fastest=tuple(sorted((sales[e] for e in fastest), key=lambda s: (-s.week_tickets, s.name, s.event_id))),
         upcoming=tuple(upcoming),
         trend=tuple(total(day - timedelta(days=n)).tickets for n in range(TREND_DAYS - 1, -1, -1)),
     )

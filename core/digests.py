@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -163,8 +163,9 @@ async def compose(
     session: AsyncSession, services: Services, *, account_id: uuid.UUID, kind: str, day: date, currency: str,
     now: datetime, late: tuple[date, time] | None = None,
 ) -> DigestMessage:
-    """Bring the rollup up to date, then build the digest of `day` from it."""
-    await analytics.roll_up(session, account_id, now=now)
+    """Bring the rollup up to date unless one is running, then build the digest of `day` from it."""
+    if await _rollup_free(session, account_id):
+        await analytics.roll_up(session, account_id, now=now)
     sales = await digest_reports.sales_digest(session, day=day, currency=currency, now=now) if kind != "checkins" else None
     checkins = await digest_reports.checkin_digest(session, day=day, now=now) if kind != "sales" else None
     return render(services.templates, sales=sales, checkins=checkins, currency=currency, late=late)
@@ -245,6 +246,23 @@ async def send_claimed(services: Services, account_id: uuid.UUID, subscription_i
             .values(next_run_at=next_run(sub.at_local, timezone, after=now), claimed_until=None)
         )
     return 1 if ran is not None else 0
+
+
+_TRY_WATERMARK = text(
+    "SELECT 1 FROM analytics_watermarks WHERE account_id = :account FOR UPDATE SKIP LOCKED"
+)
+_HAS_WATERMARK = text("SELECT 1 FROM analytics_watermarks WHERE account_id = :account")
+
+
+async def _rollup_free(session: AsyncSession, account_id: uuid.UUID) -> bool:
+    """Take the rollup's watermark lock if nobody holds it (or the account was never rolled up).
+
+    A digest never waits for a running rollup (a scheduler tick or another digest): it reports the
+    rows as they are. Holding the lock, its own roll_up's FOR UPDATE does not wait either.
+    """
+    if (await session.execute(_TRY_WATERMARK, {"account": account_id})).first() is not None:
+        return True
+    return (await session.execute(_HAS_WATERMARK, {"account": account_id})).first() is None
 
 
 async def _account(session: AsyncSession) -> tuple[str, str]:

@@ -227,3 +227,27 @@ async def ticket_codes(services, tenant, order_id) -> list[str]:
             .where(Attendee.order_id == order_id).order_by(Ticket.created_at, Ticket.code)
         )
         return list(found.scalars())
+
+
+async def test_only_the_top_events_of_the_day_are_listed_with_the_fastest_of_the_week(services, make_tenant, clock):
+    tenant = await make_tenant(timezone="Europe/Berlin", currency="EUR")
+    data = AnalyticsData(services, tenant)
+    for n in range(digest_reports.LISTED + 2):
+        event = await data.event(f"Show {n:02d}", starts_at=utc(2026, 5, 1), price_cents=1000 * (n % 5 + 1))
+        await data.order(event, paid_at=utc(2026, 3, 29, 10))
+    steady = await data.event("Steady", starts_at=utc(2026, 5, 2), price_cents=100)
+    for day in (23, 24, 25, 26, 27, 28):
+        await data.order(steady, paid_at=utc(2026, 3, day, 10), quantity=2)
+    await analytics.roll_up_account(services, tenant.account_id)
+    async with services.db.tenant(tenant.account_id) as session:
+        digest = await digest_reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
+
+    # Revenue 50, 40, … 10.00 EUR by n % 5; equal revenue by name; "Steady" sold nothing on Sunday.
+    expected = sorted(range(digest_reports.LISTED + 2), key=lambda n: (-(n % 5), n))[: digest_reports.LISTED]
+    assert [e.name for e in digest.events] == [f"Show {n:02d}" for n in expected]
+    assert digest.total == Totals(orders=17, tickets=17, revenue_cents=1000 * sum(n % 5 + 1 for n in range(17)))
+    assert [(e.name, e.week_tickets, e.trend) for e in digest.fastest] == [
+        ("Steady", 12, (2, 2, 2, 2, 2, 2, 0)), ("Show 00", 1, (0, 0, 0, 0, 0, 0, 1)), ("Show 01", 1, (0, 0, 0, 0, 0, 0, 1)),
+    ]
+    assert digest.trend[-7:] == (2, 2, 2, 2, 2, 2, 17)
+    assert all(u.pace == (12 / 7 if u.name == "Steady" else 1 / 7) for u in digest.upcoming)

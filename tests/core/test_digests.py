@@ -9,7 +9,7 @@ import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.notifier import SlackNotifier, fixed_token
 from core import digests, outbox
@@ -220,3 +220,26 @@ async def test_a_slack_outage_delays_the_digest_but_it_arrives_exactly_once(db, 
     assert "No sales or check-in activity" in str(delivered[0].params["blocks"])
     _, runs, [message] = await state(services, berlin)
     assert len(runs) == 1 and (message.status, message.attempts) == ("sent", 4)
+
+
+async def test_a_digest_does_not_wait_for_a_running_rollup_and_reports_the_rows_as_they_are(services, berlin, clock):
+    data = AnalyticsData(services, berlin)
+    gala = await data.event("Spring Gala", starts_at=utc(2026, 4, 10, 17), capacity=100)
+    await data.order(gala, paid_at=utc(2026, 3, 29, 10), quantity=2)
+    clock.set(utc(2026, 3, 29, 10, 30))
+    await digests.send_now(services, berlin, channel_id="C0FIRST", request_key="first")  # rolls up Sunday's first order
+    await data.order(gala, paid_at=utc(2026, 3, 29, 11), quantity=3)
+    clock.set(MONDAY_9)
+
+    async with services.db.tenant(berlin.account_id) as rollup:
+        # A rollup in progress holds the account's watermark row.
+        await rollup.execute(
+            text("SELECT 1 FROM analytics_watermarks WHERE account_id = :a FOR UPDATE"), {"a": berlin.account_id}
+        )
+        await asyncio.wait_for(digests.send_now(services, berlin, channel_id="C0BUSY", request_key="busy"), 5)
+    await digests.send_now(services, berlin, channel_id="C0FREE", request_key="free")
+
+    *_, messages = await state(services, berlin)
+    texts = {m.channel_id: section_text(m) for m in messages}
+    assert "*1 order* · *2 tickets*" in texts["C0BUSY"]
+    assert "*2 orders* · *5 tickets*" in texts["C0FREE"]
