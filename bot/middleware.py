@@ -78,12 +78,17 @@ class FirstContact:
 def tenancy(services: Services, *, auto_install: bool):
     """Build the middleware; `auto_install` makes the single workspace of token mode its own account."""
 
+    routes = accounts.Routes()
+
     async def resolve_tenant(context: AsyncBoltContext, body: dict, req: AsyncBoltRequest, next):
         context[SERVICES] = services
         team_id, enterprise_id = context.team_id, context.enterprise_id
         if context.is_enterprise_install:
             team_id = None
-        workspace = await accounts.find_workspace(services, team_id=team_id, enterprise_id=enterprise_id)
+        arrival = await accounts.arrive(
+            services, routes, team_id=team_id, enterprise_id=enterprise_id, slack_user_id=context.user_id
+        )
+        workspace = arrival.workspace
         if workspace is None and auto_install and (team_id or enterprise_id):
             team = (body.get("team") or {}).get("domain") or body.get("team_domain") or team_id
             workspace = await accounts.install_workspace(
@@ -97,13 +102,14 @@ def tenancy(services: Services, *, auto_install: bool):
             return _refuse(context, body, UNKNOWN_WORKSPACE if workspace is None else INACTIVE_WORKSPACE)
         context[WORKSPACE] = workspace
         if context.user_id:
-            first_contact = FirstContact(context.client, context.user_id)
-            context[TENANT] = await accounts.acting_user(
-                services, workspace, slack_user_id=context.user_id, load_profile=first_contact.load
-            )
-            first_contact.complete_later(services, workspace)
-            if context.channel_id:
-                context[TENANT] = replace(context[TENANT], channel_id=context.channel_id)
+            tenant = arrival.tenant
+            if tenant is None:
+                first_contact = FirstContact(context.client, context.user_id)
+                tenant = await accounts.first_contact(
+                    services, workspace, slack_user_id=context.user_id, load_profile=first_contact.load
+                )
+                first_contact.complete_later(services, workspace)
+            context[TENANT] = replace(tenant, channel_id=context.channel_id) if context.channel_id else tenant
         return await next()
 
     return resolve_tenant

@@ -1,10 +1,11 @@
 """Accounts and users: resolve a Slack workspace to its account, a Slack user to a users row."""
 
+import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select, text, update
+from sqlalchemy import bindparam, case, func, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert
 
 from core.context import ROLE_RANK, TenantContext
@@ -13,6 +14,7 @@ from core.local_time import zone
 from core.permissions import require
 from core.services import Services
 from db.models import Account, User
+from db.session import become_tenant
 
 CURRENCIES = {"USD", "EUR", "GBP", "CAD", "AUD", "NZD", "CHF", "SEK", "NOK", "DKK", "JPY", "SGD", "INR", "BRL", "MXN", "ZAR", "PLN", "CZK", "HKD"}
 
@@ -68,6 +70,88 @@ async def find_workspace(services: Services, *, team_id: str | None, enterprise_
             )
         ).first()
     return Workspace(*row) if row else None
+
+
+# Built once: the hot path binds values into one statement shape, so SQLAlchemy reuses its compiled form.
+_INSTALLED_FOR = (
+    select(Account.id)
+    .where(func.coalesce(Account.slack_team_id, "") == bindparam("team_id"))
+    .where(func.coalesce(Account.slack_enterprise_id, "") == bindparam("enterprise_id"))
+    .where(text("slack_team_id IS NOT NULL OR slack_enterprise_id IS NOT NULL"))
+)
+# Runs as the tenant: RLS leaves only its own account row, so the join needs no account id.
+_ACTING = select(User.id, User.role).where(User.slack_user_id == bindparam("slack_user_id")).lateral()
+_WORKSPACE_AND_USER = select(
+    Account.id, Account.name, Account.status, Account.timezone, Account.currency, Account.default_role,
+    _ACTING.c.id.label("user_id"), _ACTING.c.role,
+).outerjoin(_ACTING, true())
+
+
+@dataclass
+class Routes:
+    """Which account a Slack workspace was installed as, remembered for `ttl` seconds in this process.
+
+    Only the mapping is kept: an account keeps its id through uninstall and reinstall, and its
+    status, settings and the user's role are read afresh on every request.
+    """
+
+    ttl: float = 10.0
+    _accounts: dict[tuple[str | None, str | None], tuple[uuid.UUID, float]] = field(default_factory=dict)
+
+    def get(self, team_id: str | None, enterprise_id: str | None) -> uuid.UUID | None:
+        entry = self._accounts.get((team_id, enterprise_id))
+        return entry[0] if entry and entry[1] > time.monotonic() else None
+
+    def put(self, team_id: str | None, enterprise_id: str | None, account_id: uuid.UUID) -> None:
+        self._accounts[(team_id, enterprise_id)] = (account_id, time.monotonic() + self.ttl)
+
+    def forget(self, team_id: str | None, enterprise_id: str | None) -> None:
+        self._accounts.pop((team_id, enterprise_id), None)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """Who a Slack request comes from: its workspace's account, and the acting user if they have a row."""
+
+    workspace: Workspace | None
+    tenant: TenantContext | None = None
+
+
+async def arrive(
+    services: Services, routes: Routes, *, team_id: str | None, enterprise_id: str | None, slack_user_id: str | None,
+) -> Arrival:
+    """The workspace and acting user of a request, in one transaction (one more statement on a routing miss)."""
+    account_id = routes.get(team_id, enterprise_id)
+    if account_id is not None:
+        async with services.db.tenant(account_id) as session:
+            row = (await session.execute(_WORKSPACE_AND_USER, {"slack_user_id": slack_user_id or ""})).first()
+        if row is not None:
+            return _arrival(row, slack_user_id)
+        routes.forget(team_id, enterprise_id)
+    async with services.db.system() as session:
+        account_id = (
+            await session.execute(_INSTALLED_FOR, {"team_id": team_id or "", "enterprise_id": enterprise_id or ""})
+        ).scalar()
+        if account_id is None:
+            return Arrival(None)
+        await become_tenant(session, account_id)
+        row = (await session.execute(_WORKSPACE_AND_USER, {"slack_user_id": slack_user_id or ""})).one()
+    routes.put(team_id, enterprise_id, account_id)
+    return _arrival(row, slack_user_id)
+
+
+def _arrival(row, slack_user_id: str | None) -> Arrival:
+    workspace = Workspace(row.id, row.name, row.status, row.timezone, row.currency, row.default_role)
+    if not slack_user_id or row.user_id is None:
+        return Arrival(workspace)
+    return Arrival(workspace, _tenant(workspace, row.user_id, row.role, slack_user_id))
+
+
+def _tenant(workspace: Workspace, user_id: uuid.UUID, role: str, slack_user_id: str) -> TenantContext:
+    return TenantContext(
+        account_id=workspace.account_id, user_id=user_id, role=role, timezone=workspace.timezone,
+        currency=workspace.currency, slack_user_id=slack_user_id,
+    )
 
 
 async def slack_ids(services: Services, account_id: uuid.UUID) -> tuple[str | None, str | None]:
@@ -132,33 +216,39 @@ async def acting_user(
     services: Services, workspace: Workspace, *, slack_user_id: str,
     load_profile: Callable[[], Awaitable[UserProfile | None]],
 ) -> TenantContext:
-    """The tenant context for a Slack user, creating their users row on first contact.
+    """The tenant context for a Slack user, creating their users row on first contact."""
+    async with services.db.tenant(workspace.account_id) as session:
+        row = (await session.execute(select(User.id, User.role).where(User.slack_user_id == slack_user_id))).first()
+    if row is None:
+        return await first_contact(services, workspace, slack_user_id=slack_user_id, load_profile=load_profile)
+    return _tenant(workspace, row.id, row.role, slack_user_id)
+
+
+async def first_contact(
+    services: Services, workspace: Workspace, *, slack_user_id: str,
+    load_profile: Callable[[], Awaitable[UserProfile | None]],
+) -> TenantContext:
+    """Create the users row of someone seen for the first time (or take the row a concurrent request made).
 
     `load_profile` may give up (None): the row then starts with the account's default role and
     the Slack id as its name, and `complete_profile` fills it in once the profile arrives.
     """
+    profile = await load_profile()
+    name = profile.name if profile else slack_user_id
     async with services.db.tenant(workspace.account_id) as session:
-        row = (await session.execute(select(User.id, User.role).where(User.slack_user_id == slack_user_id))).first()
-    if row is None:
-        profile = await load_profile()
-        name = profile.name if profile else slack_user_id
-        async with services.db.tenant(workspace.account_id) as session:
-            row = (
-                await session.execute(
-                    insert(User)
-                    .values(account_id=workspace.account_id, slack_user_id=slack_user_id, name=name,
-                            email=profile.email if profile else None,
-                            role=_role_for(profile, workspace.default_role) if profile else workspace.default_role)
-                    .on_conflict_do_update(
-                        index_elements=["account_id", "slack_user_id"], set_={"name": name if profile else User.name}
-                    )
-                    .returning(User.id, User.role)
+        row = (
+            await session.execute(
+                insert(User)
+                .values(account_id=workspace.account_id, slack_user_id=slack_user_id, name=name,
+                        email=profile.email if profile else None,
+                        role=_role_for(profile, workspace.default_role) if profile else workspace.default_role)
+                .on_conflict_do_update(
+                    index_elements=["account_id", "slack_user_id"], set_={"name": name if profile else User.name}
                 )
-            ).first()
-    return TenantContext(
-        account_id=workspace.account_id, user_id=row.id, role=row.role, timezone=workspace.timezone,
-        currency=workspace.currency, slack_user_id=slack_user_id,
-    )
+                .returning(User.id, User.role)
+            )
+        ).one()
+    return _tenant(workspace, row.id, row.role, slack_user_id)
 
 
 async def complete_profile(services: Services, workspace: Workspace, *, slack_user_id: str, profile: UserProfile) -> None:

@@ -7,9 +7,11 @@ in order and stop once the page is full, so a name prefix never pays for a full-
 
 import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import func, literal, literal_column, select
+from sqlalchemy import Select, String, bindparam, func, literal, literal_column, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,11 +46,10 @@ def prefix_range(prefix: str) -> tuple[str, str | None]:
     return prefix, prefix[:-1] + chr(following)
 
 
-def _starts_with(expression, prefix: str):
+def _starts_with(expression, bounded: bool):
     # text_pattern_ops operators, written out: they are leakproof and match the 0001 indexes.
-    low, high = prefix_range(prefix)
-    condition = expression.op("~>=~", is_comparison=True)(low)
-    return condition if high is None else condition & expression.op("~<~", is_comparison=True)(high)
+    condition = expression.op("~>=~", is_comparison=True)(bindparam("low", type_=String))
+    return condition & expression.op("~<~", is_comparison=True)(bindparam("high", type_=String)) if bounded else condition
 
 
 def _pattern_order(expression):
@@ -69,23 +70,43 @@ def _columns(tier: int):
     return (view.c.id, view.c.email, view.c.first_name, view.c.last_name, view.c.company_name, literal(tier))
 
 
-def tier_statements(needle: str, limit: int = LIMIT) -> list:
-    """The tiers' queries, best first, for a normalised (trimmed, lower-case) search text."""
-    statements = [select(*_columns(0)).where(view.c.email == needle)]
-    statements += [
-        select(*_columns(1)).where(_starts_with(expression, needle)).order_by(_pattern_order(expression)).limit(limit)
-        for expression in (view.c.email, func.lower(view.c.first_name), func.lower(view.c.last_name))
-    ]
+PREFIXED = (view.c.email, func.lower(view.c.first_name), func.lower(view.c.last_name))
+
+
+# Each tier's statement is built once per shape and run with bound values, so a search costs no
+# statement construction and SQLAlchemy's compiled cache (and asyncpg's prepared statements) hit.
+@cache
+def _exact() -> Select:
+    return select(*_columns(0)).where(view.c.email == bindparam("needle", type_=String))
+
+
+@cache
+def _prefix(column: int, bounded: bool, limit: int) -> Select:
+    expression = PREFIXED[column]
+    return select(*_columns(1)).where(_starts_with(expression, bounded)).order_by(_pattern_order(expression)).limit(limit)
+
+
+@cache
+def _words(limit: int) -> Select:
+    query = func.to_tsquery(SIMPLE, bindparam("tsquery", type_=String))
+    return (
+        select(*_columns(2))
+        .where(view.c.search.op("@@", is_comparison=True)(query))
+        .order_by(func.ts_rank(view.c.search, query).desc(), view.c.email)
+        .limit(limit)
+    )
+
+
+def tier_statements(needle: str, limit: int = LIMIT) -> Iterator[tuple[Select, dict[str, str]]]:
+    """The tiers' queries and their values, best first, for a normalised (trimmed, lower-case) search text."""
+    yield _exact(), {"needle": needle}
+    low, high = prefix_range(needle)
+    bounds = {"low": low, "high": high} if high is not None else {"low": low}
+    for column in range(len(PREFIXED)):
+        yield _prefix(column, high is not None, limit), bounds
     tsquery = words_query(needle)
     if tsquery:
-        query = func.to_tsquery(SIMPLE, tsquery)
-        statements.append(
-            select(*_columns(2))
-            .where(view.c.search.op("@@", is_comparison=True)(query))
-            .order_by(func.ts_rank(view.c.search, query).desc(), view.c.email)
-            .limit(limit)
-        )
-    return statements
+        yield _words(limit), {"tsquery": tsquery}
 
 
 async def search_contacts(session: AsyncSession, text: str, *, limit: int = LIMIT) -> list[ContactHit]:
@@ -94,8 +115,8 @@ async def search_contacts(session: AsyncSession, text: str, *, limit: int = LIMI
     if not needle:
         return []
     hits: dict[uuid.UUID, ContactHit] = {}
-    for statement in tier_statements(needle, limit):
-        for row in (await session.execute(statement)).all():
+    for statement, values in tier_statements(needle, limit):
+        for row in (await session.execute(statement, values)).all():
             hits.setdefault(row[0], ContactHit(*row))
         if len(hits) >= limit:
             break

@@ -5,7 +5,7 @@ import secrets
 import time
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from bot.app import build_bolt_app
 from bot.middleware import INACTIVE_WORKSPACE
@@ -169,3 +169,26 @@ async def test_tokens_revoked_for_the_bot_deactivates_the_account(slack):
 async def test_tokens_revoked_for_user_tokens_only_leaves_the_account_active(slack):
     await slack.driver.event({"type": "tokens_revoked", "tokens": {"oauth": [slack.owner]}})
     assert await _status_becomes(slack, "inactive", timeout=0.5) == "active"
+
+
+async def test_a_known_user_s_command_resolves_workspace_and_user_in_one_transaction(slack):
+    await slack.run("/eventos", "help")
+    begun: list[object] = []
+    engine = slack.services.db.engine.sync_engine
+    listener = lambda connection: begun.append(connection)  # noqa: E731
+    event.listen(engine, "begin", listener)
+    try:
+        answer = await slack.run("/eventos", "help")
+    finally:
+        event.remove(engine, "begin", listener)
+    assert "/eventos setup" in answer["text"]
+    assert len(begun) == 1
+
+
+async def test_a_role_change_applies_to_the_very_next_command(slack):
+    admin = await slack.user("admin")
+    assert (await slack.run("/eventos", "setup currency=EUR", user=admin))["text"] == "Settings saved."
+    await accounts.set_role(slack.services, await slack.tenant(), slack_user_id=admin, role="sales")
+    refused = await slack.run("/eventos", "setup currency=GBP", user=admin)
+    assert refused["text"].startswith("Only an admin user (or higher) can change the account settings")
+    assert (await slack.workspace()).currency == "EUR"

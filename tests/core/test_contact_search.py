@@ -59,6 +59,15 @@ async def test_search_stays_inside_the_account(services, crm, make_tenant):
         assert await search_contacts(session, "ann") == []
 
 
+async def test_a_prefix_ending_in_the_last_code_point_has_no_upper_bound_and_still_matches(services, make_tenant):
+    tenant = await make_tenant()
+    await contacts.add_contact(services, tenant, email="edge@example.com", name="Zo\U0010ffffa Edge")
+    async with services.db.tenant(tenant.account_id) as session:
+        hits = await search_contacts(session, "zo\U0010ffff")
+        assert [(h.email, h.tier) for h in hits] == [("edge@example.com", 1)]
+        assert [(h.email, h.tier) for h in await search_contacts(session, "edge")] == [("edge@example.com", 1)]
+
+
 def test_prefix_range_bounds_exactly_the_strings_with_the_prefix():
     low, high = prefix_range("ann")
     assert (low, high) == ("ann", "ano")
@@ -106,11 +115,11 @@ def _sql(statement) -> str:
     ],
 )
 async def test_each_tier_uses_its_index_as_the_app_role(services, big_crm, needle, tier, index):
-    statement = tier_statements(needle)[tier]
+    statement, values = list(tier_statements(needle))[tier]
     async with services.db.tenant(big_crm.account_id) as session:
         # A handful of rows would be read sequentially anyway: forbid that to see which index serves.
         await session.execute(text("SET LOCAL enable_seqscan = off"))
-        plan = "\n".join((await session.execute(text("EXPLAIN " + _sql(statement)))).scalars())
+        plan = "\n".join((await session.execute(text("EXPLAIN " + _sql(statement.params(values))))).scalars())
     assert any(name in plan for name in ((index,) if isinstance(index, str) else index)), plan
     assert "Seq Scan" not in plan, plan
 
