@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import outbox
 from core.context import TenantContext
-from core.door_tokens import DoorAccess, resolve_door_token
+from core.door_tokens import DoorAccess, check_token_form, find_door_token, resolve_door_token
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.events import load_event
 from core.interactions import record_interaction
@@ -27,6 +27,7 @@ from core.permissions import require
 from core.services import Services
 from core.ticket_codes import is_authentic, normalize
 from db.models import Account, Attendee, CheckIn, DoorToken, Event, Order, Product, Ticket, User
+from db.session import become_tenant
 
 ADMITTED = "admitted"
 ALREADY_ADMITTED = "already_admitted"
@@ -151,10 +152,13 @@ async def scan_at_door(
     services: Services, *, token: str | None, scan: Scan, event_slug: str | None = None, source: str = "api"
 ) -> CheckinAnswer:
     """A scanner's check-in with its door token; DoorTokenRefused when the token is not valid."""
-    access = await resolve_door_token(services, token)
+    token = check_token_form(token)
     _check_scan(services, scan)
     authentic = is_authentic(services.settings.secret_key, scan.code)
-    async with services.db.tenant(access.account_id) as session:
+    # One transaction: route the token as the system role, then continue as its tenant.
+    async with services.db.system() as session:
+        access = await find_door_token(session, token)
+        await become_tenant(session, access.account_id)
         await _check_event(session, access, event_slug)
         return await _attempt(services, session, access.account_id, _door(access, source), scan, authentic=authentic)
 

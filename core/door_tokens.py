@@ -6,8 +6,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, cast, func, or_, select, update
+from sqlalchemy import and_, bindparam, cast, func, or_, select, update
 from sqlalchemy.dialects.postgresql import TEXT
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.context import TenantContext
 from core.errors import Forbidden, Invalid, NotFound
@@ -170,22 +171,37 @@ async def revoke_door_tokens(
         return EventDoorTokens(event.slug, event.name, revoked)
 
 
-async def resolve_door_token(services: Services, secret: str | None) -> DoorAccess:
-    """The event a bearer token may scan for; DoorTokenRefused when it is unknown or revoked."""
+_FIND_TOKEN = (
+    select(DoorToken.__table__.c.id, DoorToken.__table__.c.account_id, DoorToken.__table__.c.event_id)
+    .join(Account.__table__, Account.__table__.c.id == DoorToken.__table__.c.account_id)
+    .where(
+        DoorToken.__table__.c.token_hash == bindparam("token_hash"), DoorToken.__table__.c.revoked_at.is_(None),
+        Account.__table__.c.status == "active",
+    )
+)
+
+
+def check_token_form(secret: str | None) -> str:
+    """The bearer token, stripped; DoorTokenRefused when it cannot be a door token at all."""
     secret = (secret or "").strip()
     if not secret.startswith(PREFIX) or len(secret) > MAX_TOKEN:
         raise DoorTokenRefused(
             "Send a door token as `Authorization: Bearer dt_…`; an organizer makes one with `/eventos door-token EVENT`."
         )
-    async with services.db.system() as session:
-        row = (
-            await session.execute(
-                select(DoorToken.id, DoorToken.account_id, DoorToken.event_id)
-                .join(Account, Account.id == DoorToken.account_id)
-                .where(DoorToken.token_hash == hash_token(secret), DoorToken.revoked_at.is_(None))
-                .where(Account.status == "active")
-            )
-        ).first()
+    return secret
+
+
+async def find_door_token(session: AsyncSession, secret: str | None) -> DoorAccess:
+    """The event a bearer token may scan for, in the caller's system transaction; DoorTokenRefused if unknown or revoked."""
+    secret = check_token_form(secret)
+    row = (await session.execute(_FIND_TOKEN, {"token_hash": hash_token(secret)})).first()
     if row is None:
         raise DoorTokenRefused("This door token is unknown or was revoked; ask an organizer for a new one.")
     return DoorAccess(account_id=row.account_id, token_id=row.id, event_id=row.event_id)
+
+
+async def resolve_door_token(services: Services, secret: str | None) -> DoorAccess:
+    """The event a bearer token may scan for; DoorTokenRefused when it is unknown or revoked."""
+    secret = check_token_form(secret)
+    async with services.db.system() as session:
+        return await find_door_token(session, secret)
