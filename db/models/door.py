@@ -43,6 +43,8 @@ class CheckIn(Tenant, Base):
         # A scanner's retry (same nonce) is recorded once and answered the same.
         Index("uq_check_ins_nonce", "account_id", "nonce", unique=True, postgresql_where=text("nonce IS NOT NULL")),
         Index("ix_check_ins_event_time", "account_id", "event_id", "created_at"),
+        # An event's admissions, counted index-only on its card.
+        Index("ix_check_ins_admitted", "account_id", "event_id", postgresql_where=text("result = 'admitted'")),
         Index("ix_check_ins_created", "account_id", "created_at"),
         Index("ix_check_ins_ticket", "account_id", "ticket_id"),
         Index("ix_check_ins_attendee", "account_id", "attendee_id"),

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, Index, Integer, String, Text, text
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKeyConstraint, Index, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -69,6 +69,21 @@ class OrderLine(Tenant, Base):
     product_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price_cents: Mapped[int] = mapped_column(Integer)
+
+
+class ProductSales(Base):
+    """Paid seats and revenue of a ticket type, kept by triggers on orders and order_lines (migration 0010)."""
+
+    __tablename__ = "product_sales"
+    __table_args__ = (
+        ForeignKeyConstraint(["account_id"], ["accounts.id"], ondelete="CASCADE"),
+        ForeignKeyConstraint(["account_id", "product_id"], ["products.account_id", "products.id"], ondelete="CASCADE"),
+    )
+
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    product_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    paid_seats: Mapped[int] = mapped_column(Integer, server_default="0")
+    revenue_cents: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class Payment(Tenant, Base):
