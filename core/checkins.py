@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, literal, or_, select, update
+from sqlalchemy import and_, bindparam, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -142,7 +142,7 @@ async def admit_ticket(services: Services, tenant: TenantContext, *, ticket_id: 
     require(tenant, "door", "check people in")
     door = Door(source="slack", user_id=tenant.user_id)
     async with services.db.tenant(tenant.account_id) as session:
-        ticket = await _ticket(session, door, Ticket.id == ticket_id)
+        ticket = await _ticket(session, door, ticket_id=ticket_id)
         if ticket is None:
             raise NotFound("That ticket is gone; search again with `/checkin EVENT name-or-email`.")
         return await _settle(services, session, tenant.account_id, door, Scan(code=ticket.code), ticket)
@@ -251,7 +251,7 @@ async def _attempt(
     if not authentic:
         # A forged or mistyped code never reaches the tickets table.
         return await _refuse(session, account_id, door, scan, scanned_at, UNKNOWN, door.event_id, None, code=code)
-    ticket = await _ticket(session, door, Ticket.code == code)
+    ticket = await _ticket(session, door, code=code)
     if ticket is None:  # signed by us, but another account's ticket (RLS hides it) or deleted
         return await _refuse(session, account_id, door, scan, scanned_at, UNKNOWN, door.event_id, None, code=code)
     return await _settle(services, session, account_id, door, scan, ticket)
@@ -319,24 +319,33 @@ async def _refuse(
     return answer
 
 
+_CHECK_INS = CheckIn.__table__
+_INSERT_COLUMNS = (
+    "account_id", "event_id", "ticket_id", "attendee_id", "result", "source", "door_token_id", "user_id", "nonce", "code",
+    "scanned_at", "answer",
+)
+# Built once, so every scan reuses its compiled form. No conflict target: both the admitted-once
+# index and the nonce index turn a loser into "nothing".
+_INSERT = (
+    insert(_CHECK_INS)
+    .values({name: bindparam(name, type_=_CHECK_INS.c[name].type) for name in _INSERT_COLUMNS})
+    .on_conflict_do_nothing()
+    .returning(_CHECK_INS.c.id)
+)
+
+
 async def _insert(
     session: AsyncSession, account_id: uuid.UUID, door: Door, scan: Scan, scanned_at: datetime, result: str,
     answer: CheckinAnswer, event_id: uuid.UUID | None, ticket, *, code: str | None = None,
 ) -> uuid.UUID | None:
     """Insert the attempt; None when its nonce was recorded already or (for `admitted`) the ticket is admitted."""
-    statement = (
-        insert(CheckIn)
-        .values(
-            account_id=account_id, event_id=event_id, ticket_id=ticket.id if ticket else None,
-            attendee_id=ticket.attendee_id if ticket else None, result=result, source=door.source,
-            door_token_id=door.door_token_id, user_id=door.user_id, nonce=scan.nonce,
-            code=code or ticket.code, scanned_at=scanned_at, answer=answer.to_json(),
-        )
-        # No conflict target: both the admitted-once index and the nonce index turn a loser into "nothing".
-        .on_conflict_do_nothing()
-        .returning(CheckIn.id)
-    )
-    return (await session.execute(statement)).scalar_one_or_none()
+    values = {
+        "account_id": account_id, "event_id": event_id, "ticket_id": ticket.id if ticket else None,
+        "attendee_id": ticket.attendee_id if ticket else None, "result": result, "source": door.source,
+        "door_token_id": door.door_token_id, "user_id": door.user_id, "nonce": scan.nonce,
+        "code": code or ticket.code, "scanned_at": scanned_at, "answer": answer.to_json(),
+    }
+    return (await session.execute(_INSERT, values)).scalar_one_or_none()
 
 
 async def _stored_answer(session: AsyncSession, nonce: str | None) -> CheckinAnswer | None:
@@ -373,31 +382,46 @@ def _first_admission_query():
     )
 
 
+_T, _A, _E, _P, _O = (model.__table__ for model in (Ticket, Attendee, Event, Product, Order))
+
+
 def _ticket_columns(door_name):
+    """The columns a door decision needs, from plain tables (no ORM entities to load)."""
     return (
         select(
-            Ticket.id, Ticket.code, Ticket.event_id, Ticket.status, Ticket.attendee_id,
-            Attendee.contact_id, Attendee.name, Attendee.email, Attendee.status.label("attendee_status"),
-            Product.name.label("ticket_type"), Order.status.label("order_status"),
-            Event.slug.label("event_slug"), Event.name.label("event_name"), Event.status.label("event_status"),
+            _T.c.id, _T.c.code, _T.c.event_id, _T.c.status, _T.c.attendee_id,
+            _A.c.contact_id, _A.c.name, _A.c.email, _A.c.status.label("attendee_status"),
+            _P.c.name.label("ticket_type"), _O.c.status.label("order_status"),
+            _E.c.slug.label("event_slug"), _E.c.name.label("event_name"), _E.c.status.label("event_status"),
             door_name.label("door_name"),
         )
-        .join(Attendee, and_(Attendee.account_id == Ticket.account_id, Attendee.id == Ticket.attendee_id))
-        .join(Event, and_(Event.account_id == Ticket.account_id, Event.id == Ticket.event_id))
-        .join(Product, and_(Product.account_id == Attendee.account_id, Product.id == Attendee.product_id))
-        .join(Order, and_(Order.account_id == Attendee.account_id, Order.id == Attendee.order_id))
+        .join(_A, and_(_A.c.account_id == _T.c.account_id, _A.c.id == _T.c.attendee_id))
+        .join(_E, and_(_E.c.account_id == _T.c.account_id, _E.c.id == _T.c.event_id))
+        .join(_P, and_(_P.c.account_id == _A.c.account_id, _P.c.id == _A.c.product_id))
+        .join(_O, and_(_O.c.account_id == _A.c.account_id, _O.c.id == _A.c.order_id))
     )
 
 
-async def _ticket(session: AsyncSession, door: Door, condition):
-    """The ticket with its attendee, event and order, plus the scanning door's display name."""
-    if door.door_token_id is not None:
-        door_name = select(DoorToken.name).where(DoorToken.id == door.door_token_id).scalar_subquery()
-    elif door.user_id is not None:
-        door_name = select(User.name).where(User.id == door.user_id).scalar_subquery()
-    else:
-        door_name = literal(None)
-    return (await session.execute(_ticket_columns(door_name).where(condition))).first()
+# The ticket queries a door sends, built once (per kind of door, by code or by id) so each reuses its compiled form.
+_DOOR_TOKENS, _USERS = DoorToken.__table__, User.__table__
+_DOOR_NAMES = {
+    "token": select(_DOOR_TOKENS.c.name).where(_DOOR_TOKENS.c.id == bindparam("door_token_id")).scalar_subquery(),
+    "user": select(_USERS.c.name).where(_USERS.c.id == bindparam("user_id")).scalar_subquery(),
+    None: literal(None),
+}
+_TICKET_BY = {
+    (who, by): _ticket_columns(door_name).where(_T.c.code == bindparam("code") if by == "code" else _T.c.id == bindparam("id"))
+    for who, door_name in _DOOR_NAMES.items() for by in ("code", "id")
+}
+
+
+async def _ticket(session: AsyncSession, door: Door, *, code: str | None = None, ticket_id: uuid.UUID | None = None):
+    """The ticket (by code or id) with its attendee, event and order, plus the scanning door's display name."""
+    who = "token" if door.door_token_id is not None else "user" if door.user_id is not None else None
+    params = {"door_token_id": door.door_token_id, "user_id": door.user_id}
+    if code is not None:
+        return (await session.execute(_TICKET_BY[who, "code"], {**params, "code": code})).first()
+    return (await session.execute(_TICKET_BY[who, "id"], {**params, "id": ticket_id})).first()
 
 
 def _invalid_reason(ticket) -> str | None:

@@ -263,3 +263,25 @@ async def test_search_finds_attendees_by_email_or_name_prefix_with_their_state(s
 
     assert [(m.name, m.state) for m in by_prefix.matches] == [("Anna Smith", "ready"), ("Annika Berg", "admitted")]
     assert [m.ticket_id for m in by_email.matches] == [anna.id]
+
+
+async def test_a_door_scan_runs_as_the_tokens_tenant_in_its_one_transaction(services, door, make_tenant):
+    tenant, event, secret = door
+    theirs = await make_tenant("organizer")
+    their_event = await make_event(services, theirs, name="Theirs")
+    their_ticket = await make_ticket(services, theirs, their_event)
+    ticket = await make_ticket(services, tenant, event, name="Ada Door")
+
+    admitted = await checkins.scan_at_door(services, token=secret, scan=Scan(code=ticket.code))
+    foreign = await checkins.scan_at_door(services, token=secret, scan=Scan(code=their_ticket.code))
+    with pytest.raises(NotFound):  # the other account's event is invisible too
+        await checkins.scan_at_door(services, token=secret, scan=Scan(code=ticket.code), event_slug=their_event.slug)
+
+    assert (admitted.result, admitted.attendee["name"], admitted.checked_in_by) == ("admitted", "Ada Door", "North door")
+    assert foreign.result == "unknown"  # the other account's ticket is invisible to this tenant
+    rows = await attempts(services, tenant)
+    assert [(r.result, r.account_id) for r in rows] == [("admitted", tenant.account_id), ("unknown", tenant.account_id)]
+    assert await attempts(services, theirs) == []
+    async with services.db.tenant(tenant.account_id) as session:
+        timeline = (await session.execute(select(Interaction.body).where(Interaction.kind == "checkin"))).scalars().all()
+    assert timeline == [f"Checked in at {event.name} by North door"]
