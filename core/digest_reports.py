@@ -156,12 +156,14 @@ _SHOWN = text(
          ORDER BY a.revenue_cents DESC, a.tickets_sold DESC, e.name COLLATE "C", e.id
          LIMIT :listed
     ),
+    week AS MATERIALIZED (
+        SELECT a.event_id, sum(a.tickets_sold) AS tickets FROM event_analytics a
+         WHERE a.day BETWEEN :first AND :day GROUP BY a.event_id HAVING sum(a.tickets_sold) <> 0
+    ),
     fastest AS (
-        SELECT w.event_id FROM (
-            SELECT a.event_id, sum(a.tickets_sold) AS tickets FROM event_analytics a
-             WHERE a.day BETWEEN :first AND :day GROUP BY a.event_id
-        ) w JOIN events e ON e.id = w.event_id
-         WHERE w.tickets <> 0
+        -- Names are read only for the events that can place (ties with the last place included).
+        SELECT w.event_id FROM week w JOIN events e ON e.id = w.event_id
+         WHERE w.tickets >= coalesce((SELECT tickets FROM week ORDER BY tickets DESC OFFSET :fastest - 1 LIMIT 1), w.tickets)
          ORDER BY w.tickets DESC, e.name COLLATE "C", e.id
          LIMIT :fastest
     ),
@@ -173,8 +175,11 @@ _SHOWN = text(
            a.event_id IN (SELECT event_id FROM listed) AS listed,
            a.event_id IN (SELECT event_id FROM fastest) AS fastest
       FROM shown s
-      JOIN event_analytics a ON a.event_id = s.event_id AND a.day BETWEEN :first AND :day
-      JOIN events e ON e.id = a.event_id
+      JOIN events e ON e.id = s.event_id
+     -- OFFSET 0 keeps this a per-event primary-key lookup: never a scan of every event's week.
+     CROSS JOIN LATERAL (
+        SELECT * FROM event_analytics r WHERE r.event_id = s.event_id AND r.day BETWEEN :first AND :day OFFSET 0
+     ) a
     """
 )
 
