@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from core import accounts
@@ -35,19 +36,46 @@ def server_url() -> str:
     return _server_url()
 
 
-@pytest.fixture(scope="session")
-async def database_url(server_url: str):
-    """A fresh database, migrated to head, dropped at the end of the session."""
-    name = f"eventos_test_{os.getpid()}_{secrets.token_hex(3)}"
+async def _create_database(server_url: str, prefix: str) -> str:
+    """CREATE a database named after `prefix` on the server, migrate it to head and return its URL."""
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
     admin = create_async_engine(async_url(server_url), isolation_level="AUTOCOMMIT")
     async with admin.connect() as connection:
         await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
     url = with_database(server_url, name)
     await asyncio.get_running_loop().run_in_executor(None, migrate.upgrade, url)
-    yield url
+    return url
+
+
+async def _drop_database(server_url: str, url: str) -> None:
+    name = make_url(url).database
+    admin = create_async_engine(async_url(server_url), isolation_level="AUTOCOMMIT")
     async with admin.connect() as connection:
         await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     await admin.dispose()
+
+
+@pytest.fixture(scope="session")
+async def database_url(server_url: str):
+    """A fresh database, migrated to head, dropped at the end of the session."""
+    url = await _create_database(server_url, "eventos_test")
+    yield url
+    await _drop_database(server_url, url)
+
+
+@pytest.fixture
+async def own_database(server_url: str):
+    """A database of its own, for tests of jobs that work across every account (expiry, drains).
+
+    Tenancy isolates tests from each other, but a cross-tenant job sees every test's rows in the
+    session database; here it sees only the test's own.
+    """
+    url = await _create_database(server_url, "eventos_own")
+    database = Database(url, pool_size=5, max_overflow=5)
+    yield database
+    await database.dispose()
+    await _drop_database(server_url, url)
 
 
 @pytest.fixture(scope="session")
@@ -86,28 +114,33 @@ def services(db: Database, settings: Settings) -> Services:
     return Services(db=db, settings=settings)
 
 
+async def new_tenant(services: Services, role: str = "owner", **account_settings) -> TenantContext:
+    """Make a new account (its own Slack team) and return a context acting as a user of `role`."""
+    team_id = "T" + secrets.token_hex(5).upper()
+    workspace = await accounts.install_workspace(
+        services, team_id=team_id, enterprise_id=None, name=f"Team {team_id}", installer="U" + team_id[1:]
+    )
+    owner = await accounts.acting_user(
+        services, workspace, slack_user_id="U" + team_id[1:], load_profile=_never
+    )
+    if account_settings:
+        await accounts.update_settings(services, owner, **account_settings)
+        workspace = await accounts.find_workspace(services, team_id=team_id, enterprise_id=None)
+        owner = await accounts.acting_user(services, workspace, slack_user_id=owner.slack_user_id, load_profile=_never)
+    if role == "owner":
+        return owner
+    user = "U" + secrets.token_hex(5).upper()
+    await accounts.acting_user(services, workspace, slack_user_id=user, load_profile=_profile(user))
+    await accounts.set_role(services, owner, slack_user_id=user, role=role)
+    return await accounts.acting_user(services, workspace, slack_user_id=user, load_profile=_never)
+
+
 @pytest.fixture
 def make_tenant(services: Services):
-    """Make a new account (its own Slack team) and return a context acting as a user of `role`."""
+    """new_tenant in the session database: make_tenant(role="owner", **settings)."""
 
     async def make(role: str = "owner", **account_settings) -> TenantContext:
-        team_id = "T" + secrets.token_hex(5).upper()
-        workspace = await accounts.install_workspace(
-            services, team_id=team_id, enterprise_id=None, name=f"Team {team_id}", installer="U" + team_id[1:]
-        )
-        owner = await accounts.acting_user(
-            services, workspace, slack_user_id="U" + team_id[1:], load_profile=_never
-        )
-        if account_settings:
-            await accounts.update_settings(services, owner, **account_settings)
-            workspace = await accounts.find_workspace(services, team_id=team_id, enterprise_id=None)
-            owner = await accounts.acting_user(services, workspace, slack_user_id=owner.slack_user_id, load_profile=_never)
-        if role == "owner":
-            return owner
-        user = "U" + secrets.token_hex(5).upper()
-        await accounts.acting_user(services, workspace, slack_user_id=user, load_profile=_profile(user))
-        await accounts.set_role(services, owner, slack_user_id=user, role=role)
-        return await accounts.acting_user(services, workspace, slack_user_id=user, load_profile=_never)
+        return await new_tenant(services, role, **account_settings)
 
     return make
 

@@ -13,6 +13,7 @@ from core.services import Services
 from db.models import (
     Attendee, Contact, Event, Interaction, Order, OrderLine, OutboxMessage, Payment, Product, Ticket, TicketEmail,
 )
+from tests.conftest import new_tenant
 from tests.support.factories import make_event, make_product, set_account
 
 
@@ -122,8 +123,10 @@ async def test_an_expired_hold_frees_its_seats_for_the_next_buyer(timed, make_te
     assert await _sold(timed, tenant, event, product) == (1, 1)
 
 
-async def test_the_expiry_job_releases_lapsed_holds_once_however_many_run_it(timed, make_tenant, clock):
-    tenant = await make_tenant()
+async def test_the_expiry_job_releases_lapsed_holds_once_however_many_run_it(own_database, settings, clock):
+    # The job expires every account's holds: in the shared database it would count other tests' holds too.
+    timed = Services(db=own_database, settings=settings, clock=clock)
+    tenant = await new_tenant(timed)
     event = await make_event(timed, tenant)
     product = await make_product(timed, tenant, event, capacity=10)
     for i in range(4):
@@ -133,8 +136,9 @@ async def test_the_expiry_job_releases_lapsed_holds_once_however_many_run_it(tim
     await orders.hold_seats(timed, tenant, event=event.slug, ticket="ga", email="late@example.com")
     clock.advance(minutes=2)
 
-    await asyncio.gather(*(orders.expire_holds(timed) for _ in range(5)))
+    released = await asyncio.gather(*(orders.expire_holds(timed) for _ in range(5)))
 
+    assert sum(released) == 4
     assert await _sold(timed, tenant, event, product) == (1, 1)
     assert await _count(timed, tenant, Order, Order.status == "expired") == 4
 
