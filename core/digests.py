@@ -248,9 +248,7 @@ async def send_claimed(services: Services, account_id: uuid.UUID, subscription_i
     return 1 if ran is not None else 0
 
 
-_TRY_WATERMARK = text(
-    "SELECT 1 FROM analytics_watermarks WHERE account_id = :account FOR UPDATE SKIP LOCKED"
-)
+_TRY_WATERMARK = text("SELECT 1 FROM analytics_watermarks WHERE account_id = :account FOR UPDATE SKIP LOCKED")
 _HAS_WATERMARK = text("SELECT 1 FROM analytics_watermarks WHERE account_id = :account")
 
 

@@ -171,13 +171,12 @@ async def revoke_door_tokens(
         return EventDoorTokens(event.slug, event.name, revoked)
 
 
+_TOKENS, _ACCOUNTS = DoorToken.__table__, Account.__table__
+# Built once from plain tables: every scan reuses its compiled form.
 _FIND_TOKEN = (
-    select(DoorToken.__table__.c.id, DoorToken.__table__.c.account_id, DoorToken.__table__.c.event_id)
-    .join(Account.__table__, Account.__table__.c.id == DoorToken.__table__.c.account_id)
-    .where(
-        DoorToken.__table__.c.token_hash == bindparam("token_hash"), DoorToken.__table__.c.revoked_at.is_(None),
-        Account.__table__.c.status == "active",
-    )
+    select(_TOKENS.c.id, _TOKENS.c.account_id, _TOKENS.c.event_id)
+    .join(_ACCOUNTS, _ACCOUNTS.c.id == _TOKENS.c.account_id)
+    .where(_TOKENS.c.token_hash == bindparam("token_hash"), _TOKENS.c.revoked_at.is_(None), _ACCOUNTS.c.status == "active")
 )
 
 
