@@ -186,8 +186,11 @@ class SmtpMailer:
                         results[index] = error = await self._deliver(client, emails[index])
                         if isinstance(error, MailError) and error.retry:
                             down.append(error)
-                finally:
-                    self._checkin(client)
+                except BaseException:
+                    # Cancelled mid-conversation: the connection is in an unknown state, never reuse it.
+                    client.close()
+                    raise
+                self._checkin(client)
 
         await asyncio.gather(*(worker() for _ in range(min(self._connections, len(emails)))))
         return results

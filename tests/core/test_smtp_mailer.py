@@ -1,5 +1,9 @@
 """The SMTP mailer: reused connections, bounded parallelism, and failures classified by whether the message may have gone."""
 
+import asyncio
+
+import pytest
+
 from core.gateways.smtp_mailer import SmtpMailer
 from core.ports import Email
 from tests.support.picky_smtp import picky_server  # noqa: F401 - fixture
@@ -76,3 +80,31 @@ async def test_unicode_round_trips_and_line_breaks_in_headers_are_refused(smtp_s
     assert message["List-Unsubscribe"] == long_link and message["To"] == "Zoë Brand <zoe@ex.org>"
     assert message.get_body(("plain",)).get_content().splitlines() == ["Grüße", "", ".a line starting with a dot"]
     assert message.get_body(("html",)).get_content().strip() == "<p>Grüße</p>"
+
+
+async def test_a_send_cancelled_mid_conversation_hangs_up_instead_of_pooling_the_connection():
+    stalled, hung_up = asyncio.Event(), asyncio.Event()
+
+    async def stalls_at_mail_from(reader, writer):
+        writer.write(b"220 stall.test ESMTP\r\n")
+        while line := await reader.readline():
+            if line.upper().startswith((b"EHLO", b"HELO")):
+                writer.write(b"250 stall.test\r\n")
+            else:
+                stalled.set()  # MAIL FROM (or anything else) is never answered
+        hung_up.set()
+        writer.close()
+
+    server = await asyncio.start_server(stalls_at_mail_from, "127.0.0.1", 0)
+    mailer = SmtpMailer(f"smtp://127.0.0.1:{server.sockets[0].getsockname()[1]}", "team@ex.test", timeout=60)
+    try:
+        sending = asyncio.create_task(mailer.send(mail("a@ex.org")))
+        await asyncio.wait_for(stalled.wait(), 5)
+        sending.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await sending
+        await asyncio.wait_for(hung_up.wait(), 5)
+        await asyncio.wait_for(mailer.aclose(), 5)  # nothing half-spoken was kept to say QUIT on
+    finally:
+        server.close()
+        await server.wait_closed()
