@@ -110,7 +110,8 @@ async def test_a_scheduled_campaign_fires_at_its_time_after_a_restart(mail_servi
 
 async def test_two_schedulers_on_one_database_send_each_recipient_once(db, settings, make_tenant, smtp_sink, clock):
     tenant = await make_tenant()
-    people = await add_people(Services(db=db, settings=settings), tenant, 60)
+    checking = Services(db=db, settings=settings)
+    people = await add_people(checking, tenant, 60)
     replicas = [
         Services(db=Database(db.url, pool_size=3, max_overflow=2), settings=settings, clock=clock, mailer=mailer_for(smtp_sink))
         for _ in range(2)
@@ -136,8 +137,8 @@ async def test_two_schedulers_on_one_database_send_each_recipient_once(db, setti
             await services.db.dispose()
     assert delivered_to(smtp_sink) == Counter({p: 3 for p in people})
     for campaign in (first, second, third):
-        assert await statuses(replicas[0], tenant, campaign.id) == Counter(sent=60)
-    interactions = await rows(replicas[0], tenant, Interaction, Interaction.kind == "campaign")
+        assert await statuses(checking, tenant, campaign.id) == Counter(sent=60)
+    interactions = await rows(checking, tenant, Interaction, Interaction.kind == "campaign")
     assert len(interactions) == 180 and len({(i.contact_id, i.source_key) for i in interactions}) == 180
 
 
@@ -170,8 +171,11 @@ async def test_a_crash_after_claiming_never_resends_what_may_have_gone(db, setti
     tenant = await make_tenant()
     people = await add_people(Services(db=db, settings=settings), tenant, 12)
 
+    held: list[asyncio.StreamWriter] = []
+
     async def silent(reader, writer):
-        await asyncio.sleep(3600)
+        held.append(writer)
+        await reader.read()  # never greets; returns once either side closes the connection
 
     black_hole = await asyncio.start_server(silent, "127.0.0.1", 0)
     port = black_hole.sockets[0].getsockname()[1]
@@ -187,6 +191,10 @@ async def test_a_crash_after_claiming_never_resends_what_may_have_gone(db, setti
     with pytest.raises(asyncio.CancelledError):
         await crashing
     black_hole.close()
+    for writer in held:
+        writer.close()
+    await black_hole.wait_closed()
+    await dying.mailer.aclose()
 
     survivor = Services(db=db, settings=settings, clock=clock, mailer=mailer_for(smtp_sink))
     try:
