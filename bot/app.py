@@ -25,7 +25,7 @@ from bot.events import contact_threads, installation
 from bot.modals import campaigns as campaign_modals
 from bot.modals import contacts as contact_modals
 from bot.modals import events as event_modals
-from bot.server import build_web_app
+from bot.server import SERVICES, build_web_app
 from bot.shortcuts import log_to_timeline
 from bot.slack_client import build_client
 from bot.web import checkins_api, scan_page
@@ -93,7 +93,13 @@ def build_application(services: Services, bolt: AsyncApp | None = None) -> web.A
         add_install_routes(web_app, bolt.oauth_flow)
     for feature in WEB_ROUTES:
         feature.register(web_app)
+    web_app.on_cleanup.append(_close_gateways)
     return web_app
+
+
+async def _close_gateways(web_app: web.Application) -> None:
+    """When the server stops: close the SMTP, Stripe and SMS connections the services opened."""
+    await web_app[SERVICES].aclose()
 
 
 def _dispatcher(bolt: AsyncApp):

@@ -43,3 +43,10 @@ class Services:
             self.payments = build_payments(self.settings)
         if self.sms is None:
             self.sms = build_sms(self.settings)
+
+    async def aclose(self) -> None:
+        """Close the connections the outbound gateways keep open (SMTP, Stripe, SMS); the database stays open."""
+        for gateway in (self.mailer, self.payments, self.sms):
+            close = getattr(gateway, "aclose", None)
+            if close is not None:
+                await close()

@@ -36,8 +36,7 @@ async def shop(db, slack_standin, stripe_standin, smtp_sink):
     services = Services(db=db, settings=settings)
     harness = await start_harness(services, slack_standin)
     yield harness
-    await harness.runner.cleanup()
-    await services.payments.aclose()
+    await harness.runner.cleanup()  # also closes the Stripe and SMTP connections (bot.app on_cleanup)
 
 
 async def deliver(shop, envelope: dict, *, secret: str = WEBHOOK_SECRET, timestamp: int | None = None):
@@ -317,7 +316,10 @@ async def test_a_ticket_email_the_mail_server_refused_is_sent_later_by_the_ticke
     smtp_sink.accept_again()
     later = Services(db=shop.services.db, settings=shop.services.settings,
                      clock=FrozenClock(shop.services.clock.now() + timedelta(minutes=5)))
-    await asyncio.gather(*(tickets.send_due(later) for _ in range(3)))
+    try:
+        await asyncio.gather(*(tickets.send_due(later) for _ in range(3)))
+    finally:
+        await later.aclose()
 
     await smtp_sink.wait_for(1)
     await asyncio.sleep(0.1)

@@ -52,6 +52,11 @@ class _Handler:
         self.sink.deliveries.append(Delivery(str(envelope.mail_from), list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"
 
+    async def handle_QUIT(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        """Count a client that said goodbye before hanging up."""
+        self.sink.goodbyes += 1
+        return "221 Bye"
+
     def _refuse(self, server: SMTP) -> str:
         """Count a refusal and close the connection after the 421 reply, as real servers do."""
         self.sink.refused += 1
@@ -70,6 +75,7 @@ class SmtpSink:
         """Create a stopped sink; call start()."""
         self.deliveries: list[Delivery] = []
         self.refused = 0
+        self.goodbyes = 0
         self._limit: int | None = None
         self._controller: Controller | None = None
         self._port: int | None = None
