@@ -25,7 +25,7 @@ def console(database_url, tmp_path_factory):
     )
     env.pop("NO_COLOR", None)
     child = pexpect.spawn(sys.executable, ["-m", "bot.cli", "console"], cwd=str(ROOT), env=env, encoding="utf-8",
-                          timeout=20, dimensions=(60, 200))
+                          timeout=60, dimensions=(60, 200))
     child.expect(PROMPT)
     yield child
     child.sendline("exit")

@@ -80,7 +80,7 @@ def _team() -> str:
     return "T" + secrets.token_hex(5).upper()
 
 
-async def _eventually(check, timeout: float = 3.0):
+async def _eventually(check, timeout: float = 10.0):
     deadline = time.monotonic() + timeout
     while not (result := await check()) and time.monotonic() < deadline:
         await asyncio.sleep(0.02)

@@ -25,7 +25,7 @@ async def _users_named(owner_engine, slack_user_id: str) -> int:
         return (await connection.execute(select(func.count()).select_from(User).where(User.slack_user_id == slack_user_id))).scalar_one()
 
 
-async def _status_becomes(harness, status: str, timeout: float = 3.0) -> str:
+async def _status_becomes(harness, status: str, timeout: float = 10.0) -> str:
     """Events are acked before their listener runs: wait for the account's status to settle."""
     deadline = time.monotonic() + timeout
     while (current := (await harness.workspace()).status) != status and time.monotonic() < deadline:
@@ -108,15 +108,15 @@ async def test_a_command_is_acked_fast_while_users_info_is_slow_and_the_profile_
     started = time.monotonic()
     result = await slack.command("/eventos", "help", user=newcomer)
     acked_in = time.monotonic() - started
-    assert result.status == 200 and acked_in < 1.5
+    assert result.status == 200 and acked_in < 3  # Slack's limit, and well under users.info's 4 s
     answer = (await slack.driver.wait_responses(result, 1))[0]
     assert "/eventos setup" in answer["text"]
     workspace = await slack.workspace()
     async with owner_engine.connect() as connection:
         first = (await connection.execute(select(User.name, User.role).where(User.slack_user_id == newcomer))).one()
     assert tuple(first) == (newcomer, workspace.default_role)
-    await slack.standin.wait_for_calls("users.info", 1, timeout=6)
-    deadline = time.monotonic() + 3
+    await slack.standin.wait_for_calls("users.info", 1)
+    deadline = time.monotonic() + 10
     while True:
         async with owner_engine.connect() as connection:
             row = (await connection.execute(select(User.name, User.email, User.role).where(User.slack_user_id == newcomer))).one()

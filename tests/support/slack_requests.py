@@ -438,7 +438,7 @@ class SlackDriver:
         )
         return await self._send(body, FORM, url)
 
-    async def wait_responses(self, result: CommandResult, n: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
+    async def wait_responses(self, result: CommandResult, n: int = 1, timeout: float = 15.0) -> list[dict[str, Any]]:
         """What the app posted to this request's response_url (waits for at least n posts)."""
         if result.response_url is None:
             raise ValueError("this request had no response_url")

@@ -132,7 +132,7 @@ class SlackStandin:
         self.responses.clear()
         self.responses_by_url.clear()
 
-    async def wait_for_calls(self, method: str, n: int = 1, timeout: float = 5.0) -> list[SlackCall]:
+    async def wait_for_calls(self, method: str, n: int = 1, timeout: float = 15.0) -> list[SlackCall]:
         """Poll until at least n successful calls to method were recorded; return them."""
         deadline = time.monotonic() + timeout
         while len(found := self.calls_to(method)) < n:
@@ -142,7 +142,7 @@ class SlackStandin:
             await asyncio.sleep(0.01)
         return found
 
-    async def wait_for_responses(self, n: int = 1, timeout: float = 5.0, *, url: str | None = None) -> list[dict[str, Any]]:
+    async def wait_for_responses(self, n: int = 1, timeout: float = 15.0, *, url: str | None = None) -> list[dict[str, Any]]:
         """Poll until at least n response_url posts (to url, or to any) arrived; return them."""
         deadline = time.monotonic() + timeout
         while len(found := self.responses if url is None else self.responses_by_url.get(url, [])) < n:

@@ -122,7 +122,7 @@ class SmtpSink:
         self.deliveries.clear()
         self.refused = 0
 
-    async def wait_for(self, n: int, timeout: float = 5.0) -> list[EmailMessage]:
+    async def wait_for(self, n: int, timeout: float = 15.0) -> list[EmailMessage]:
         """Poll (without blocking the event loop) until at least n messages arrived; return them."""
         deadline = time.monotonic() + timeout
         while len(self.deliveries) < n:
