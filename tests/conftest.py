@@ -11,6 +11,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -25,6 +27,11 @@ from db.session import Database
 from db.urls import async_url, with_database
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Property tests prove what parsing does, not how fast a loaded 2-core CI machine draws examples:
+# no per-example deadline, and drawing 4,000-character texts slowly is not a failure.
+hypothesis_settings.register_profile("eventos", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("eventos")
 
 
 def _server_url() -> str:
