@@ -44,6 +44,7 @@ async def _seed_demo(settings: Settings) -> int:
         owner = await accounts.acting_user(services, workspace, slack_user_id=OWNER_ID, load_profile=_installer_known)
         summary = await seed_demo(services, owner)
     finally:
+        await services.aclose()
         await services.db.dispose()
     if summary.created:
         print(f"Demo data added to the local workspace: events {', '.join(summary.events)}, "
