@@ -160,9 +160,12 @@ async def test_uninstall_keeps_the_data_and_a_reinstall_reactivates_the_same_acc
     assert (await driver.event({"type": "app_uninstalled"})).status == 200
 
     async def uninstalled():
+        # The listener runs after the ack and deletes the bot, then the installation, in two transactions.
+        store = oauth_app.bolt.installation_store
         workspace = await accounts.find_workspace(oauth_app.services, team_id=team_id, enterprise_id=None)
-        bot = await oauth_app.bolt.installation_store.async_find_bot(enterprise_id=None, team_id=team_id)
-        return workspace.status == "inactive" and bot is None
+        bot = await store.async_find_bot(enterprise_id=None, team_id=team_id)
+        installation = await store.async_find_installation(enterprise_id=None, team_id=team_id)
+        return workspace.status == "inactive" and bot is None and installation is None
 
     assert await _eventually(uninstalled)
     async with owner_engine.connect() as connection:
