@@ -5,10 +5,8 @@ field it names (`response_action: errors`) and nothing is saved. The shortcut's 
 its input first, acks, then fetches the message's permalink and logs it.
 """
 
-import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import errors
+from bot.modals.forms import form_values, metadata, submit, tell
 from bot.views import contacts as views
 from bot.views.text import escape, section
 from core import companies, contact_card, contacts, interactions
@@ -32,57 +31,11 @@ COMPANY_FIELDS = {"company": views.BLOCK_NAME, "domain": views.BLOCK_DOMAIN}
 LOG_FIELDS = {"text": views.BLOCK_TEXT, "kind": views.BLOCK_KIND, "email": views.BLOCK_NEW_EMAIL, "name": views.BLOCK_NEW_NAME}
 
 
-def form_values(view: dict) -> dict[str, Any]:
-    """block_id → the value of its one element (text or selected option); blank text is None."""
-    values: dict[str, Any] = {}
-    for block_id, elements in (view.get("state") or {}).get("values", {}).items():
-        for element in elements.values():
-            if element.get("type") in ("external_select", "static_select"):
-                values[block_id] = (element.get("selected_option") or {}).get("value")
-            else:
-                value = element.get("value")
-                values[block_id] = value if value and value.strip() else None
-    return values
-
-
-def metadata(view: dict) -> dict[str, Any]:
-    try:
-        return json.loads(view.get("private_metadata") or "{}")
-    except json.JSONDecodeError:
-        return {}
-
-
 def contact_uuid(value: str | None) -> uuid.UUID | None:
     try:
         return uuid.UUID(value) if value else None
     except ValueError:
         raise Invalid("Pick the contact from the list again.", field="contact") from None
-
-
-async def submit(ack, work: Callable[[], Awaitable[Any]], *, fields: dict[str, str], first_block: str) -> Any:
-    """Run the use case; ack with the error on its field, or ack to close the modal. None on error."""
-    try:
-        result = await work()
-    except DomainError as error:
-        block = fields.get(str(error.details.get("field")), first_block)
-        await ack(response_action="errors", errors={block: error.message})
-        return None
-    except Exception as error:  # noqa: BLE001 - a bug still gets a sentence, and is logged
-        await ack(response_action="errors", errors={first_block: errors.sentence_for(error)})
-        return None
-    await ack()
-    return result
-
-
-async def tell(client: AsyncWebClient, user_id: str, channel: str | None, text: str, blocks: list[dict] | None = None) -> None:
-    """Show a result privately where the form was opened, or in a DM when that channel refuses."""
-    if channel:
-        try:
-            await client.chat_postEphemeral(channel=channel, user=user_id, text=text, blocks=blocks)
-            return
-        except SlackApiError as error:
-            log.info("ephemeral result refused (%s); sending it as a DM", error.response.get("error"))
-    await client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
 
 
 def teller(client: AsyncWebClient, user_id: str, channel: str | None):

@@ -5,53 +5,23 @@ Submissions run the use case before acking: a rule it breaks comes back as
 closes and the result goes to the person privately, in the channel the form was opened from.
 """
 
-import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bot import errors
+from bot.modals import forms
+from bot.modals.forms import FieldError, form_values, metadata, tell
 from bot.views import event_modals as modals
 from bot.views import events as views
 from bot.views.text import escape
 from core import catalog, event_stats, events, venues
 from core.context import TenantContext
-from core.errors import DomainError
 from core.services import Services
 
 log = logging.getLogger(__name__)
 
 OPTIONS_LIMIT = 50
-
-
-class FieldError(Exception):
-    """A form value that cannot even be read: shown on its block."""
-
-    def __init__(self, block_id: str, message: str) -> None:
-        super().__init__(message)
-        self.block_id, self.message = block_id, message
-
-
-def form_values(view: dict) -> dict[str, Any]:
-    """block_id → the value of its one element (text, number, date, time or selected option)."""
-    values: dict[str, Any] = {}
-    for block_id, elements in (view.get("state") or {}).get("values", {}).items():
-        for element in elements.values():
-            kind = element.get("type")
-            if kind in ("external_select", "static_select"):
-                values[block_id] = (element.get("selected_option") or {}).get("value")
-            elif kind == "datepicker":
-                values[block_id] = element.get("selected_date")
-            elif kind == "timepicker":
-                values[block_id] = element.get("selected_time")
-            else:
-                value = element.get("value")
-                values[block_id] = value if value is None or value.strip() else None
-    return values
 
 
 def local_text(values: dict[str, Any], prefix: str) -> str | None:
@@ -75,42 +45,6 @@ def venue_id(value: str | None) -> uuid.UUID | None:
         raise FieldError("venue", "Pick the venue from the list again.") from None
 
 
-def metadata(view: dict) -> dict[str, Any]:
-    try:
-        return json.loads(view.get("private_metadata") or "{}")
-    except json.JSONDecodeError:
-        return {}
-
-
-async def submit(ack, work: Callable[[], Awaitable[Any]], *, first_block: str) -> Any:
-    """Run the use case; ack with the error on its field, or ack to close the modal. None on error."""
-    try:
-        result = await work()
-    except FieldError as error:
-        await ack(response_action="errors", errors={error.block_id: error.message})
-        return None
-    except DomainError as error:
-        block = modals.FIELD_BLOCKS.get(str(error.details.get("field")), first_block)
-        await ack(response_action="errors", errors={block: error.message})
-        return None
-    except Exception as error:  # noqa: BLE001 - a bug still gets a sentence, and is logged
-        await ack(response_action="errors", errors={first_block: errors.sentence_for(error)})
-        return None
-    await ack()
-    return result
-
-
-async def tell(client: AsyncWebClient, user_id: str, channel: str | None, text: str, blocks: list[dict]) -> None:
-    """Show the result privately where the form was opened, or in a DM when that channel refuses."""
-    if channel:
-        try:
-            await client.chat_postEphemeral(channel=channel, user=user_id, text=text, blocks=blocks)
-            return
-        except SlackApiError as error:
-            log.info("ephemeral result refused (%s); sending it as a DM", error.response.get("error"))
-    await client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
-
-
 async def card(services: Services, tenant: TenantContext, slug: str, note: str) -> list[dict]:
     report = await event_stats.event_report(services, tenant, slug=slug)
     return views.notice(note, views.event_card(report, can_edit=tenant.has_role("organizer")))
@@ -128,7 +62,7 @@ def register(app) -> None:
                 timezone=values.get("timezone"),
             )
 
-        event = await submit(ack, work, first_block="name")
+        event = await forms.submit(ack, work, fields=modals.FIELD_BLOCKS, first_block="name")
         if event is not None:
             async with errors.answering_errors(None):
                 note = views.created_note(event)
@@ -145,7 +79,7 @@ def register(app) -> None:
                 venue=venue_id(values.get("venue")), capacity=values.get("capacity"),
             )
 
-        event = await submit(ack, work, first_block="name")
+        event = await forms.submit(ack, work, fields=modals.FIELD_BLOCKS, first_block="name")
         if event is not None:
             async with errors.answering_errors(None):
                 note = f"Saved *{escape(event.name)}*."
@@ -161,7 +95,7 @@ def register(app) -> None:
                 capacity=values.get("capacity"), timezone=values.get("timezone"),
             )
 
-        venue = await submit(ack, work, first_block="name")
+        venue = await forms.submit(ack, work, fields=modals.FIELD_BLOCKS, first_block="name")
         if venue is not None:
             async with errors.answering_errors(None):
                 await tell(client, body["user"]["id"], metadata(view).get("channel"), f"Added venue {escape(venue.name)}", views.venue_added(venue))
@@ -176,7 +110,7 @@ def register(app) -> None:
                 capacity=values.get("capacity"), sales_end=local_text(values, "sales_end"),
             )
 
-        ticket = await submit(ack, work, first_block="name")
+        ticket = await forms.submit(ack, work, fields=modals.FIELD_BLOCKS, first_block="name")
         if ticket is not None:
             async with errors.answering_errors(None):
                 event = await events.get_event_by_slug(services, tenant, values["event"])
