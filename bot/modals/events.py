@@ -5,7 +5,6 @@ Submissions run the use case before acking: a rule it breaks comes back as
 closes and the result goes to the person privately, in the channel the form was opened from.
 """
 
-import logging
 import uuid
 from typing import Any
 
@@ -18,8 +17,6 @@ from bot.views.text import escape
 from core import catalog, event_stats, events, venues
 from core.context import TenantContext
 from core.services import Services
-
-log = logging.getLogger(__name__)
 
 OPTIONS_LIMIT = 50
 
