@@ -40,7 +40,13 @@ log = logging.getLogger(__name__)
 LOCAL_BOT_TOKEN = "xoxb-local-console"
 
 # Each feature registers its listeners here; order does not matter.
-LISTENERS = (errors, eventos, door_tokens, home_events, home_actions, installation, checkin, event_commands, venue_commands, ticket_commands, event_modals, event_actions, sell, order_commands, contacts, contact_modals, contact_actions, log_to_timeline, contact_threads, digest, campaign_commands, campaign_actions, campaign_modals)
+LISTENERS = (
+    errors, installation, eventos, door_tokens, home_events, home_actions,
+    event_commands, venue_commands, ticket_commands, event_modals, event_actions,
+    sell, order_commands, checkin,
+    contacts, contact_modals, contact_actions, log_to_timeline, contact_threads,
+    campaign_commands, campaign_actions, campaign_modals, digest,
+)
 # Each feature with HTTP routes of its own (ticket page, scanner, webhooks) registers them here.
 WEB_ROUTES: tuple = (checkins_api, scan_page, stripe_webhook, ticket_pages, unsubscribe)
 
