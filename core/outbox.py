@@ -144,7 +144,10 @@ async def _send(services: Services, account_id: uuid.UUID, message_id: uuid.UUID
             await session.execute(
                 select(outbox)
                 .where(outbox.c.id == message_id, outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
-                .with_for_update(skip_locked=True)
+                # Wait for the lock rather than skip: a concurrent claim whose recheck rejected this row still
+                # holds its lock until that claim commits, and a skipped row would sit claimed until the lease
+                # lapses. After the wait, status and time are checked again, so a row sent meanwhile is skipped.
+                .with_for_update()
             )
         ).first()
         if row is None:

@@ -200,7 +200,8 @@ async def _send_one(services: Services, account_id: uuid.UUID, email_id: uuid.UU
             await session.execute(
                 select(emails_t)
                 .where(emails_t.c.id == email_id, emails_t.c.status == "pending", emails_t.c.next_attempt_at <= now)
-                .with_for_update(skip_locked=True)
+                # Wait rather than skip (as the outbox does): a concurrent claim may hold a stray lock on this row.
+                .with_for_update()
             )
         ).first()
         if row is None:

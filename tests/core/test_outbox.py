@@ -94,6 +94,27 @@ async def test_concurrent_drains_send_each_message_exactly_once(services, make_t
     assert {row.status for row in await rows(services, tenant)} == {"sent"}
 
 
+async def test_a_claimed_message_briefly_locked_by_another_transaction_is_still_sent_by_its_drain(
+    services, make_tenant, slack_standin, owner_engine,
+):
+    # A concurrent claim whose recheck rejects a row keeps that row locked until it commits; the
+    # drain that owns the claim must wait it out, not leave the message claimed until the lease lapses.
+    tenant = await make_tenant()
+    await enqueue(services, tenant, "locked:1", text="first")
+    await enqueue(services, tenant, "locked:2", text="second")
+    slack_standin.delay("chat.postMessage", 0.3)
+
+    draining = asyncio.create_task(outbox.drain(services, account_id=tenant.account_id))
+    while not slack_standin.calls_to("chat.postMessage", include_failed=True):
+        await asyncio.sleep(0.01)
+    async with owner_engine.begin() as connection:  # holds the second row while the first is being sent
+        await connection.execute(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == "locked:2").with_for_update())
+        await asyncio.sleep(0.6)
+
+    assert await draining == 2
+    assert [c.params["text"] for c in posted(slack_standin)] == ["first", "second"]
+
+
 async def test_a_drain_whose_claim_lapsed_mid_send_does_not_send_again(services, make_tenant, slack_standin, clock):
     tenant = await make_tenant()
     await enqueue(services, tenant, "slow:1")
