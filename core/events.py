@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import local_time, names, slugs, venues
+from core import keyset, local_time, names, slugs, venues
 from core.context import TenantContext
 from core.errors import Conflict, Invalid, NotFound, NotReady
 from core.permissions import require
@@ -262,15 +262,11 @@ async def _check_seats_cover(session: AsyncSession, event: Event, seats: int) ->
 
 
 def _cursor(event: Event) -> str:
-    return f"{event.starts_at.isoformat()}~{event.id}"
+    return keyset.cursor(event.starts_at, event.id)
 
 
 def _read_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        at, _, ident = cursor.partition("~")
-        return datetime.fromisoformat(at), uuid.UUID(ident)
-    except ValueError:
-        raise Invalid("That list is out of date; run `/event list` again.") from None
+    return keyset.read_cursor(cursor, stale="That list is out of date; run `/event list` again.")
 
 
 async def list_events(

@@ -8,6 +8,7 @@ from sqlalchemy import select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import keyset
 from core.contacts import contact_id_for, upsert_contact
 from core.context import TenantContext
 from core.errors import Invalid, NotFound
@@ -96,15 +97,11 @@ class Logged:
 
 
 def _cursor(entry: TimelineEntry) -> str:
-    return f"{entry.occurred_at.isoformat()}|{entry.id}"
+    return keyset.cursor(entry.occurred_at, entry.id)
 
 
 def _parse_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        at, _, entry_id = cursor.partition("|")
-        return datetime.fromisoformat(at), uuid.UUID(entry_id)
-    except ValueError:
-        raise Invalid("That page of the timeline is no longer valid; open the contact again.") from None
+    return keyset.read_cursor(cursor, stale="That page of the timeline is no longer valid; open the contact again.")
 
 
 async def timeline_page(
