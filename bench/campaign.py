@@ -14,8 +14,8 @@ AUDIENCE = f"event:{BIG_EVENT}:bought"
 async def measure(services: Services, tenant: TenantContext, smtp: SmtpCounter) -> dict:
     """Create and send the campaign; how many emails went out, in how long, or why it was not measured."""
     try:
-        from core.campaign_sender import send_campaign
-        from core.campaigns import create_campaign, send_campaign_now
+        from core.campaigns.campaigns import create_campaign, send_campaign_now
+        from core.campaigns.sender import send_campaign
     except ImportError as error:
         return {"status": "missing", "note": f"campaign sending has not landed yet ({error})"}
     info = await create_campaign(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from core.ticket_codes import new_code
+from core.sales.ticket_codes import new_code
 
 FIRST = ["Ann", "Ben", "Cleo", "Dan", "Eva", "Finn", "Gina", "Hugo", "Iris", "Jon", "Kira", "Liam", "Mona",
          "Nils", "Olga", "Paul", "Rosa", "Sam", "Tara", "Udo", "Vera", "Walt", "Xena", "Yuri", "Zoe"]

@@ -17,12 +17,13 @@ from sqlalchemy import text
 from bench import campaign, dataset, report
 from bench.cpu import CpuMeter, background_cores
 from bench.database import prepare, server_version
-from bench.load import Missing, SlackDriver, drive, scan
 from bench.limits import open_pool
+from bench.load import Missing, SlackDriver, drive, scan
 from bench.scenarios import SCENARIOS, Context, Scenario
 from bench.server import start_server
 from bench.standins import SlackStandin, SmtpCounter
-from core import accounts, analytics
+from core.accounts import accounts
+from core.digests import analytics
 from core.services import Services
 from core.settings import Settings
 from db.session import Database

@@ -75,9 +75,9 @@ def event_show(ctx: Context) -> Operation:
 
 
 async def event_show_limit(ctx: Context):
-    from core import event_stats
+    from core.events import stats
 
-    script = await limits.capture(ctx.services, lambda: event_stats.event_report(ctx.services, ctx.tenant, slug=BIG_EVENT))
+    script = await limits.capture(ctx.services, lambda: stats.event_report(ctx.services, ctx.tenant, slug=BIG_EVENT))
     return lambda pool: lambda i: limits.replay(pool, script)
 
 
@@ -91,7 +91,7 @@ def contact_find(ctx: Context) -> Operation:
 
 
 async def contact_find_limit(ctx: Context):
-    from core import contacts
+    from core.crm import contacts
 
     scripts = [
         await limits.capture(ctx.services, lambda q=q: contacts.find_contacts(ctx.services, ctx.tenant, query=q))
@@ -109,7 +109,7 @@ def contact_show(ctx: Context) -> Operation:
 
 
 async def contact_show_limit(ctx: Context):
-    from core import contact_card
+    from core.crm import card as contact_card
 
     scripts = [
         await limits.capture(

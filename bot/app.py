@@ -9,29 +9,34 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot import deliveries, errors, middleware
-from bot.actions import campaigns as campaign_actions
-from bot.actions import contacts as contact_actions
-from bot.actions import events as event_actions
-from bot.actions import home as home_actions
-from bot.commands import campaigns as campaign_commands
-from bot.commands import checkin, contacts, digest, door_tokens, eventos
-from bot.commands import events as event_commands
-from bot.commands import orders as order_commands
-from bot.commands import sell
-from bot.commands import tickets as ticket_commands
-from bot.commands import venues as venue_commands
-from bot.events import home as home_events
-from bot.events import contact_threads, installation
-from bot.modals import campaigns as campaign_modals
-from bot.modals import contacts as contact_modals
-from bot.modals import events as event_modals
+from bot.accounts import commands as account_commands
+from bot.accounts import installation
+from bot.campaigns import actions as campaign_actions
+from bot.campaigns import commands as campaign_commands
+from bot.campaigns import modals as campaign_modals
+from bot.campaigns import unsubscribe
+from bot.crm import actions as crm_actions
+from bot.crm import commands as crm_commands
+from bot.crm import modals as crm_modals
+from bot.crm import shortcut as crm_shortcut
+from bot.crm import threads as crm_threads
+from bot.digests import commands as digest_commands
+from bot.door import api as door_api
+from bot.door import commands as door_commands
+from bot.door import scan_page
+from bot.door import tokens as door_tokens
+from bot.events import actions as event_actions
+from bot.events import commands as event_commands
+from bot.events import modals as event_modals
+from bot.events import ticket_types as ticket_type_commands
+from bot.events import venues as venue_commands
+from bot.home import actions as home_actions
+from bot.home import events as home_events
+from bot.sales import orders as order_commands
+from bot.sales import sell, stripe_webhook
+from bot.sales import web as ticket_pages
 from bot.server import SERVICES, build_web_app
-from bot.shortcuts import log_to_timeline
 from bot.slack_client import build_client
-from bot.web import checkins_api, scan_page
-from bot.web import stripe_webhook
-from bot.web import tickets as ticket_pages
-from bot.web import unsubscribe
 from core.services import Services
 from core.settings import Settings
 
@@ -41,14 +46,17 @@ LOCAL_BOT_TOKEN = "xoxb-local-console"
 
 # Each feature registers its listeners here; order does not matter.
 LISTENERS = (
-    errors, installation, eventos, door_tokens, home_events, home_actions,
-    event_commands, venue_commands, ticket_commands, event_modals, event_actions,
-    sell, order_commands, checkin,
-    contacts, contact_modals, contact_actions, log_to_timeline, contact_threads,
-    campaign_commands, campaign_actions, campaign_modals, digest,
+    errors,
+    installation, account_commands, home_events, home_actions,
+    event_commands, venue_commands, ticket_type_commands, event_modals, event_actions,
+    sell, order_commands,
+    door_commands, door_tokens,
+    crm_commands, crm_modals, crm_actions, crm_shortcut, crm_threads,
+    campaign_commands, campaign_actions, campaign_modals,
+    digest_commands,
 )
 # Each feature with HTTP routes of its own (ticket page, scanner, webhooks) registers them here.
-WEB_ROUTES: tuple = (checkins_api, scan_page, stripe_webhook, ticket_pages, unsubscribe)
+WEB_ROUTES: tuple = (door_api, scan_page, stripe_webhook, ticket_pages, unsubscribe)
 
 
 def local_signing_secret(settings: Settings) -> str:

@@ -26,8 +26,8 @@ async def _installer_known() -> None:
 
 
 async def _seed_demo(settings: Settings) -> int:
-    from bot.local_slack import OWNER_ID, TEAM_ID, TEAM_NAME
-    from core import accounts
+    from bot.console.local_slack import OWNER_ID, TEAM_ID, TEAM_NAME
+    from core.accounts import accounts
     from core.demo import seed_demo
     from core.services import Services
     from db.session import Database
@@ -67,10 +67,15 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _serve(settings: Settings, *, console: bool, listen: tuple[str, int] | None = None) -> int:
     from bot.app import build_application, build_bolt_app
-    from bot.console import install_demo_workspace, start_console, start_local_slack, stop_console
+    from bot.console.repl import (
+        install_demo_workspace,
+        start_console,
+        start_local_slack,
+        stop_console,
+    )
     from bot.runtime import build_services, use_installations
     from bot.startup import SlackStartupError, start_slack
-    from core.scheduler import build_ticker
+    from core.jobs.ticker import build_ticker
 
     url = database_url(settings)
     if not await migrate.is_current(url):
@@ -121,7 +126,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.console import without_slack_credentials
+    from bot.console.repl import without_slack_credentials
 
     logging.getLogger().setLevel(logging.WARNING)
     return asyncio.run(_serve(without_slack_credentials(settings), console=True, listen=("127.0.0.1", 0)))

@@ -11,7 +11,7 @@ import re
 from contextlib import asynccontextmanager
 
 from bot.grammar import UsageError
-from bot.views.text import escape
+from bot.text import escape
 from core.errors import DomainError
 
 log = logging.getLogger(__name__)

@@ -7,11 +7,13 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.oauth.installation_store.async_installation_store import (
+    AsyncInstallationStore,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack_client import build_client
-from core import accounts
+from core.accounts import accounts
 from core.ports import Delivered, DeliveryError, SlackMessage
 from core.services import Services
 from core.settings import Settings

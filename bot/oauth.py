@@ -9,7 +9,11 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
-from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions, AsyncFailureArgs, AsyncSuccessArgs
+from slack_bolt.oauth.async_callback_options import (
+    AsyncCallbackOptions,
+    AsyncFailureArgs,
+    AsyncSuccessArgs,
+)
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
@@ -18,7 +22,7 @@ from slack_sdk.oauth.installation_store import Installation
 
 from bot.middleware import UNKNOWN_WORKSPACE, fetch_profile
 from bot.slack_client import build_client
-from core import accounts
+from core.accounts import accounts
 from core.services import Services
 from core.settings import Settings
 from db.slack_store import EncryptedInstallationStore, build_slack_stores

@@ -6,8 +6,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from core import catalog, contacts, events, interactions, orders, payments, venues
 from core.context import TenantContext
+from core.crm import contacts, interactions
+from core.events import events, ticket_types, venues
+from core.sales import orders, payments
 from core.services import Services
 from db.models import Event
 
@@ -51,14 +53,14 @@ async def seed_demo(services: Services, tenant: TenantContext) -> DemoSummary:
         services, tenant, name="Summer Gala", slug=GALA, venue=hall.name,
         starts=_local(services, tenant, 30, 19), ends=_local(services, tenant, 30, 23), capacity=300,
     )
-    await catalog.add_ticket_type(services, tenant, event=GALA, name="General admission", price="35", capacity=250)
-    await catalog.add_ticket_type(services, tenant, event=GALA, name="VIP", price="120", capacity=50)
+    await ticket_types.add_ticket_type(services, tenant, event=GALA, name="General admission", price="35", capacity=250)
+    await ticket_types.add_ticket_type(services, tenant, event=GALA, name="VIP", price="120", capacity=50)
     await events.publish_event(services, tenant, slug=GALA)
     await events.create_event(
         services, tenant, name="Product Meetup", slug=MEETUP,
         starts=_local(services, tenant, 14, 18), ends=_local(services, tenant, 14, 21), capacity=80,
     )
-    await catalog.add_ticket_type(services, tenant, event=MEETUP, name="Free entry", price="0")
+    await ticket_types.add_ticket_type(services, tenant, event=MEETUP, name="Free entry", price="0")
     await events.publish_event(services, tenant, slug=MEETUP)
 
     for email, name, company, tags in PEOPLE:

@@ -5,10 +5,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from core.clock import SystemClock
 from core.gateways.factory import build_mailer, build_payments, build_sms
 from core.ports import Clock, Mailer, Notifier, PaymentGateway, SmsSender
 from core.settings import Settings
+from core.time.clock import SystemClock
 from db.session import Database
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"

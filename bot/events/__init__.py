@@ -1,0 +1,1 @@
+"""Slack side of events, venues and ticket types: /event, /venue, /ticket."""

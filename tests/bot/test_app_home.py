@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
-from bot.views import event_modals
-from bot.views import home as views
+from bot.events import modal_views
+from bot.home import views as views
+from core.accounts.home import HomeSummary, Revenue, UpcomingEvent
 from core.context import TenantContext
-from core.home import HomeSummary, Revenue, UpcomingEvent
 
 SALES = """
 WITH
@@ -86,7 +86,7 @@ async def test_create_event_on_the_home_tab_opens_the_event_form(slack):
 
     [call] = await slack.standin.wait_for_calls("views.open")
     form = call.params["view"]
-    assert form["callback_id"] == event_modals.CREATE_EVENT
+    assert form["callback_id"] == modal_views.CREATE_EVENT
     assert json.loads(form["private_metadata"]) == {"channel": ""}, "no channel: the result comes as a DM"
 
 

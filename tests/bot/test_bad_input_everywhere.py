@@ -12,10 +12,28 @@ import pytest
 from sqlalchemy import select
 
 from bot.errors import UNEXPECTED
-from core import contacts, door_tokens, venues
+from core.crm import contacts
+from core.door import tokens
+from core.events import venues
 from db.models import (
-    Account, Attendee, Campaign, CheckIn, Company, ConsentChange, Contact, DigestSubscription, DoorToken, Event,
-    Interaction, Order, OrderLine, Payment, Product, Ticket, User, Venue,
+    Account,
+    Attendee,
+    Campaign,
+    CheckIn,
+    Company,
+    ConsentChange,
+    Contact,
+    DigestSubscription,
+    DoorToken,
+    Event,
+    Interaction,
+    Order,
+    OrderLine,
+    Payment,
+    Product,
+    Ticket,
+    User,
+    Venue,
 )
 from tests.support.factories import make_event, make_product
 
@@ -186,7 +204,7 @@ async def arrange(slack) -> None:
     await make_product(slack.services, tenant, event, slug="ga", capacity=10, max_per_order=100)
     await venues.add_venue(slack.services, tenant, name="Hall", capacity=100)
     await contacts.add_contact(slack.services, tenant, email="ann@example.com", name="Ann Lee")
-    await door_tokens.create_door_token(slack.services, tenant, event_slug="gala", name="North")
+    await tokens.create_door_token(slack.services, tenant, event_slug="gala", name="North")
 
 
 async def snapshot(slack) -> dict[str, list[dict]]:

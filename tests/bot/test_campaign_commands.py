@@ -6,12 +6,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot.campaigns import views as views
+from bot.events.modal_views import EVENT_PICK
 from bot.notifier import SlackNotifier, fixed_token
-from bot.views import campaigns as views
-from bot.views.event_modals import EVENT_PICK
-from core import campaign_sender, outbox
-from core.clock import FrozenClock, SystemClock
+from core.campaigns import sender
 from core.gateways.smtp_mailer import SmtpMailer
+from core.jobs import outbox
+from core.time.clock import FrozenClock, SystemClock
 from db.models import Campaign, OutboxMessage
 from tests.support.campaign_data import add_contact
 from tests.support.factories import make_event
@@ -70,7 +71,7 @@ async def test_create_preview_then_a_confirmed_send_reaches_everyone_once_and_re
     assert answer["text"] == ":outbox_tray: Sending *Spring news* to 2 people now. The report comes to <#C0GENERAL> when it is done."
 
     tenant = await app.tenant()
-    assert await campaign_sender.send_due(app.services, account_id=tenant.account_id) == 2
+    assert await sender.send_due(app.services, account_id=tenant.account_id) == 2
     assert Counter(to for d in smtp_sink.deliveries for to in d.rcpt_tos) == Counter(["ann@ex.org", "bo@ex.org"])
     app.services.notifier = SlackNotifier(app.services.settings, fixed_token("xoxb-test-token"))
     app.services.clock = SystemClock()  # the outbox row is due by the database's clock
@@ -156,7 +157,7 @@ async def test_schedule_reads_the_account_zone_and_cancel_stops_it(app):
     assert "*Spring news* was already cancelled." in again["text"]
     tenant = await app.tenant()
     app.services.clock = FrozenClock(NOW + timedelta(days=2))
-    assert await campaign_sender.send_due(app.services, account_id=tenant.account_id) == 0
+    assert await sender.send_due(app.services, account_id=tenant.account_id) == 0
 
 
 @pytest.mark.parametrize(("text", "sentence"), [

@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import select
 
-from bot.views import checkins as views
-from core import door_tokens
+from bot.door import views as views
+from core.door import tokens as door_tokens
 from db.models import CheckIn, DoorToken
 from tests.support.door_factories import make_event, make_ticket
 

@@ -7,7 +7,7 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from core import door_tokens
+from core.door import tokens as door_tokens
 from db.models import CheckIn, OutboxMessage
 from tests.support.door_factories import make_event, make_ticket
 

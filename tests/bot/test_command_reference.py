@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from bot.commands.reference import COMMANDS, markdown
+from bot.reference import COMMANDS, markdown
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "commands.md"
 

@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, select
 
-from bot.views import contacts as views
+from bot.crm import views as views
 from db.models import Company, ConsentChange, Contact, Interaction
 
 

@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
 
-from bot.views import contacts as views
-from core import checkins, orders, payments
+from bot.crm import views as views
+from core.door import checkins
+from core.sales import orders, payments
 from db.models import Attendee, Contact, ContactThread, Interaction, Ticket
 from tests.support.door_factories import TICKET_TYPE, make_event
 

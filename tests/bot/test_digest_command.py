@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from bot.notifier import SlackNotifier, fixed_token
-from core import outbox
+from core.jobs import outbox
 from db.models import DigestSubscription, OutboxMessage
 
 

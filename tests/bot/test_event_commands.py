@@ -8,10 +8,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, insert, select
 
-from bot.views import event_modals as modals
-from bot.views import events as views
-from core.clock import FrozenClock
-from db.models import Attendee, CheckIn, Contact, Event, Order, OrderLine, Product, Ticket
+from bot.events import modal_views as modals
+from bot.events import views as views
+from core.time.clock import FrozenClock
+from db.models import (
+    Attendee,
+    CheckIn,
+    Contact,
+    Event,
+    Order,
+    OrderLine,
+    Product,
+    Ticket,
+)
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 

@@ -6,7 +6,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import LOCAL_BOT_TOKEN
-from bot.local_slack import GENERAL_ID, OWNER_ID, Directory, LocalSlack, Message, View
+from bot.console.local_slack import (
+    GENERAL_ID,
+    OWNER_ID,
+    Directory,
+    LocalSlack,
+    Message,
+    View,
+)
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.views import orders as views
-from core import payments
+from bot.sales import views as views
 from core.errors import Conflict
+from core.sales import payments
 from db.models import Contact, Order, Payment, Product, Ticket
 from tests.support.factories import make_event, make_product
 from tests.support.orders import buttons, confirm_refund

@@ -10,11 +10,19 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
-from core import orders, payments, tickets
-from core.clock import FrozenClock
+from core.sales import orders, payments, tickets
 from core.services import Services
+from core.time.clock import FrozenClock
 from db.models import (
-    Event, Interaction, Order, OutboxMessage, Payment, ProcessedWebhook, Product, Ticket, TicketEmail,
+    Event,
+    Interaction,
+    Order,
+    OutboxMessage,
+    Payment,
+    ProcessedWebhook,
+    Product,
+    Ticket,
+    TicketEmail,
 )
 from tests.conftest import test_settings as settings_for
 from tests.support.factories import make_event, make_product, set_account

@@ -1,7 +1,8 @@
 """GET /t/{code}: the attendee's ticket page, and refusing forged codes before any query."""
 
 import aiohttp
-from core import payments, ticket_codes, tickets
+
+from core.sales import payments, ticket_codes, tickets
 from core.services import Services
 from db.session import Database
 from tests.support.factories import make_event, make_product

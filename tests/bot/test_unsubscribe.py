@@ -8,9 +8,9 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from core import campaign_sender, campaigns
+from core.campaigns import campaigns, sender
+from core.crm.unsubscribe import make_token
 from core.gateways.smtp_mailer import SmtpMailer
-from core.unsubscribe import make_token
 from db.models import ConsentChange, Contact
 from tests.support.campaign_data import add_contact
 
@@ -31,7 +31,7 @@ async def send(app, name: str) -> int:
         app.services, tenant, name=name, audience="tag:vip", template="announcement", subject="News",
     )
     await campaigns.send_campaign_now(app.services, tenant, slug=campaign.slug)
-    return await campaign_sender.send_due(app.services, account_id=tenant.account_id)
+    return await sender.send_due(app.services, account_id=tenant.account_id)
 
 
 async def fetch(method: str, url: str, **kw) -> tuple[int, str]:

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from bot.views import event_modals as modals
-from core.clock import FrozenClock
+from bot.events import modal_views as modals
+from core.time.clock import FrozenClock
 from db.models import Product, Venue
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)

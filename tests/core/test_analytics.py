@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import delete, select
 
-from core import analytics
-from core.clock import FrozenClock
+from core.digests import analytics
 from core.services import Services
+from core.time.clock import FrozenClock
 from db.models import AnalyticsWatermark, EventAnalytics
 from tests.support.analytics_data import AnalyticsData
 

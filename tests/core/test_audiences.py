@@ -3,7 +3,8 @@
 import pytest
 from sqlalchemy import func, select, update
 
-from core import audiences, checkins
+from core.campaigns import audiences
+from core.door import checkins
 from core.errors import Invalid, NotFound
 from db.models import Contact
 from tests.support.campaign_data import add_contact
@@ -73,7 +74,7 @@ async def test_only_consenting_live_contacts_are_reached(services, crm, owner_en
 
 async def test_a_merged_away_contact_is_never_reached(services, crm):
     tenant, _, _ = crm
-    from core import contacts
+    from core.crm import contacts
 
     await contacts.merge_contacts(services, tenant, duplicate="eve@acme.io", survivor="ann@acme.io")
     assert await reached(services, tenant, "company:acme") == {"ann@acme.io"}

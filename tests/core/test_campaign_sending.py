@@ -10,12 +10,21 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, insert, select
 
-from core import campaign_sender, campaigns, contacts
-from core.clock import FrozenClock
+from core.campaigns import campaigns
+from core.campaigns import sender as campaign_sender
+from core.crm import contacts
 from core.gateways.smtp_mailer import SmtpMailer
-from core.scheduler import Ticker, build_ticker
+from core.jobs.ticker import Ticker, build_ticker
 from core.services import Services
-from db.models import Campaign, CampaignRecipient, Company, Contact, Interaction, OutboxMessage
+from core.time.clock import FrozenClock
+from db.models import (
+    Campaign,
+    CampaignRecipient,
+    Company,
+    Contact,
+    Interaction,
+    OutboxMessage,
+)
 from db.session import Database
 from tests.conftest import test_settings as make_settings
 from tests.support.campaign_data import add_contact

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from core import checkins, door_tokens
-from core.checkins import Scan
+from core.door import checkins
+from core.door import tokens as door_tokens
+from core.door.checkins import Scan
 from core.errors import Forbidden, NotFound
 from db.models import CheckIn, DoorToken, Interaction, OutboxMessage
 from tests.support.door_factories import make_event, make_ticket

@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 
-from core import accounts, contacts
+from core.accounts import accounts
+from core.crm import contacts
+from core.crm.search import prefix_range, search_contacts, tier_statements, words_query
 from core.services import Services
-from core.search import prefix_range, search_contacts, tier_statements, words_query
 from tests.conftest import test_settings as make_settings
 
 PEOPLE = [

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from core import companies, contacts
-from core.contacts import upsert_contact
+from core.crm import companies, contacts
+from core.crm.contacts import upsert_contact
+from core.crm.interactions import record_interaction
 from core.errors import Conflict, Forbidden, Invalid
-from core.interactions import record_interaction
 from db.models import Attendee, Company, ConsentChange, Contact, Interaction, Order
 from tests.support.door_factories import make_event, make_ticket
 

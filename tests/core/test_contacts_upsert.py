@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from core.contacts import upsert_contact
+from core.crm.contacts import upsert_contact
+from core.crm.interactions import record_interaction
 from core.errors import Invalid
-from core.interactions import record_interaction
 from db.models import Company, Contact, Interaction
 
 

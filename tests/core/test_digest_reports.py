@@ -5,11 +5,14 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from core import analytics, catalog, checkins, digest_reports, events, orders, payments
-from core.clock import FrozenClock
-from core.digest_reports import Averages, Totals, sparkline
-from core.digest_render import render
+from core.digests import analytics, reports
+from core.digests.render import render
+from core.digests.reports import Averages, Totals, sparkline
+from core.door import checkins
+from core.events import events, ticket_types
+from core.sales import orders, payments
 from core.services import Services
+from core.time.clock import FrozenClock
 from db.models import Attendee, Ticket
 from tests.support.analytics_data import AnalyticsData
 
@@ -64,7 +67,7 @@ async def week(services, make_tenant):
 async def test_the_sales_digest_matches_hand_computed_totals(services, week, clock):
     tenant, gala, jazz, party = week
     async with services.db.tenant(tenant.account_id) as session:
-        digest = await digest_reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
+        digest = await reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
 
     # Sunday: gala 2 orders / 3 tickets / 75.00 and the 50.00 refund; jazz 1 / 3 / 120.00 (its own Sunday).
     assert digest.total == Totals(orders=3, tickets=6, revenue_cents=19500, refunds=1, refunded_cents=5000)
@@ -85,7 +88,7 @@ async def test_the_sales_digest_matches_hand_computed_totals(services, week, clo
 async def test_upcoming_events_show_sell_through_and_a_projected_sell_out_date(services, week, clock):
     tenant, gala, jazz, party = week
     async with services.db.tenant(tenant.account_id) as session:
-        digest = await digest_reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
+        digest = await reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
 
     gala_p, jazz_p = digest.upcoming  # the party has started: not upcoming
     # Gala: 2 refunded of 7 sold leaves 5 of 12; 6 tickets in 7 days; 7 left → ceil(7 / (6/7)) = 9 days → 7 April.
@@ -101,7 +104,7 @@ async def test_a_slow_event_is_projected_to_its_fill_at_the_start_instead(servic
     await data.order(slow, paid_at=utc(2026, 3, 26, 12), quantity=7)
     await analytics.roll_up_account(services, tenant.account_id)
     async with services.db.tenant(tenant.account_id) as session:
-        digest = await digest_reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
+        digest = await reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
 
     # One ticket a day, 14 days to 12 April: 7 + 14 = 21 of 100.
     [projection] = digest.upcoming
@@ -111,8 +114,8 @@ async def test_a_slow_event_is_projected_to_its_fill_at_the_start_instead(servic
 async def test_the_checkin_digest_matches_hand_computed_totals(services, week, clock):
     tenant, gala, jazz, party = week
     async with services.db.tenant(tenant.account_id) as session:
-        sunday = await digest_reports.checkin_digest(session, day=SUNDAY, now=clock.now())
-        monday = await digest_reports.checkin_digest(session, day=date(2026, 3, 30), now=clock.now())
+        sunday = await reports.checkin_digest(session, day=SUNDAY, now=clock.now())
+        monday = await reports.checkin_digest(session, day=date(2026, 3, 30), now=clock.now())
 
     [doors] = sunday.events
     # 5 admitted on Sunday of 7 sold; 20:15–20:30 CEST had 3 (20:20, 20:25, 20:28); t1 scanned twice; t7 never came.
@@ -130,15 +133,15 @@ async def test_no_shows_are_not_reported_before_the_event_ends(services, week, c
     clock.set(utc(2026, 3, 29, 20))
     async with services.db.tenant(tenant.account_id) as session:
         await analytics.roll_up(session, tenant.account_id, now=clock.now())
-        digest = await digest_reports.checkin_digest(session, day=SUNDAY, now=clock.now())
+        digest = await reports.checkin_digest(session, day=SUNDAY, now=clock.now())
     assert digest.events[0].no_shows is None
 
 
 async def test_the_rendered_digest_shows_the_numbers_in_blocks_with_sparklines(services, week, clock):
     tenant, *_ = week
     async with services.db.tenant(tenant.account_id) as session:
-        sales = await digest_reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
-        doors = await digest_reports.checkin_digest(session, day=SUNDAY, now=clock.now())
+        sales = await reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
+        doors = await reports.checkin_digest(session, day=SUNDAY, now=clock.now())
     message = render(services.templates, sales=sales, checkins=doors, currency="EUR")
 
     shown = "\n".join(b["text"]["text"] for b in message.blocks if b["type"] == "section")
@@ -158,8 +161,8 @@ async def test_the_rendered_digest_shows_the_numbers_in_blocks_with_sparklines(s
 async def test_a_day_without_activity_is_one_line(services, make_tenant, clock):
     tenant = await make_tenant()
     async with services.db.tenant(tenant.account_id) as session:
-        sales = await digest_reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
-        doors = await digest_reports.checkin_digest(session, day=SUNDAY, now=clock.now())
+        sales = await reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
+        doors = await reports.checkin_digest(session, day=SUNDAY, now=clock.now())
 
     both = render(services.templates, sales=sales, checkins=doors, currency="EUR")
     assert [b["text"]["text"] for b in both.blocks] == [":zzz: No sales or check-in activity on Sun 29 Mar."]
@@ -181,7 +184,7 @@ async def test_digests_agree_with_sales_refunds_and_check_ins_made_through_the_r
     clock.set(utc(2026, 3, 28, 20))
     event = await events.create_event(services, tenant, name="Spring Gala", starts="2026-03-31 19:00",
                                       ends="2026-03-31 23:00", capacity=20)
-    await catalog.add_ticket_type(services, tenant, event=event.slug, name="General", price="25")
+    await ticket_types.add_ticket_type(services, tenant, event=event.slug, name="General", price="25")
     await events.publish_event(services, tenant, slug=event.slug)
 
     async def sell_paid(at: datetime, qty: int):
@@ -206,9 +209,9 @@ async def test_digests_agree_with_sales_refunds_and_check_ins_made_through_the_r
     clock.set(utc(2026, 4, 1, 7))
     async with services.db.tenant(tenant.account_id) as session:
         await analytics.roll_up(session, tenant.account_id, now=clock.now())
-        sunday = await digest_reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
-        monday = await digest_reports.sales_digest(session, day=date(2026, 3, 30), currency="EUR", now=clock.now())
-        tuesday = await digest_reports.checkin_digest(session, day=date(2026, 3, 31), now=clock.now())
+        sunday = await reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
+        monday = await reports.sales_digest(session, day=date(2026, 3, 30), currency="EUR", now=clock.now())
+        tuesday = await reports.checkin_digest(session, day=date(2026, 3, 31), now=clock.now())
 
     assert sunday.total == Totals(orders=2, tickets=3, revenue_cents=7500)
     # Monday: the 3-ticket order and the comp (a seat, no order, no revenue); the refund of the second order.
@@ -232,7 +235,7 @@ async def ticket_codes(services, tenant, order_id) -> list[str]:
 async def test_only_the_top_events_of_the_day_are_listed_with_the_fastest_of_the_week(services, make_tenant, clock):
     tenant = await make_tenant(timezone="Europe/Berlin", currency="EUR")
     data = AnalyticsData(services, tenant)
-    for n in range(digest_reports.LISTED + 2):
+    for n in range(reports.LISTED + 2):
         event = await data.event(f"Show {n:02d}", starts_at=utc(2026, 5, 1), price_cents=1000 * (n % 5 + 1))
         await data.order(event, paid_at=utc(2026, 3, 29, 10))
     steady = await data.event("Steady", starts_at=utc(2026, 5, 2), price_cents=100)
@@ -240,10 +243,10 @@ async def test_only_the_top_events_of_the_day_are_listed_with_the_fastest_of_the
         await data.order(steady, paid_at=utc(2026, 3, day, 10), quantity=2)
     await analytics.roll_up_account(services, tenant.account_id)
     async with services.db.tenant(tenant.account_id) as session:
-        digest = await digest_reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
+        digest = await reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
 
     # Revenue 50, 40, … 10.00 EUR by n % 5; equal revenue by name; "Steady" sold nothing on Sunday.
-    expected = sorted(range(digest_reports.LISTED + 2), key=lambda n: (-(n % 5), n))[: digest_reports.LISTED]
+    expected = sorted(range(reports.LISTED + 2), key=lambda n: (-(n % 5), n))[: reports.LISTED]
     assert [e.name for e in digest.events] == [f"Show {n:02d}" for n in expected]
     assert digest.total == Totals(orders=17, tickets=17, revenue_cents=1000 * sum(n % 5 + 1 for n in range(17)))
     assert [(e.name, e.week_tickets, e.trend) for e in digest.fastest] == [

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from core.digest_schedule import latest_run, next_run, occurrence, parse_at
+from core.digests.schedule import latest_run, next_run, occurrence, parse_at
 from core.errors import Invalid
 
 

@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.notifier import SlackNotifier, fixed_token
-from core import digests, outbox
-from core.clock import FrozenClock
+from core.digests import subscriptions as digests
 from core.errors import Forbidden, Invalid, NotFound
+from core.jobs import outbox
 from core.services import Services
+from core.time.clock import FrozenClock
 from db.models import DigestRun, DigestSubscription, OutboxMessage
 from db.session import Database
 from tests.support.analytics_data import AnalyticsData

@@ -6,9 +6,11 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.notifier import SlackNotifier, fixed_token
-from core import checkins, door_status, door_tokens, outbox
-from core.clock import FrozenClock
+from core.door import checkins, tokens
+from core.door import status as door_status
+from core.jobs import outbox
 from core.services import Services
+from core.time.clock import FrozenClock
 from db.models import Event, OutboxMessage
 from tests.support.door_factories import make_event, make_ticket
 
@@ -95,7 +97,7 @@ async def test_quiet_or_closed_events_and_events_without_a_channel_get_no_status
 async def test_the_scanner_overview_counts_admitted_and_sold(services, make_tenant):
     tenant = await make_tenant("organizer")
     event = await make_event(services, tenant, name="Gala")
-    issued = await door_tokens.create_door_token(services, tenant, event_slug=event.slug, name="Main")
+    issued = await tokens.create_door_token(services, tenant, event_slug=event.slug, name="Main")
     tickets = [await make_ticket(services, tenant, event) for _ in range(3)]
     await checkins.admit_code(services, tenant, code=tickets[0].code)
 

@@ -4,12 +4,13 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from core import event_stats, orders, payments
+from core.events import stats
+from core.sales import orders, payments
 from db.models import Order, OrderLine
 from tests.support.factories import make_event, make_product
 
 
-def _by_slug(report: event_stats.EventReport) -> dict[str, tuple[int, int, int]]:
+def _by_slug(report: stats.EventReport) -> dict[str, tuple[int, int, int]]:
     return {t.ticket.slug: (t.paid, t.held, t.revenue_cents) for t in report.tickets}
 
 
@@ -36,13 +37,13 @@ async def test_the_card_counts_paid_held_and_revenue_and_a_full_refund_takes_the
     await payments.sell(services, tenant, event=event.slug, ticket="ga", qty=1, email="cy@example.com")
     await orders.comp(services, tenant, event=event.slug, ticket="vip", email="dee@example.com", qty=2)
 
-    before = await event_stats.event_report(services, tenant, slug=event.slug)
+    before = await stats.event_report(services, tenant, slug=event.slug)
     assert _by_slug(before) == {"ga": (5, 1, 10000), "vip": (2, 0, 0)}
 
     await payments.refund(services, tenant, reference=paid.order.reference, amount="15")
     await payments.refund(services, tenant, reference=refunded.order.reference)
 
-    after = await event_stats.event_report(services, tenant, slug=event.slug)
+    after = await stats.event_report(services, tenant, slug=event.slug)
     # A partial refund leaves the order paid (its revenue stays); a full one frees its seats too.
     assert _by_slug(after) == {"ga": (2, 1, 4000), "vip": (2, 0, 0)}
     assert (after.paid_seats, after.revenue_cents) == (4, 4000)
@@ -60,7 +61,7 @@ async def test_concurrent_payments_and_refunds_of_one_ticket_type_add_up_exactly
     await asyncio.gather(*(payments.mark_paid(services, tenant, reference=s.order.reference) for s in sales))
     await asyncio.gather(*(payments.refund(services, tenant, reference=s.order.reference) for s in sales[:10]))
 
-    report = await event_stats.event_report(services, tenant, slug=event.slug)
+    report = await stats.event_report(services, tenant, slug=event.slug)
     seats = sum(1 + i % 3 for i in range(10, 30))
     assert _by_slug(report) == {"ga": (seats, 0, seats * 1500)}
     assert {t.ticket.id: (t.paid, t.revenue_cents) for t in report.tickets} == await _recount(services, tenant, event)

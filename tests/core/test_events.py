@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from core import catalog, events, venues
-from core.clock import FrozenClock
 from core.errors import Conflict, Forbidden, Invalid, NotFound, NotReady
-from core.money import parse_amount
+from core.events import events, ticket_types, venues
+from core.money.amounts import parse_amount
 from core.services import Services
+from core.time.clock import FrozenClock
 from db.models import Event, Product, Venue
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -138,10 +138,10 @@ async def test_venue_names_are_unique_whatever_the_case(core, make_tenant):
 async def test_ticket_capacities_never_promise_more_than_the_event(core, make_tenant):
     tenant = await make_tenant(currency="EUR")
     event = await events.create_event(core, tenant, name="Gala", starts="2026-07-01 19:00", capacity=300)
-    await catalog.add_ticket_type(core, tenant, event=event.slug, name="VIP", price="80", capacity=100)
+    await ticket_types.add_ticket_type(core, tenant, event=event.slug, name="VIP", price="80", capacity=100)
     with pytest.raises(Invalid, match="it holds 300 seats, and its other ticket types already promise 100; use capacity=200"):
-        await catalog.add_ticket_type(core, tenant, event=event.slug, name="General", price="25", capacity=250)
-    general = await catalog.add_ticket_type(core, tenant, event=event.slug, name="General", price="25,50", capacity=200)
+        await ticket_types.add_ticket_type(core, tenant, event=event.slug, name="General", price="25", capacity=250)
+    general = await ticket_types.add_ticket_type(core, tenant, event=event.slug, name="General", price="25,50", capacity=200)
     assert (general.price_cents, general.currency, general.slug) == (2550, "EUR", "general")
     with pytest.raises(Invalid, match="less than the 300 seats its ticket types promise"):
         await events.update_event(core, tenant, slug=event.slug, capacity=250)
@@ -152,10 +152,10 @@ async def test_concurrent_ticket_types_cannot_overpromise_the_event(core, make_t
     tenant = await make_tenant()
     event = await events.create_event(core, tenant, name="Gala", starts="2026-07-01 19:00", capacity=300)
     results = await asyncio.gather(*[
-        catalog.add_ticket_type(core, tenant, event=event.slug, name=f"Tier {n}", price="10", capacity=100) for n in range(5)
+        ticket_types.add_ticket_type(core, tenant, event=event.slug, name=f"Tier {n}", price="10", capacity=100) for n in range(5)
     ], return_exceptions=True)
-    assert sum(isinstance(r, catalog.TicketType) for r in results) == 3
-    assert all(isinstance(r, Invalid) for r in results if not isinstance(r, catalog.TicketType))
+    assert sum(isinstance(r, ticket_types.TicketType) for r in results) == 3
+    assert all(isinstance(r, Invalid) for r in results if not isinstance(r, ticket_types.TicketType))
     async with core.db.tenant(tenant.account_id) as session:
         promised = (await session.execute(select(func.sum(Product.capacity)))).scalar_one()
     assert promised == 300
@@ -176,7 +176,7 @@ async def test_bad_prices_are_refused_and_nothing_is_saved(core, make_tenant, te
     tenant = await make_tenant()
     event = await events.create_event(core, tenant, name="Gala", starts="2026-07-01 19:00")
     with pytest.raises(Invalid, match=message):
-        await catalog.add_ticket_type(core, tenant, event=event.slug, name="General", price=text)
+        await ticket_types.add_ticket_type(core, tenant, event=event.slug, name="General", price=text)
     assert await count(core, tenant, Product) == 0
 
 
@@ -184,8 +184,8 @@ async def test_sales_end_is_read_in_the_event_zone_and_not_after_the_event_ends(
     tenant = await make_tenant(timezone="Europe/Berlin")
     event = await events.create_event(core, tenant, name="Gala", starts="2026-07-01 19:00", ends="2026-07-01 23:00")
     with pytest.raises(Invalid, match="sales_end 2026-07-02 10:00 Europe/Berlin is after the event ends"):
-        await catalog.add_ticket_type(core, tenant, event=event.slug, name="Late", price="5", sales_end="2026-07-02 10:00")
-    early = await catalog.add_ticket_type(core, tenant, event=event.slug, name="Early", price="5", sales_end="2026-06-01 00:00")
+        await ticket_types.add_ticket_type(core, tenant, event=event.slug, name="Late", price="5", sales_end="2026-07-02 10:00")
+    early = await ticket_types.add_ticket_type(core, tenant, event=event.slug, name="Early", price="5", sales_end="2026-06-01 00:00")
     assert early.sales_end == datetime(2026, 5, 31, 22, 0, tzinfo=UTC)
     with pytest.raises(Invalid, match="sells until 2026-06-01 00:00 Europe/Berlin, after the event would end"):
         await events.update_event(core, tenant, slug=event.slug, starts="2026-05-20 19:00", ends="2026-05-20 22:00")
@@ -194,18 +194,18 @@ async def test_sales_end_is_read_in_the_event_zone_and_not_after_the_event_ends(
 async def test_a_cancelled_event_sells_nothing_and_cannot_change(core, make_tenant):
     tenant = await make_tenant()
     event = await events.create_event(core, tenant, name="Gala", starts="2026-07-01 19:00")
-    ticket = await catalog.add_ticket_type(core, tenant, event=event.slug, name="General", price="25")
+    ticket = await ticket_types.add_ticket_type(core, tenant, event=event.slug, name="General", price="25")
     with pytest.raises(NotReady, match="is a draft"):
-        catalog.ensure_on_sale(event, ticket, now=NOW)
+        ticket_types.ensure_on_sale(event, ticket, now=NOW)
     published, changed = await events.publish_event(core, tenant, slug=event.slug)
     assert changed and published.status == "published"
-    catalog.ensure_on_sale(published, ticket, now=NOW)
+    ticket_types.ensure_on_sale(published, ticket, now=NOW)
     cancelled, impact, changed = await events.cancel_event(core, tenant, slug=event.slug)
     assert changed and cancelled.status == "cancelled" and impact == events.Impact(0, 0, 0)
     with pytest.raises(Conflict, match="is cancelled; it sells nothing"):
-        catalog.ensure_on_sale(cancelled, ticket, now=NOW)
+        ticket_types.ensure_on_sale(cancelled, ticket, now=NOW)
     with pytest.raises(Conflict, match="is cancelled; its ticket types can no longer change"):
-        await catalog.add_ticket_type(core, tenant, event=event.slug, name="More", price="5")
+        await ticket_types.add_ticket_type(core, tenant, event=event.slug, name="More", price="5")
     with pytest.raises(Conflict, match="cannot be published again"):
         await events.publish_event(core, tenant, slug=event.slug)
 
@@ -220,7 +220,7 @@ async def test_publishing_needs_a_ticket_type(core, make_tenant):
 async def test_sales_and_door_staff_read_but_cannot_change(core, make_tenant):
     owner = await make_tenant()
     event = await events.create_event(core, owner, name="Gala", starts="2026-07-01 19:00")
-    await catalog.add_ticket_type(core, owner, event=event.slug, name="General", price="25")
+    await ticket_types.add_ticket_type(core, owner, event=event.slug, name="General", price="25")
     for role in ("sales", "door"):
         staff = await make_tenant(role=role)
         with pytest.raises(Forbidden, match="Only an organizer user \\(or higher\\) can create events"):
@@ -238,26 +238,26 @@ async def test_sales_and_door_staff_read_but_cannot_change(core, make_tenant):
 async def test_catalog_lookups_for_sellers(core, make_tenant):
     tenant = await make_tenant(currency="GBP")
     event = await events.create_event(core, tenant, name="Gala", starts="2026-07-01 19:00", capacity=50)
-    await catalog.add_ticket_type(core, tenant, event=event.slug, name="General", price="12.5", capacity=40)
+    await ticket_types.add_ticket_type(core, tenant, event=event.slug, name="General", price="12.5", capacity=40)
     found = await events.get_event_by_slug(core, tenant, "GALA")
-    ticket = await catalog.get_product(core, tenant, "gala", "general")
+    ticket = await ticket_types.get_product(core, tenant, "gala", "general")
     assert (found.id, ticket.event_id, ticket.price_cents, ticket.currency, ticket.remaining) == (event.id, event.id, 1250, "GBP", 40)
     with pytest.raises(NotFound, match="has no ticket type `vip`; see `/ticket list gala`"):
-        await catalog.get_product(core, tenant, "gala", "vip")
+        await ticket_types.get_product(core, tenant, "gala", "vip")
 
 
 async def test_lowering_capacity_below_seats_held_is_refused(core, make_tenant, owner_engine):
     tenant = await make_tenant()
     event = await events.create_event(core, tenant, name="Gala", starts="2026-07-01 19:00", capacity=100)
-    ticket = await catalog.add_ticket_type(core, tenant, event=event.slug, name="General", price="10", capacity=50)
+    ticket = await ticket_types.add_ticket_type(core, tenant, event=event.slug, name="General", price="10", capacity=50)
     async with owner_engine.begin() as connection:
         await connection.execute(Product.__table__.update().where(Product.id == ticket.id).values(sold=30))
         await connection.execute(Event.__table__.update().where(Event.id == event.id).values(sold=30))
     with pytest.raises(Invalid, match="less than the 30 “General” seats already sold or held"):
-        await catalog.update_ticket_type(core, tenant, event="gala", ticket="general", capacity=20)
+        await ticket_types.update_ticket_type(core, tenant, event="gala", ticket="general", capacity=20)
     with pytest.raises(Invalid, match="less than the 50 seats its ticket types promise"):
         await events.update_event(core, tenant, slug="gala", capacity=25)
-    await catalog.update_ticket_type(core, tenant, event="gala", ticket="general", capacity=None)
+    await ticket_types.update_ticket_type(core, tenant, event="gala", ticket="general", capacity=None)
     with pytest.raises(Invalid, match="less than the 30 seats already sold or held"):
         await events.update_event(core, tenant, slug="gala", capacity=25)
 

@@ -6,12 +6,22 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from core import orders, payments
-from core.clock import FrozenClock
 from core.errors import Conflict, Forbidden, Invalid, NotFound, NotReady, SoldOut
+from core.sales import orders, payments
 from core.services import Services
+from core.time.clock import FrozenClock
 from db.models import (
-    Attendee, Contact, Event, Interaction, Order, OrderLine, OutboxMessage, Payment, Product, Ticket, TicketEmail,
+    Attendee,
+    Contact,
+    Event,
+    Interaction,
+    Order,
+    OrderLine,
+    OutboxMessage,
+    Payment,
+    Product,
+    Ticket,
+    TicketEmail,
 )
 from tests.conftest import new_tenant
 from tests.support.factories import make_event, make_product, set_account

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.notifier import SlackNotifier, fixed_token
-from core import outbox
-from core.clock import FrozenClock
+from core.jobs import outbox
 from core.services import Services
+from core.time.clock import FrozenClock
 from db.models import OutboxMessage
 
 

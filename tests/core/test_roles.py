@@ -5,11 +5,9 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from core import accounts
+from core.accounts import accounts
 from core.errors import Conflict, Forbidden
 from db.models import User
-
-
 
 
 async def _owners(services, tenant) -> int:

@@ -5,8 +5,9 @@ import asyncio
 import pytest
 
 from bot.notifier import SlackNotifier, fixed_token
-from core import accounts, outbox
-from core.scheduler import Ticker, build_ticker
+from core.accounts import accounts
+from core.jobs import outbox
+from core.jobs.ticker import Ticker, build_ticker
 from core.services import Services
 
 

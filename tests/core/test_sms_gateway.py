@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import insert, select
 
-from core import campaign_sender, campaigns
-from core.clock import FrozenClock
+from core.campaigns import campaigns
+from core.campaigns import sender as campaign_sender
 from core.errors import NotReady
 from core.gateways.sms import RestSms
 from core.ports import SendError
 from core.services import Services
+from core.time.clock import FrozenClock
 from db.models import Campaign, Contact, Interaction
 from tests.conftest import test_settings as make_settings
 from tests.support.sms_standin import SmsStandin

@@ -1,6 +1,6 @@
 """Ticket codes cannot be forged or guessed, and survive what scanners and people type."""
 
-from core.ticket_codes import is_authentic, new_code, normalize
+from core.sales.ticket_codes import is_authentic, new_code, normalize
 
 KEY = b"k" * 32
 

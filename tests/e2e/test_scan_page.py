@@ -6,7 +6,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
-from core import door_tokens
+from core.door import tokens
 from db.models import CheckIn
 from tests.support.door_factories import make_event, make_ticket
 
@@ -38,7 +38,7 @@ async def scanner(slack, browser):
     tenant = await slack.tenant()
     event = await make_event(slack.services, tenant, name="Summer Gala")
     ticket = await make_ticket(slack.services, tenant, event, name="Anna Smith")
-    issued = await door_tokens.create_door_token(slack.services, tenant, event_slug=event.slug, name="Front")
+    issued = await tokens.create_door_token(slack.services, tenant, event_slug=event.slug, name="Front")
     context = await browser.new_context()
     page = await context.new_page()
     await page.goto(f"{slack.base_url}/scan#token={issued.secret}")

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 
 from core.context import TenantContext
+from core.sales.ticket_codes import new_code
 from core.services import Services
-from core.ticket_codes import new_code
 from db.models import Attendee, CheckIn, Contact, Event, Order, Payment, Product, Ticket
 
 

@@ -2,8 +2,8 @@
 
 from dataclasses import replace
 
-from core import contacts
 from core.context import TenantContext
+from core.crm import contacts
 from core.errors import Conflict
 from core.services import Services
 

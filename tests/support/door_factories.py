@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from core import orders
 from core.context import TenantContext
+from core.sales import orders
 from core.services import Services
 from db.models import Attendee, Order, Ticket
 from tests.support import factories

@@ -1,6 +1,6 @@
 """Drive order answers that need a click: the refund confirmation."""
 
-from bot.views import orders as views
+from bot.sales import views as views
 
 
 def buttons(blocks: list[dict]) -> dict[str, dict]:

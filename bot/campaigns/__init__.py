@@ -1,0 +1,1 @@
+"""Slack and HTTP side of campaigns: /campaign and the unsubscribe page."""

@@ -1,0 +1,231 @@
+"""Views for /campaign: the card, the list, the preview, the send confirmation and the new-campaign modal."""
+
+import json
+
+from bot.events.modal_views import EVENT_PICK
+from bot.text import context, divider, escape, fields, header, local_time, section
+from core.campaigns.campaigns import CampaignInfo, Preview
+
+NEW_VIEW = "campaign.new_modal"
+PREVIEW = "campaign.preview"
+SEND = "campaign.send"
+SEND_CONFIRM = "campaign.send_confirm"
+KEEP = "campaign.keep"
+CANCEL = "campaign.cancel"
+
+BLOCK_NAME = "name"
+BLOCK_CHANNEL = "channel"
+BLOCK_AUDIENCE = "audience"
+BLOCK_TEMPLATE = "template"
+BLOCK_SUBJECT = "subject"
+BLOCK_MESSAGE = "message"
+BLOCK_EVENT = "event"
+# Where a core error about a field is shown in the modal (core field → block_id).
+FIELD_BLOCKS = {
+    "name": BLOCK_NAME, "slug": BLOCK_NAME, "channel": BLOCK_CHANNEL, "audience": BLOCK_AUDIENCE,
+    "template": BLOCK_TEMPLATE, "subject": BLOCK_SUBJECT, "message": BLOCK_MESSAGE, "event": BLOCK_EVENT,
+}
+AUDIENCE_HINT = (
+    "all · tag:vip · company:Acme · event:SLUG:bought, :attended or :no-show — combine with and, or, not and "
+    "parentheses. Only people who consented to the channel (and did not unsubscribe) get it."
+)
+STATUS = {
+    "draft": ":memo: Draft", "scheduled": ":alarm_clock: Scheduled", "sending": ":outbox_tray: Sending",
+    "sent": ":white_check_mark: Sent", "cancelled": ":x: Cancelled", "failed": ":warning: Failed",
+}
+LIST_LIMIT = 40
+
+
+def _plain(text: str, limit: int = 150) -> dict:
+    return {"type": "plain_text", "text": text[:limit], "emoji": True}
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
+    button = {"type": "button", "text": _plain(text), "action_id": action_id, "value": value}
+    if style:
+        button["style"] = style
+    return button
+
+
+def _by(channel: str) -> str:
+    return "email" if channel == "email" else "SMS"
+
+
+def _when(campaign: CampaignInfo, timezone: str) -> str:
+    if campaign.status == "sent" and campaign.sent_at:
+        return f"sent {local_time(campaign.sent_at, timezone)}"
+    if campaign.status in ("scheduled", "sending") and campaign.scheduled_at:
+        return f"{'goes out' if campaign.status == 'scheduled' else 'started'} {local_time(campaign.scheduled_at, timezone)}"
+    return "not scheduled"
+
+
+def _counts(campaign: CampaignInfo) -> str:
+    c = campaign.counts
+    waiting = c.get("pending", 0) + c.get("sending", 0)
+    parts = [f"{c.get('sent', 0):,} sent", f"{c.get('failed', 0):,} failed", f"{c.get('skipped', 0):,} skipped (no consent)"]
+    if waiting:
+        parts.append(f"{waiting:,} to go")
+    return ", ".join(parts)
+
+
+def campaign_card(campaign: CampaignInfo, timezone: str, *, can_manage: bool, note: str | None = None) -> list[dict]:
+    """One campaign: what it says, who gets it, when, and how far it got."""
+    blocks = [section(note)] if note else []
+    blocks += [
+        header(campaign.name),
+        section(f"{STATUS.get(campaign.status, campaign.status)} · `{campaign.slug}` · by {_by(campaign.channel)} · {_when(campaign, timezone)}"),
+        fields([
+            ("Audience", f"`{escape(campaign.audience)}`"),
+            ("Template", f"`{escape(campaign.template)}`"),
+            ("Subject", escape(campaign.subject) if campaign.subject else "—"),
+            ("Event", f"{escape(campaign.event_name)} (`{campaign.event_slug}`)" if campaign.event_name else "—"),
+            ("Recipients", _counts(campaign) if campaign.status in ("sending", "sent", "cancelled") else "counted when it starts"),
+            ("Report to", f"<#{campaign.report_channel}>" if campaign.report_channel else "—"),
+        ]),
+    ]
+    if campaign.message:
+        blocks.append(section(">" + escape(campaign.message[:1500]).replace("\n", "\n>")))
+    buttons = [_button("Preview", PREVIEW, campaign.slug)]
+    if can_manage and campaign.status in ("draft", "scheduled"):
+        buttons.append(_button("Send now…", SEND, campaign.slug, style="primary"))
+    if can_manage and campaign.status in ("draft", "scheduled", "sending"):
+        buttons.append(_button("Cancel campaign", CANCEL, campaign.slug, style="danger"))
+    blocks.append({"type": "actions", "block_id": f"campaign:{campaign.slug}", "elements": buttons})
+    if can_manage and campaign.status in ("draft", "scheduled"):
+        blocks.append(context(f"Schedule it: `/campaign schedule {campaign.slug} at=\"2026-07-01 09:00\"` (in {escape(timezone)})"))
+    return blocks
+
+
+def campaign_list(items: list[CampaignInfo], timezone: str) -> list[dict]:
+    if not items:
+        return [section("No campaigns yet. Start one with `/campaign new`.")]
+    lines = [
+        f"• *{escape(c.name)}* `{c.slug}` — {STATUS.get(c.status, c.status)}, by {_by(c.channel)}, {_when(c, timezone)}"
+        + (f" · {c.sent:,} sent" if c.status in ("sending", "sent", "cancelled") else "")
+        for c in items[:LIST_LIMIT]
+    ]
+    blocks = [header("Campaigns")]
+    blocks += [section("\n".join(lines[n:n + 20])) for n in range(0, len(lines), 20)]
+    return blocks + [context("`/campaign show NAME` for one, `/campaign new` for another.")]
+
+
+def _reach(preview: Preview) -> str:
+    campaign = preview.campaign
+    skipped = f" ({preview.skipped:,} more match but have no {campaign.channel} consent or unsubscribed)" if preview.skipped else ""
+    people = "person" if preview.reachable == 1 else "people"
+    return f"*{preview.reachable:,}* {people} by {_by(campaign.channel)}{skipped}"
+
+
+def preview_blocks(preview: Preview) -> list[dict]:
+    """The audience's size and the message as one recipient would get it."""
+    campaign = preview.campaign
+    blocks = [
+        header(f"Preview: {campaign.name}"),
+        section(f"Audience `{escape(campaign.audience)}` reaches {_reach(preview)} right now."),
+        divider(),
+        context(f"As {escape(preview.sample_name)} would get it:"),
+    ]
+    if preview.subject is not None:
+        blocks.append(section(f"*Subject:* {escape(preview.subject)}"))
+    blocks.append(section("```" + escape(preview.body.strip()[:2800]).replace("```", "'''") + "```"))
+    if preview.sms_parts is not None:
+        blocks.append(context(f"{len(preview.body)} characters: {preview.sms_parts} SMS part{'s' if preview.sms_parts != 1 else ''} per person."))
+    else:
+        blocks.append(context("That is the text part; the HTML part has the same words, styled, and a one-click unsubscribe link."))
+    return blocks
+
+
+def send_step(preview: Preview) -> list[dict]:
+    """The confirmation before sending to N people."""
+    campaign = preview.campaign
+    people = f"{preview.reachable:,} {'person' if preview.reachable == 1 else 'people'}"
+    return [
+        section(f"Send *{escape(campaign.name)}* now to {_reach(preview)}? It cannot be unsent."),
+        {
+            "type": "actions",
+            "block_id": f"campaign_send:{campaign.slug}",
+            "elements": [
+                _button(f"Send to {people}", SEND_CONFIRM, campaign.slug, style="primary"),
+                _button("Not now", KEEP, campaign.slug),
+            ],
+        },
+    ]
+
+
+def sending_note(campaign: CampaignInfo, people: int) -> str:
+    report = f" The report comes to <#{campaign.report_channel}> when it is done." if campaign.report_channel else ""
+    return f":outbox_tray: Sending *{escape(campaign.name)}* to {people:,} {'person' if people == 1 else 'people'} now.{report}"
+
+
+def scheduled_note(campaign: CampaignInfo, timezone: str) -> str:
+    return (
+        f":alarm_clock: *{escape(campaign.name)}* goes out {local_time(campaign.scheduled_at, timezone)}, to whoever the "
+        f"audience reaches then. `/campaign cancel {campaign.slug}` stops it."
+    )
+
+
+def cancelled_note(campaign: CampaignInfo, changed: bool) -> str:
+    if not changed:
+        return f"*{escape(campaign.name)}* was already cancelled."
+    sent = campaign.sent
+    already = f" {sent:,} message{'s' if sent != 1 else ''} had gone out (a batch being handed over finishes)." if sent else " Nothing had gone out."
+    return f":x: Cancelled *{escape(campaign.name)}*.{already}"
+
+
+# --- the modal ----------------------------------------------------------------------------
+
+
+def _option(text: str, value: str) -> dict:
+    return {"text": _plain(text), "value": value}
+
+
+def _input(block_id: str, label: str, element: dict, *, optional: bool = False, hint: str | None = None) -> dict:
+    block = {"type": "input", "block_id": block_id, "label": _plain(label), "element": element, "optional": optional}
+    if hint:
+        block["hint"] = _plain(hint, 2000)
+    return block
+
+
+def _text(action_id: str, *, multiline: bool = False, max_length: int | None = None, placeholder: str | None = None) -> dict:
+    element: dict = {"type": "plain_text_input", "action_id": action_id, "multiline": multiline}
+    if max_length:
+        element["max_length"] = max_length
+    if placeholder:
+        element["placeholder"] = _plain(placeholder)
+    return element
+
+
+def new_campaign_modal(*, channel_id: str, templates: dict[str, list[str]]) -> dict:
+    """Everything `/campaign create` takes, as a form; it saves a draft to preview and send."""
+    names = sorted({n for ns in templates.values() for n in ns})
+    channel = {
+        "type": "static_select", "action_id": BLOCK_CHANNEL,
+        "options": [_option("Email", "email"), _option("SMS", "sms")], "initial_option": _option("Email", "email"),
+    }
+    template = {
+        "type": "static_select", "action_id": BLOCK_TEMPLATE,
+        "options": [_option(n, n) for n in names], "initial_option": _option(names[0], names[0]),
+    }
+    event = {"type": "external_select", "action_id": EVENT_PICK, "min_query_length": 0, "placeholder": _plain("Type to search events")}
+    blocks = [
+        _input(BLOCK_NAME, "Name", _text(BLOCK_NAME, max_length=120, placeholder="Autumn early birds")),
+        _input(BLOCK_CHANNEL, "Channel", channel),
+        _input(BLOCK_AUDIENCE, "Audience", _text(BLOCK_AUDIENCE, max_length=1000, placeholder="event:summer-gala:attended and not tag:staff"),
+               hint=AUDIENCE_HINT),
+        _input(BLOCK_TEMPLATE, "Template", template,
+               hint=" · ".join(f"{'Email' if c == 'email' else 'SMS'}: {', '.join(ns)}" for c, ns in templates.items())),
+        _input(BLOCK_SUBJECT, "Subject", _text(BLOCK_SUBJECT, max_length=200), optional=True, hint="Email only."),
+        _input(BLOCK_MESSAGE, "Message", _text(BLOCK_MESSAGE, multiline=True, max_length=5000), optional=True,
+               hint="Your words, placed in the template; blank lines start paragraphs."),
+        _input(BLOCK_EVENT, "Event", event, optional=True,
+               hint="Its name, date and venue go into the message; by default the one event the audience names."),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": NEW_VIEW,
+        "title": _plain("New campaign"),
+        "submit": _plain("Save draft"),
+        "close": _plain("Cancel"),
+        "private_metadata": json.dumps({"channel": channel_id}, separators=(",", ":")),
+        "blocks": blocks,
+    }

@@ -1,0 +1,1 @@
+"""Slack side of the CRM: /contact, /company, /log, thread capture, the timeline shortcut."""

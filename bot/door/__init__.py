@@ -1,0 +1,1 @@
+"""Slack and HTTP side of the door: /checkin, door tokens, the scanner API and page."""

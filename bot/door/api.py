@@ -1,0 +1,113 @@
+"""The scanner API: POST /api/v1/checkins (one scan), /api/v1/checkins/batch (scans queued offline), GET /api/v1/door."""
+
+import json
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from bot.server import SERVICES
+from core.door import checkins
+from core.door import status as door_status
+from core.door.tokens import DoorTokenRefused
+from core.errors import DomainError, Forbidden, Invalid, NotFound
+
+MAX_BODY = 256 * 1024
+STATUS = {Invalid: 400, Forbidden: 403, NotFound: 404}
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    headers = {"WWW-Authenticate": 'Bearer realm="eventos-door"'} if status == 401 else None
+    return web.json_response({"error": code, "message": message}, status=status, headers=headers)
+
+
+def _from_domain(error: DomainError) -> web.Response:
+    if isinstance(error, DoorTokenRefused):
+        return _error(401, error.code, error.message)
+    status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 409)
+    return _error(status, error.code, error.message)
+
+
+def _bearer(request: web.Request) -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise Invalid("The request body is too large.")
+    try:
+        body = json.loads(await request.read() or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise Invalid("Send a JSON object, like {\"code\": \"…\"}.") from None
+    if not isinstance(body, dict):
+        raise Invalid("Send a JSON object, like {\"code\": \"…\"}.")
+    return body
+
+
+def _text(body: dict[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    if value is not None and not isinstance(value, str):
+        raise Invalid(f"\"{key}\" must be a string.")
+    return value
+
+
+def _scan(body: dict[str, Any]) -> checkins.Scan:
+    code = _text(body, "code")
+    if not code or not code.strip():
+        raise Invalid("Send the ticket code as \"code\".")
+    offline_at = _text(body, "offline_at")
+    at = None
+    if offline_at:
+        try:
+            at = datetime.fromisoformat(offline_at)
+        except ValueError:
+            raise Invalid("\"offline_at\" must be an ISO 8601 time like 2026-07-01T19:04:05Z.") from None
+    return checkins.Scan(code=code, nonce=_text(body, "nonce"), offline_at=at)
+
+
+async def post_checkin(request: web.Request) -> web.Response:
+    token = _bearer(request)
+    if token is None:
+        return _error(401, "unauthorized", "Send a door token as `Authorization: Bearer dt_…`.")
+    try:
+        body = await _body(request)
+        answer = await checkins.scan_at_door(
+            request.app[SERVICES], token=token, scan=_scan(body), event_slug=_text(body, "event"),
+            source=_text(body, "source") or "api",
+        )
+    except DomainError as error:
+        return _from_domain(error)
+    return web.json_response(answer.to_json())
+
+
+async def post_batch(request: web.Request) -> web.Response:
+    token = _bearer(request)
+    if token is None:
+        return _error(401, "unauthorized", "Send a door token as `Authorization: Bearer dt_…`.")
+    try:
+        body = await _body(request)
+        items = body.get("scans")
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            raise Invalid("Send \"scans\": a list of {\"code\", \"nonce\", \"offline_at\"} objects.")
+        answers = await checkins.scan_batch_at_door(
+            request.app[SERVICES], token=token, scans=[_scan(item) for item in items],
+            event_slug=_text(body, "event"), source=_text(body, "source") or "api",
+        )
+    except DomainError as error:
+        return _from_domain(error)
+    return web.json_response({"results": [answer.to_json() for answer in answers]})
+
+
+async def get_door(request: web.Request) -> web.Response:
+    try:
+        overview = await door_status.door_overview(request.app[SERVICES], token=_bearer(request))
+    except DomainError as error:
+        return _from_domain(error)
+    return web.json_response(overview.to_json(), headers={"Cache-Control": "no-store"})
+
+
+def register(app: web.Application) -> None:
+    app.router.add_post("/api/v1/checkins", post_checkin)
+    app.router.add_post("/api/v1/checkins/batch", post_batch)
+    app.router.add_get("/api/v1/door", get_door)

@@ -1,0 +1,1 @@
+"""The App Home tab: its event, buttons and view."""

@@ -1,0 +1,145 @@
+"""Orders and sales: core results → Block Kit."""
+
+import json
+from decimal import Decimal
+
+from bot.text import context, escape, fields, header, local_time, money, section
+from core.money.amounts import exponent
+from core.sales.orders import Held, OrderView
+from core.sales.payments import RefundPlan, Sale
+
+PAY_LINK = "order.pay_link"
+REFUND = "order.refund"
+KEEP = "order.keep"
+TICKETS_SHOWN = 20
+
+STATUS = {
+    "pending": "⏳ Waiting for payment",
+    "paid": "✅ Paid",
+    "refunded": "↩️ Refunded",
+    "expired": "⌛ Expired",
+    "cancelled": "❌ Cancelled",
+}
+METHODS = {"stripe": "card (Stripe)", "cash": "cash", "bank": "bank transfer", "comp": "comp", "free": "free ticket"}
+
+
+def _buyer(email: str, name: str | None) -> str:
+    return f"{escape(name)} ({escape(email)})" if name else escape(email)
+
+
+def _held_fields(held: Held) -> dict:
+    return fields([
+        ("Event", escape(held.event_name)),
+        ("Tickets", f"{held.quantity} × {escape(held.product_name)}"),
+        ("Total", money(held.total_cents, held.currency)),
+        ("Buyer", _buyer(held.email, held.name)),
+    ])
+
+
+def sale_card(sale: Sale) -> list[dict]:
+    """The answer to /sell: the held order and how it gets paid."""
+    held = sale.order
+    if held.status == "paid":
+        return [
+            header(f"Order {held.reference}: tickets issued"),
+            _held_fields(held),
+            section(f"The tickets are free, so they were issued at once and emailed to {escape(held.email)}."),
+        ]
+    until = local_time(held.expires_at, held.event_timezone)
+    blocks = [header(f"Order {held.reference} is holding {held.quantity} seat{'s' if held.quantity != 1 else ''}"),
+              _held_fields(held)]
+    if sale.payment_url:
+        blocks.append({
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": f"Send the buyer this payment link: <{sale.payment_url}|Pay {money(held.total_cents, held.currency)}>"},
+            "accessory": {"type": "button", "action_id": PAY_LINK, "text": {"type": "plain_text", "text": "Open payment link"},
+                          "url": sale.payment_url},
+        })
+        blocks.append(context(f"The seats are held until {until}; the tickets are emailed as soon as the payment goes through."))
+    else:
+        blocks.append(section(
+            f"No card payments are set up, so the order waits for payment: once the money is in, run "
+            f"`/order paid {held.reference} method=cash` (or `method=bank`)."
+        ))
+        blocks.append(context(f"The seats are held until {until}."))
+    return blocks
+
+
+def sale_text(sale: Sale) -> str:
+    held = sale.order
+    if held.status == "paid":
+        return f"Order {held.reference}: tickets issued."
+    if sale.payment_url:
+        return f"Order {held.reference} held; payment link: {sale.payment_url}"
+    return f"Order {held.reference} held; it waits for /order paid {held.reference} method=cash|bank."
+
+
+def order_card(order: OrderView, *, note: str | None = None) -> list[dict]:
+    """`/order show`: status, money, buyer and tickets."""
+    pairs = [
+        ("Status", STATUS.get(order.status, order.status)),
+        ("Event", escape(order.event_name)),
+        ("Tickets", f"{order.quantity} × {escape(order.products)}"),
+        ("Total", money(order.total_cents, order.currency)),
+        ("Buyer", _buyer(order.email, order.name)),
+    ]
+    if order.payment_method:
+        pairs.append(("Paid by" if order.paid_at else "Payment", METHODS.get(order.payment_method, escape(order.payment_method))))
+    if order.refunded_cents:
+        pairs.append(("Refunded", money(order.refunded_cents, order.currency)))
+    if order.paid_at:
+        pairs.append(("Paid at", local_time(order.paid_at, order.event_timezone)))
+    elif order.status == "pending" and order.expires_at:
+        pairs.append(("Held until", local_time(order.expires_at, order.event_timezone)))
+    blocks = [header(f"Order {order.reference}")]
+    if note:
+        blocks.append(section(note))
+    blocks.append(fields(pairs))
+    if order.status == "pending" and order.checkout_url:
+        blocks.append(section(f"Payment link: <{order.checkout_url}|pay {money(order.total_cents, order.currency)}>"))
+    if order.tickets:
+        lines = [
+            f"• <{t.url}|{t.code}> — {escape(t.attendee)}, {escape(t.product)}" + ("" if t.status == "valid" else " _(void)_")
+            for t in order.tickets[:TICKETS_SHOWN]
+        ]
+        if len(order.tickets) > TICKETS_SHOWN:
+            lines.append(f"…and {len(order.tickets) - TICKETS_SHOWN} more.")
+        blocks.append(section("*Tickets*\n" + "\n".join(lines)))
+    sent = f"Ticket email sent {order.emails_sent} time{'s' if order.emails_sent != 1 else ''}." if order.emails_sent else ""
+    blocks.append(context(" ".join(filter(None, [f"Order `{order.reference}`, {escape(order.event_slug)}.", sent]))))
+    return blocks
+
+
+def refund_value(plan: RefundPlan, amount: str | None) -> str:
+    """The Refund button's value: the order, the amount shown (None: all that is left), the refunded total then."""
+    shown = None if amount is None else str(Decimal(plan.cents).scaleb(-exponent(plan.currency)))
+    return json.dumps({"r": plan.reference, "a": shown, "s": plan.refunded_cents}, separators=(",", ":"))
+
+
+def refund_step(plan: RefundPlan, amount: str | None) -> list[dict]:
+    """The confirmation of `/order refund`: how much goes back and what happens to the tickets."""
+    how = "to the buyer's card through Stripe" if plan.provider == "stripe" else f"as paid ({METHODS.get(plan.provider, escape(plan.provider))})"
+    then = (
+        "The tickets become void and the seats go back on sale."
+        if plan.full else "It is a partial refund: the tickets stay valid."
+    )
+    shown = money(plan.cents, plan.currency)
+    return [
+        section(f"*Refund {shown} of order {plan.reference}* {how}?\n{then}"),
+        {
+            "type": "actions",
+            "block_id": f"order_refund:{plan.reference}",
+            "elements": [
+                {"type": "button", "text": {"type": "plain_text", "text": f"Refund {shown}"}, "action_id": REFUND,
+                 "value": refund_value(plan, amount), "style": "danger"},
+                {"type": "button", "text": {"type": "plain_text", "text": "Keep it"}, "action_id": KEEP,
+                 "value": plan.reference},
+            ],
+        },
+    ]
+
+
+def refunded_note(order: OrderView) -> str:
+    if order.status == "refunded":
+        return f"Refunded in full ({money(order.refunded_cents, order.currency)}); the tickets are void and the seats back on sale."
+    return f"Refunded {money(order.refunded_cents, order.currency)} so far; the tickets stay valid."

@@ -1,0 +1,49 @@
+"""Escaping and small formatting helpers shared by every view."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from core.text.mrkdwn import inert
+
+
+def escape(value: object) -> str:
+    """Make user-supplied text inert in mrkdwn: no mentions, links or <!channel> pings."""
+    return inert(value)
+
+
+def quoted(value: str, limit: int = 60) -> str:
+    """What someone typed, escaped and cut to `limit` characters, for repeating it back in a sentence."""
+    text = str(value)
+    return escape(text if len(text) <= limit else text[:limit] + "…")
+
+
+def money(cents: int, currency: str) -> str:
+    if currency in ("JPY",):
+        return f"{cents:,} {currency}"
+    return f"{cents / 100:,.2f} {currency}"
+
+
+def local_time(at: datetime | None, timezone: str) -> str:
+    if at is None:
+        return "—"
+    return at.astimezone(ZoneInfo(timezone)).strftime("%a %d %b %Y, %H:%M %Z")
+
+
+def section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def context(text: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
+
+
+def header(text: str) -> dict:
+    return {"type": "header", "text": {"type": "plain_text", "text": text[:150], "emoji": True}}
+
+
+def fields(pairs: list[tuple[str, str]]) -> dict:
+    return {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{v}"[:2000]} for k, v in pairs[:10]]}
+
+
+def divider() -> dict:
+    return {"type": "divider"}

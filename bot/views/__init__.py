@@ -1,1 +1,0 @@
-"""Pure functions from core results to Block Kit: no database, no client."""

@@ -1,0 +1,1 @@
+"""Accounts and users: workspaces, roles and permissions, the App Home's facts."""

@@ -1,0 +1,1 @@
+"""Email and SMS campaigns: audiences, messages, scheduling and sending."""

@@ -1,0 +1,1 @@
+"""The CRM: contacts, companies, timelines, search, consent and unsubscribe."""

@@ -1,0 +1,1 @@
+"""Daily sales and check-in digests and the analytics rollup behind them."""

@@ -1,0 +1,126 @@
+"""Digests as a Slack message: Jinja2 templates rendered to mrkdwn, cut into Block Kit sections.
+
+The message is composed in core because the scheduler sends it through the outbox with no Slack
+request around it; it needs only plain section, divider and context blocks.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
+
+from jinja2 import Environment
+
+from core.digests.reports import SLOT, CheckinDigest, SalesDigest, sparkline
+from core.money import amounts
+from core.text.mrkdwn import inert
+from core.time.local_time import zone
+
+SECTION_LIMIT = 3000
+MOST_BLOCKS = 50
+LIST_LIMIT = 15
+
+
+@dataclass(frozen=True)
+class DigestMessage:
+    text: str
+    blocks: list[dict]
+
+
+def day_label(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def render(
+    templates: Environment, *, sales: SalesDigest | None, checkins: CheckinDigest | None, currency: str,
+    late: tuple[date, time] | None = None,
+) -> DigestMessage:
+    """One message with the sales and/or check-in digest; a single line when nothing happened."""
+    helpers = _helpers(currency)
+    parts = []
+    if sales is not None:
+        parts.append(_template(templates, "slack/digest_sales.md.j2", _shortened(sales), helpers))
+    if checkins is not None:
+        parts.append(_template(templates, "slack/digest_checkins.md.j2", checkins, helpers))
+    quiet = all(not d.has_activity for d in (sales, checkins) if d is not None)
+    if quiet and len(parts) > 1:
+        day = day_label((sales or checkins).day)
+        parts = [f":zzz: No sales or check-in activity on {day}."]
+    blocks: list[dict] = []
+    if late is not None:
+        due_on, at = late
+        blocks.append(_context(
+            f":hourglass_flowing_sand: Sent late: this digest was due at {at:%H:%M} on {day_label(due_on)}, "
+            "when EventOS could not send it."
+        ))
+    for n, part in enumerate(parts):
+        if n:
+            blocks.append({"type": "divider"})
+        blocks += [_section(p) for p in _paragraphs(part)]
+    # The notification text: each digest's headline.
+    text = "\n".join(part.split("\n", 1)[0] for part in parts)
+    if late is not None:
+        text = "(Sent late) " + text
+    return DigestMessage(text=text, blocks=blocks[:MOST_BLOCKS])
+
+
+def _template(templates: Environment, name: str, digest, helpers: dict) -> str:
+    return templates.get_template(name).render(digest=digest, day=day_label(digest.day), **helpers).strip()
+
+
+def _shortened(sales: SalesDigest) -> SalesDigest:
+    """At most LIST_LIMIT events listed, so the message stays within Slack's block limits."""
+    return replace(sales, events=sales.events[:LIST_LIMIT])
+
+
+def _helpers(currency: str) -> dict:
+    def amount(cents: int) -> str:
+        return amounts.format_amount(cents, currency)
+
+    def change(now: int, before: int) -> str:
+        return f"+{now - before}" if now > before else (f"−{before - now}" if now < before else "±0")
+
+    def change_money(now: int, before: int) -> str:
+        if now == before:
+            return f"±{amount(0)}"
+        sign = "+" if now > before else "−"
+        share = f" ({sign}{abs(now - before) * 100 // before}%)" if before else ""
+        return f"{sign}{amount(abs(now - before))}{share}"
+
+    def versus(now: int, average: float) -> str:
+        if not average:
+            return "above nothing" if now else "level"
+        percent = round(100 * (now - average) / average)
+        return f"{percent:+d}%".replace("-", "−") if percent else "level"
+
+    def count(n: int, noun: str) -> str:
+        return f"{n} {noun}" + ("" if n == 1 else "s")
+
+    def when(at: datetime, timezone: str) -> str:
+        local = at.astimezone(zone(timezone))
+        return f"{day_label(local.date())}, {local:%H:%M}"
+
+    return {
+        "money": amount, "change": change, "change_money": change_money, "versus": versus, "count": count,
+        "when": when, "date": day_label, "inert": inert, "sparkline": sparkline, "slot": SLOT,
+    }
+
+
+def _paragraphs(markdown: str) -> list[str]:
+    """Blank-line separated paragraphs, each cut to fit one section (at line ends when possible)."""
+    pieces: list[str] = []
+    for paragraph in (p.strip() for p in markdown.split("\n\n")):
+        while len(paragraph) > SECTION_LIMIT:
+            cut = paragraph.rfind("\n", 0, SECTION_LIMIT)
+            cut = cut if cut > 0 else SECTION_LIMIT
+            pieces.append(paragraph[:cut])
+            paragraph = paragraph[cut:].strip()
+        if paragraph:
+            pieces.append(paragraph)
+    return pieces
+
+
+def _section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(text: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}

@@ -1,0 +1,318 @@
+"""The numbers of the daily digests, read from event_analytics (and one day of check-ins for the busiest slot).
+
+"Day" is each event's own calendar day: a digest for 30 March reports every event's rows for its
+local 30 March. Comps count as tickets (they take seats) but not as orders or revenue; refunds are
+reported on the day they were made. Sell-through is the event's seats taken over its capacity.
+"""
+
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.time.local_time import zone
+
+TREND_DAYS = 14
+PACE_DAYS = 7
+FASTEST = 3
+LISTED = 15  # events listed by revenue on the day (Slack's block limits)
+UPCOMING = 10
+SLOT = timedelta(minutes=15)
+LONGEST_TREND = 48  # slots; a longer day of arrivals is drawn by the hour
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+@dataclass(frozen=True)
+class Totals:
+    orders: int = 0
+    tickets: int = 0
+    revenue_cents: int = 0
+    refunds: int = 0
+    refunded_cents: int = 0
+
+    def __add__(self, other: "Totals") -> "Totals":
+        return Totals(*(a + b for a, b in zip(self.row, other.row, strict=True)))
+
+    @property
+    def row(self) -> tuple[int, ...]:
+        return (self.orders, self.tickets, self.revenue_cents, self.refunds, self.refunded_cents)
+
+    @property
+    def active(self) -> bool:
+        return any(self.row)
+
+
+@dataclass(frozen=True)
+class Averages:
+    orders: float
+    tickets: float
+    revenue_cents: float
+
+
+@dataclass(frozen=True)
+class EventSales:
+    event_id: uuid.UUID
+    name: str
+    day: Totals
+    previous: Totals
+    week_tickets: int  # the last PACE_DAYS days, the report day included
+    trend: tuple[int, ...]  # tickets per day, the last PACE_DAYS days
+
+
+@dataclass(frozen=True)
+class Projection:
+    """An upcoming event's sell-through and, from its pace, when it would sell out."""
+
+    event_id: uuid.UUID
+    name: str
+    starts_at: datetime
+    timezone: str
+    sold: int
+    capacity: int | None
+    pace: float  # tickets a day over the last PACE_DAYS days
+    sell_out_on: date | None  # at this pace, before the event starts
+    at_start_percent: int | None  # at this pace, when it will not sell out before the event
+
+    @property
+    def percent(self) -> int | None:
+        return None if not self.capacity else min(100, math.floor(100 * self.sold / self.capacity))
+
+    @property
+    def sold_out(self) -> bool:
+        return self.capacity is not None and self.sold >= self.capacity
+
+
+@dataclass(frozen=True)
+class SalesDigest:
+    day: date
+    currency: str
+    total: Totals
+    previous: Totals
+    average: Averages  # a day over the PACE_DAYS days before the report day
+    events: tuple[EventSales, ...]  # the LISTED with sales or refunds on the day, by revenue
+    fastest: tuple[EventSales, ...]  # most tickets over the last PACE_DAYS days
+    upcoming: tuple[Projection, ...]
+    trend: tuple[int, ...]  # tickets per day, the last TREND_DAYS days
+
+    @property
+    def has_activity(self) -> bool:
+        return self.total.active
+
+
+@dataclass(frozen=True)
+class EventDoors:
+    event_id: uuid.UUID
+    name: str
+    timezone: str
+    admitted: int  # on the day
+    admitted_total: int  # up to the end of the day
+    sold: int
+    duplicates: int
+    no_shows: int | None  # None while the event has not ended
+    busiest: tuple[datetime, int] | None  # the busiest 15 minutes (start, in the event's zone) and its admissions
+    arrivals: tuple[int, ...] = field(default=())  # admissions per slot, first to last arrival
+
+
+@dataclass(frozen=True)
+class CheckinDigest:
+    day: date
+    events: tuple[EventDoors, ...]
+
+    @property
+    def has_activity(self) -> bool:
+        return bool(self.events)
+
+
+def sparkline(values: tuple[int, ...] | list[int]) -> str:
+    """A Unicode sparkline: one block per value, scaled to the largest."""
+    top = max(values, default=0)
+    if top <= 0:
+        return SPARKS[0] * len(values)
+    return "".join(SPARKS[math.ceil(v * (len(SPARKS) - 1) / top)] if v > 0 else SPARKS[0] for v in values)
+
+
+# Every event's numbers summed per day: the account's totals, a row a day.
+_DAYS = text(
+    """
+    SELECT a.day, sum(a.orders), sum(a.tickets_sold), sum(a.revenue_cents), sum(a.refunds), sum(a.refunded_cents)
+      FROM event_analytics a
+     WHERE a.day BETWEEN :first AND :last
+     GROUP BY a.day
+    """
+)
+
+# The last PACE_DAYS days of the few events a digest shows: the LISTED with the most revenue on the
+# day (names compare as code points, like Python's), the FASTEST by tickets over the week, and the
+# upcoming ones (for their pace).
+_SHOWN = text(
+    """
+    WITH listed AS (
+        SELECT a.event_id FROM event_analytics a JOIN events e ON e.id = a.event_id
+         WHERE a.day = :day
+           AND (a.orders, a.tickets_sold, a.revenue_cents, a.refunds, a.refunded_cents) <> (0, 0, 0, 0, 0)
+         ORDER BY a.revenue_cents DESC, a.tickets_sold DESC, e.name COLLATE "C", e.id
+         LIMIT :listed
+    ),
+    week AS MATERIALIZED (
+        SELECT a.event_id, sum(a.tickets_sold) AS tickets FROM event_analytics a
+         WHERE a.day BETWEEN :first AND :day GROUP BY a.event_id HAVING sum(a.tickets_sold) <> 0
+    ),
+    fastest AS (
+        -- Names are read only for the events that can place (ties with the last place included).
+        SELECT w.event_id FROM week w JOIN events e ON e.id = w.event_id
+         WHERE w.tickets >= coalesce((SELECT tickets FROM week ORDER BY tickets DESC OFFSET :fastest - 1 LIMIT 1), w.tickets)
+         ORDER BY w.tickets DESC, e.name COLLATE "C", e.id
+         LIMIT :fastest
+    ),
+    shown AS (
+        SELECT event_id FROM listed UNION SELECT event_id FROM fastest
+        UNION SELECT unnest(CAST(:upcoming AS uuid[]))
+    )
+    SELECT a.event_id, e.name, a.day, a.orders, a.tickets_sold, a.revenue_cents, a.refunds, a.refunded_cents,
+           a.event_id IN (SELECT event_id FROM listed) AS listed,
+           a.event_id IN (SELECT event_id FROM fastest) AS fastest
+      FROM shown s
+      JOIN events e ON e.id = s.event_id
+     -- OFFSET 0 keeps this a per-event primary-key lookup: never a scan of every event's week.
+     CROSS JOIN LATERAL (
+        SELECT * FROM event_analytics r WHERE r.event_id = s.event_id AND r.day BETWEEN :first AND :day OFFSET 0
+     ) a
+    """
+)
+
+_UPCOMING = text(
+    """
+    SELECT e.id, e.name, e.starts_at, e.timezone, e.sold,
+           coalesce(e.capacity, (SELECT CASE WHEN bool_and(p.capacity IS NOT NULL) THEN sum(p.capacity) END
+                                   FROM products p WHERE p.event_id = e.id)) AS capacity
+      FROM events e
+     WHERE e.status = 'published' AND e.starts_at > :now
+     ORDER BY e.starts_at, e.id
+     LIMIT :limit
+    """
+)
+
+
+async def sales_digest(session: AsyncSession, *, day: date, currency: str, now: datetime) -> SalesDigest:
+    """The sales digest of `day` (each event's own calendar day), in the caller's tenant transaction."""
+    found = await session.execute(_DAYS, {"first": day - timedelta(days=TREND_DAYS - 1), "last": day})
+    totals = {row_day: Totals(*(int(n) for n in numbers)) for row_day, *numbers in found}
+
+    def total(on: date) -> Totals:
+        return totals.get(on, Totals())
+
+    upcoming_rows = (await session.execute(_UPCOMING, {"now": now, "limit": UPCOMING})).all()
+    week_start = day - timedelta(days=PACE_DAYS - 1)
+    by_event: dict[uuid.UUID, dict[date, Totals]] = {}
+    names: dict[uuid.UUID, str] = {}
+    listed: set[uuid.UUID] = set()
+    fastest: set[uuid.UUID] = set()
+    shown = await session.execute(_SHOWN, {
+        "day": day, "first": week_start, "listed": LISTED, "fastest": FASTEST,
+        "upcoming": [row.id for row in upcoming_rows],
+    })
+    for event_id, name, row_day, orders, tickets, revenue, refunds, refunded, is_listed, is_fastest in shown:
+        names[event_id] = name
+        by_event.setdefault(event_id, {})[row_day] = Totals(orders, tickets, revenue, refunds, refunded)
+        if is_listed:
+            listed.add(event_id)
+        if is_fastest:
+            fastest.add(event_id)
+
+    def tickets(days: dict[date, Totals]) -> tuple[int, ...]:
+        return tuple(days.get(day - timedelta(days=n), Totals()).tickets for n in range(PACE_DAYS - 1, -1, -1))
+
+    sales = {
+        event_id: EventSales(
+            event_id, names[event_id], days.get(day, Totals()), days.get(day - timedelta(days=1), Totals()),
+            sum(tickets(days)), tickets(days),
+        )
+        for event_id, days in by_event.items()
+    }
+    week = [total(day - timedelta(days=n)) for n in range(1, PACE_DAYS + 1)]
+    average = Averages(*(sum(getattr(t, f) for t in week) / PACE_DAYS for f in ("orders", "tickets", "revenue_cents")))
+    upcoming = [
+        _project(row, day, sales[row.id].week_tickets / PACE_DAYS if row.id in sales else 0.0) for row in upcoming_rows
+    ]
+    return SalesDigest(
+        day=day, currency=currency, total=total(day), previous=total(day - timedelta(days=1)), average=average,
+        events=tuple(sorted(
+            (sales[e] for e in listed), key=lambda s: (-s.day.revenue_cents, -s.day.tickets, s.name, s.event_id)
+        )),
+        fastest=tuple(sorted((sales[e] for e in fastest), key=lambda s: (-s.week_tickets, s.name, s.event_id))),
+        upcoming=tuple(upcoming),
+        trend=tuple(total(day - timedelta(days=n)).tickets for n in range(TREND_DAYS - 1, -1, -1)),
+    )
+
+
+def _project(row, day: date, pace: float) -> Projection:
+    """Sell-through now and, at the last week's pace, the day it sells out (or how full it gets by the start)."""
+    capacity, sold = row.capacity, row.sold
+    sell_out_on = at_start = None
+    if capacity and sold < capacity and pace > 0:
+        start_day = row.starts_at.astimezone(zone(row.timezone)).date()
+        sell_out_on = day + timedelta(days=math.ceil((capacity - sold) / pace))
+        if sell_out_on >= start_day:
+            sell_out_on = None
+            at_start = min(100, math.floor(100 * (sold + pace * (start_day - day).days) / capacity))
+    return Projection(row.id, row.name, row.starts_at, row.timezone, sold, capacity, pace, sell_out_on, at_start)
+
+
+_DOORS = text(
+    """
+    SELECT a.event_id, e.name, e.timezone, e.sold, a.check_ins, a.duplicate_scans,
+           coalesce(e.ends_at, e.starts_at) <= :now AS ended,
+           (SELECT sum(t.check_ins) FROM event_analytics t WHERE t.event_id = a.event_id AND t.day <= a.day) AS admitted_total,
+           (SELECT sum(t.no_shows) FROM event_analytics t WHERE t.event_id = a.event_id) AS no_shows
+      FROM event_analytics a JOIN events e ON e.id = a.event_id
+     WHERE a.day = :day AND a.check_ins + a.duplicate_scans + a.no_shows > 0
+     ORDER BY e.starts_at, e.name
+    """
+)
+
+# One day of admissions per event in 15-minute slots (every UTC offset is a multiple of 15 minutes,
+# so UTC slots are local slots). A scan is recorded at or after it happens (an hour covers scanner
+# clock skew), so created_at bounds the range of ix_check_ins_event_time.
+_ARRIVALS = text(
+    """
+    SELECT c.event_id, date_bin(CAST(:slot AS interval), c.scanned_at, TIMESTAMPTZ '2000-01-01 00:00+00') AS slot,
+           count(*) AS admitted
+      FROM events e
+      JOIN check_ins c ON c.event_id = e.id
+       AND c.created_at >= (CAST(:day AS date)::timestamp AT TIME ZONE e.timezone) - interval '1 hour'
+       AND c.scanned_at >= (CAST(:day AS date)::timestamp AT TIME ZONE e.timezone)
+       AND c.scanned_at < ((CAST(:day AS date) + 1)::timestamp AT TIME ZONE e.timezone)
+     WHERE e.id = ANY(CAST(:events AS uuid[])) AND c.result = 'admitted'
+     GROUP BY 1, 2
+     ORDER BY 1, 2
+    """
+)
+
+
+async def checkin_digest(session: AsyncSession, *, day: date, now: datetime) -> CheckinDigest:
+    """The check-in digest of `day`: every event with scans or no-shows that day, in the caller's transaction."""
+    rows = (await session.execute(_DOORS, {"day": day, "now": now})).all()
+    slots: dict[uuid.UUID, dict[datetime, int]] = {}
+    if rows:
+        found = await session.execute(_ARRIVALS, {"day": day, "slot": SLOT, "events": [r.event_id for r in rows]})
+        for event_id, slot, admitted in found:
+            slots.setdefault(event_id, {})[slot.astimezone(UTC)] = admitted
+    return CheckinDigest(day, tuple(_doors(row, slots.get(row.event_id, {})) for row in rows))
+
+
+def _doors(row, slots: dict[datetime, int]) -> EventDoors:
+    busiest = arrivals = None
+    if slots:
+        start, count = min(slots.items(), key=lambda item: (-item[1], item[0]))
+        busiest = (start.astimezone(zone(row.timezone)), count)
+        first, last = min(slots), max(slots)
+        arrivals = tuple(slots.get(first + SLOT * n, 0) for n in range(int((last - first) / SLOT) + 1))
+        if len(arrivals) > LONGEST_TREND:
+            arrivals = tuple(sum(arrivals[n:n + 4]) for n in range(0, len(arrivals), 4))
+    return EventDoors(
+        row.event_id, row.name, row.timezone, row.check_ins, int(row.admitted_total or 0), row.sold,
+        row.duplicate_scans, int(row.no_shows or 0) if row.ended else None, busiest, arrivals or (),
+    )

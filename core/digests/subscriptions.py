@@ -1,0 +1,271 @@
+"""Daily digest subscriptions: one per channel, sent once per local date through the outbox.
+
+Sending is claimed the way ARCHITECTURE.md's scheduling section says:
+
+1. Claim: the system role leases due subscriptions (`next_run_at <= now`, from services.clock)
+   with `FOR UPDATE SKIP LOCKED`, so replicas share them and a crashed replica's lease lapses.
+2. Send: per subscription, a tenant transaction locks it again, inserts its digest_runs row for
+   (subscription, local date) — unique, so a second sender inserts nothing — and, only if that
+   insert happened, enqueues the message (dedupe key `digest:{subscription}:{local date}`) and
+   moves next_run_at on, all in the one transaction: the run exists if and only if its message does.
+
+A subscription whose run was missed (nothing was running at 09:00) is due the next time any
+replica ticks: it sends the latest missed date's digest once, saying it is late, and skips older ones.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.accounts.permissions import require
+from core.context import TenantContext
+from core.digests import analytics
+from core.digests import reports as digest_reports
+from core.digests.render import DigestMessage, day_label, render
+from core.digests.schedule import latest_run, next_run, parse_at
+from core.errors import Invalid, NotFound
+from core.jobs import outbox
+from core.services import Services
+from core.time.local_time import zone
+from db.models import Account, DigestRun, DigestSubscription
+
+log = logging.getLogger(__name__)
+
+KINDS = ("sales", "checkins", "both")
+KIND_NAMES = {"sales": "sales digest", "checkins": "check-in digest", "both": "sales and check-in digest"}
+LEASE = timedelta(minutes=2)
+# A run this long after its time is late: the message says so.
+LATE_AFTER = timedelta(minutes=15)
+CLAIMS_PER_TICK = 20
+
+subscriptions = DigestSubscription.__table__
+
+
+@dataclass(frozen=True)
+class Subscription:
+    channel_id: str
+    kind: str
+    at: time
+    timezone: str
+    next_run_at: datetime
+
+    @property
+    def what(self) -> str:
+        return KIND_NAMES[self.kind]
+
+
+@dataclass(frozen=True)
+class Posted:
+    channel_id: str
+    kind: str
+    day: str  # the reported day, as a label
+
+    @property
+    def what(self) -> str:
+        return KIND_NAMES[self.kind]
+
+
+def _kind(kind: str | None) -> str:
+    value = (kind or "both").strip().lower()
+    if value not in KINDS:
+        raise Invalid(f"kind must be sales, checkins or both, not “{kind}”.", field="kind")
+    return value
+
+
+def _channel(channel_id: str | None) -> str:
+    if not channel_id:
+        raise Invalid("Name the channel with #, like `/digest subscribe #sales`.", field="channel")
+    return channel_id
+
+
+async def subscribe(
+    services: Services, tenant: TenantContext, *, channel_id: str | None, kind: str | None = None, at: str | None = None,
+) -> Subscription:
+    """Send the channel a daily digest at `at` (account time); subscribing again changes its kind and time."""
+    require(tenant, "organizer", "set up digests")
+    channel, value, at_local = _channel(channel_id), _kind(kind), parse_at(at)
+    now = services.clock.now()
+    async with services.db.tenant(tenant.account_id) as session:
+        timezone, _ = await _account(session)
+        due = next_run(at_local, timezone, after=now)
+        await session.execute(
+            insert(subscriptions)
+            .values(account_id=tenant.account_id, channel_id=channel, kind=value, at_local=at_local,
+                    next_run_at=due, created_by=tenant.user_id)
+            .on_conflict_do_update(
+                index_elements=["account_id", "channel_id"],
+                set_={"kind": value, "at_local": at_local, "next_run_at": due, "active": True, "claimed_until": None},
+            )
+        )
+    return Subscription(channel, value, at_local, timezone, due)
+
+
+async def unsubscribe(services: Services, tenant: TenantContext, *, channel_id: str | None) -> Subscription:
+    """Stop the channel's digest (its record of days already sent stays, so re-subscribing never repeats one)."""
+    require(tenant, "organizer", "stop digests")
+    channel = _channel(channel_id)
+    async with services.db.tenant(tenant.account_id) as session:
+        timezone, _ = await _account(session)
+        row = (
+            await session.execute(
+                update(subscriptions)
+                .where(subscriptions.c.channel_id == channel, subscriptions.c.active)
+                .values(active=False, claimed_until=None)
+                .returning(subscriptions.c.kind, subscriptions.c.at_local, subscriptions.c.next_run_at)
+            )
+        ).first()
+    if row is None:
+        raise NotFound(f"<#{channel}> gets no digest; `/digest list` shows the channels that do.", field="channel")
+    return Subscription(channel, row.kind, row.at_local, timezone, row.next_run_at)
+
+
+async def list_subscriptions(services: Services, tenant: TenantContext) -> list[Subscription]:
+    """The channels that get a digest, by time of day."""
+    require(tenant, "sales", "see digests")
+    async with services.db.tenant(tenant.account_id) as session:
+        timezone, _ = await _account(session)
+        rows = await session.execute(
+            select(subscriptions.c.channel_id, subscriptions.c.kind, subscriptions.c.at_local, subscriptions.c.next_run_at)
+            .where(subscriptions.c.active)
+            .order_by(subscriptions.c.at_local, subscriptions.c.channel_id)
+        )
+        return [Subscription(r.channel_id, r.kind, r.at_local, timezone, r.next_run_at) for r in rows]
+
+
+async def send_now(services: Services, tenant: TenantContext, *, channel_id: str | None, request_key: str) -> Posted:
+    """Post yesterday's digest into the channel now (the channel's kind, else both), through the outbox.
+
+    `request_key` names this request (Slack's trigger_id), so a retried request posts once.
+    """
+    require(tenant, "organizer", "post digests")
+    channel = _channel(channel_id)
+    now = services.clock.now()
+    async with services.db.tenant(tenant.account_id) as session:
+        timezone, currency = await _account(session)
+        kind = (
+            await session.execute(
+                select(subscriptions.c.kind).where(subscriptions.c.channel_id == channel, subscriptions.c.active)
+            )
+        ).scalar_one_or_none() or "both"
+        day = now.astimezone(zone(timezone)).date() - timedelta(days=1)
+        message = await compose(session, services, account_id=tenant.account_id, kind=kind, day=day, currency=currency, now=now)
+        await outbox.enqueue(
+            session, account_id=tenant.account_id, dedupe_key=f"digest-now:{channel}:{request_key}", channel=channel,
+            text=message.text, blocks=message.blocks,
+        )
+    return Posted(channel, kind, day_label(day))
+
+
+async def compose(
+    session: AsyncSession, services: Services, *, account_id: uuid.UUID, kind: str, day: date, currency: str,
+    now: datetime, late: tuple[date, time] | None = None,
+) -> DigestMessage:
+    """Bring the rollup up to date unless one is running, then build the digest of `day` from it."""
+    if await _rollup_free(session, account_id):
+        await analytics.roll_up(session, account_id, now=now)
+    sales = await digest_reports.sales_digest(session, day=day, currency=currency, now=now) if kind != "checkins" else None
+    checkins = await digest_reports.checkin_digest(session, day=day, now=now) if kind != "sales" else None
+    return render(services.templates, sales=sales, checkins=checkins, currency=currency, late=late)
+
+
+async def send_due(services: Services, *, limit: int = CLAIMS_PER_TICK) -> int:
+    """The scheduler job: send every due digest once; returns how many were enqueued."""
+    now = services.clock.now()
+    sent = 0
+    for subscription_id, account_id in await claim_due(services, now=now, limit=limit):
+        try:
+            sent += await send_claimed(services, account_id, subscription_id, now=now)
+        except Exception:
+            # Nothing was committed: the lease lapses and the next tick (here or elsewhere) tries again.
+            log.exception("digest %s of account %s failed; it is tried again after its lease", subscription_id, account_id)
+    return sent
+
+
+async def claim_due(services: Services, *, now: datetime, limit: int = CLAIMS_PER_TICK) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """Lease up to `limit` due subscriptions across tenants (system role: routing columns only)."""
+    due = (
+        select(subscriptions.c.id)
+        .where(
+            subscriptions.c.active,
+            subscriptions.c.next_run_at <= now,
+            or_(subscriptions.c.claimed_until.is_(None), subscriptions.c.claimed_until < now),
+            subscriptions.c.account_id.in_(select(Account.id).where(Account.status == "active")),
+        )
+        .order_by(subscriptions.c.next_run_at)
+        .limit(limit)
+        .with_for_update(of=subscriptions, skip_locked=True)
+    )
+    async with services.db.system() as session:
+        rows = await session.execute(
+            update(subscriptions)
+            .where(subscriptions.c.id.in_(due.scalar_subquery()))
+            .values(claimed_until=now + LEASE)
+            .returning(subscriptions.c.id, subscriptions.c.account_id)
+        )
+        return [(row.id, row.account_id) for row in rows]
+
+
+async def send_claimed(services: Services, account_id: uuid.UUID, subscription_id: uuid.UUID, *, now: datetime) -> int:
+    """Send one due subscription's digest unless its date was sent already; 1 if a message was enqueued."""
+    async with services.db.tenant(account_id) as session:
+        sub = (
+            await session.execute(
+                select(subscriptions)
+                .where(subscriptions.c.id == subscription_id, subscriptions.c.active, subscriptions.c.next_run_at <= now)
+                .with_for_update()
+            )
+        ).first()
+        if sub is None:
+            return 0  # sent and moved on by another replica meanwhile, or stopped
+        timezone, currency = await _account(session)
+        local_date, scheduled = latest_run(sub.at_local, timezone, upto=now)
+        late = now - scheduled > LATE_AFTER
+        ran = (
+            await session.execute(
+                insert(DigestRun.__table__)
+                .values(account_id=account_id, subscription_id=subscription_id, local_date=local_date, late=late)
+                .on_conflict_do_nothing(index_elements=["account_id", "subscription_id", "local_date"])
+                .returning(DigestRun.__table__.c.id)
+            )
+        ).first()
+        if ran is not None:
+            message = await compose(
+                session, services, account_id=account_id, kind=sub.kind, day=local_date - timedelta(days=1),
+                currency=currency, now=now, late=(local_date, sub.at_local) if late else None,
+            )
+            await outbox.enqueue(
+                session, account_id=account_id, dedupe_key=f"digest:{subscription_id}:{local_date}",
+                channel=sub.channel_id, text=message.text, blocks=message.blocks,
+            )
+        await session.execute(
+            update(subscriptions)
+            .where(subscriptions.c.id == subscription_id)
+            .values(next_run_at=next_run(sub.at_local, timezone, after=now), claimed_until=None)
+        )
+    return 1 if ran is not None else 0
+
+
+_TRY_WATERMARK = text("SELECT 1 FROM analytics_watermarks WHERE account_id = :account FOR UPDATE SKIP LOCKED")
+_HAS_WATERMARK = text("SELECT 1 FROM analytics_watermarks WHERE account_id = :account")
+
+
+async def _rollup_free(session: AsyncSession, account_id: uuid.UUID) -> bool:
+    """Take the rollup's watermark lock if nobody holds it (or the account was never rolled up).
+
+    A digest never waits for a running rollup (a scheduler tick or another digest): it reports the
+    rows as they are. Holding the lock, its own roll_up's FOR UPDATE does not wait either.
+    """
+    if (await session.execute(_TRY_WATERMARK, {"account": account_id})).first() is not None:
+        return True
+    return (await session.execute(_HAS_WATERMARK, {"account": account_id})).first() is None
+
+
+async def _account(session: AsyncSession) -> tuple[str, str]:
+    """The account's time zone and currency."""
+    row = (await session.execute(select(Account.timezone, Account.currency))).one()
+    return row.timezone, row.currency

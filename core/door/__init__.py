@@ -1,0 +1,1 @@
+"""The door: check-ins, scanner tokens and the live door status."""

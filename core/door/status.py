@@ -1,0 +1,175 @@
+"""Door counts, and the live door status: one message in the event's channel, updated in place.
+
+Counts are queries over check_ins and tickets; scanning never updates a counter row. The status
+message is refreshed by a scheduled job: each run claims the events whose doors are open, that
+saw check-ins recently, and whose message is older than THROTTLE (a conditional UPDATE of
+events.door_status_posted_at with SKIP LOCKED, so replicas share the work and Slack sees at most
+one update per event per THROTTLE). Messages go through the outbox, so none is lost.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, column, func, literal, select, table, update
+
+from core.door.checkins import ADMITTED, event_channel
+from core.door.tokens import resolve_door_token
+from core.jobs import outbox
+from core.services import Services
+from core.text.mrkdwn import inert
+from db.models import Attendee, CheckIn, DoorToken, Event, Ticket
+
+THROTTLE = timedelta(seconds=30)
+RECENT = timedelta(minutes=15)
+# Doors count as open from two hours before the start until an hour after the end.
+OPEN_BEFORE = timedelta(hours=2)
+OPEN_AFTER = timedelta(hours=1)
+LENGTH_WITHOUT_END = timedelta(hours=6)
+EVENTS_PER_RUN = 100
+# Bare columns, so the model's updated_at onupdate stays out: door bookkeeping is not an edit of the event
+# (and updated_at is not the system role's to write).
+_STAMP = table("events", column("id"), column("account_id"), column("door_status_posted_at"))
+_MESSAGE = table("events", column("id"), column("door_status_channel"), column("door_status_ts"))
+
+
+@dataclass(frozen=True)
+class DoorCounts:
+    admitted: int
+    sold: int
+    recent: int  # admitted in the last 15 minutes
+    refused: int
+
+
+@dataclass(frozen=True)
+class DoorOverview:
+    """What a scanner shows about its door: the event, the door's name, and the counts so far."""
+
+    event_slug: str
+    event_name: str
+    door_name: str
+    counts: DoorCounts
+
+    def to_json(self) -> dict:
+        return {
+            "event": {"slug": self.event_slug, "name": self.event_name},
+            "door": {"name": self.door_name},
+            "admitted": self.counts.admitted,
+            "sold": self.counts.sold,
+            "last_15_minutes": self.counts.recent,
+        }
+
+
+async def door_counts(session, event_id: uuid.UUID, now: datetime) -> DoorCounts:
+    """Admitted, sold, admitted recently and refused scans for one event (queries, no counters)."""
+    scans = (
+        await session.execute(
+            select(
+                func.count().filter(CheckIn.result == ADMITTED),
+                func.count().filter(CheckIn.result == ADMITTED, CheckIn.created_at > now - RECENT),
+                func.count().filter(CheckIn.result != ADMITTED),
+            ).where(CheckIn.event_id == event_id)
+        )
+    ).one()
+    sold = (
+        await session.execute(
+            select(func.count())
+            .select_from(Ticket)
+            .join(Attendee, and_(Attendee.account_id == Ticket.account_id, Attendee.id == Ticket.attendee_id))
+            .where(Ticket.event_id == event_id, Ticket.status == "valid", Attendee.status == "active")
+        )
+    ).scalar_one()
+    return DoorCounts(admitted=scans[0], sold=sold, recent=scans[1], refused=scans[2])
+
+
+async def door_overview(services: Services, *, token: str | None) -> DoorOverview:
+    """The scanner page's header: which event and door this token is for, and the counts."""
+    access = await resolve_door_token(services, token)
+    async with services.db.tenant(access.account_id) as session:
+        row = (
+            await session.execute(
+                select(Event.slug, Event.name, DoorToken.name.label("door"))
+                .join(DoorToken, and_(DoorToken.account_id == Event.account_id, DoorToken.event_id == Event.id))
+                .where(DoorToken.id == access.token_id)
+            )
+        ).one()
+        counts = await door_counts(session, access.event_id, services.clock.now())
+    return DoorOverview(row.slug, row.name, row.door, counts)
+
+
+async def refresh_door_statuses(services: Services, *, account_id: uuid.UUID | None = None) -> int:
+    """Scheduled job: post or update the door status of every busy event due for it (of one account if given)."""
+    now = services.clock.now()
+    claimed = await _claim(services, now, account_id)
+    for event_id, account_id in claimed:
+        async with services.db.tenant(account_id) as session:
+            await _refresh(services, session, account_id, event_id, now)
+    return len(claimed)
+
+
+async def _claim(services: Services, now: datetime, account_id: uuid.UUID | None) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """Events with open doors, check-ins in the last 15 minutes of their last message, and a stale message."""
+    recent_activity = (
+        select(CheckIn.event_id)
+        .where(
+            CheckIn.account_id == Event.account_id,
+            CheckIn.event_id == Event.id,
+            CheckIn.created_at > func.coalesce(Event.door_status_posted_at, literal(now) - RECENT) - RECENT,
+        )
+        .exists()
+    )
+    due = (
+        select(Event.id)
+        .where(
+            Event.status == "published",
+            Event.starts_at <= now + OPEN_BEFORE,
+            func.coalesce(Event.ends_at, Event.starts_at + LENGTH_WITHOUT_END) >= now - OPEN_AFTER,
+            (Event.door_status_posted_at.is_(None)) | (Event.door_status_posted_at <= now - THROTTLE),
+            recent_activity,
+        )
+        .limit(EVENTS_PER_RUN)
+        .with_for_update(skip_locked=True)
+    )
+    if account_id is not None:
+        due = due.where(Event.account_id == account_id)
+    async with services.db.system() as session:
+        rows = await session.execute(
+            update(_STAMP)
+            .where(_STAMP.c.id.in_(due.scalar_subquery()))
+            .values(door_status_posted_at=now)
+            .returning(_STAMP.c.id, _STAMP.c.account_id)
+        )
+        return [(row.id, row.account_id) for row in rows]
+
+
+async def _refresh(services: Services, session, account_id: uuid.UUID, event_id: uuid.UUID, now: datetime) -> None:
+    """Queue the event's status message, or an in-place update of it once Slack has given it a ts."""
+    event = (
+        await session.execute(
+            select(Event.name, Event.door_status_channel, Event.door_status_ts).where(Event.id == event_id)
+        )
+    ).one()
+    # The channel is pinned with the first message, so later updates find it where it was posted.
+    channel, timezone = await event_channel(session, event_id)
+    if channel is None:
+        return
+    counts = await door_counts(session, event_id, now)
+    text = services.templates.get_template("slack/door_status.md.j2").render(
+        event_name=inert(event.name), counts=counts, at=now.astimezone(ZoneInfo(timezone)),
+        share=round(100 * counts.admitted / counts.sold) if counts.sold else None,
+    ).strip()
+    first_key = f"door-status:{event_id}"
+    ts = event.door_status_ts or await outbox.sent_ts(session, dedupe_key=first_key)
+    if event.door_status_channel is None or event.door_status_ts != ts:
+        await session.execute(
+            update(_MESSAGE).where(_MESSAGE.c.id == event_id).values(door_status_channel=channel, door_status_ts=ts)
+        )
+    if ts is None:
+        # The first message is queued now, or still waiting in the outbox: it is updated once sent.
+        await outbox.enqueue(session, account_id=account_id, dedupe_key=first_key, channel=channel, text=text)
+        return
+    await outbox.enqueue(
+        session, account_id=account_id, dedupe_key=f"{first_key}:{now.isoformat()}", channel=channel,
+        text=text, kind="update", update_ts=ts,
+    )

@@ -1,0 +1,1 @@
+"""Events, venues and ticket types, and the numbers on an event's card."""

@@ -1,0 +1,1 @@
+"""Money: amounts in integer minor units of an ISO currency."""

@@ -1,0 +1,1 @@
+"""Selling: orders and holds, payments, tickets and their codes."""

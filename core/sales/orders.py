@@ -1,0 +1,520 @@
+"""Orders: hold seats for a pending order, release holds, comp, fulfil, look up and resend.
+
+Capacity is the database's to enforce. A hold moves `events.sold` and `products.sold` with
+conditional UPDATEs (`sold + q <= capacity`) in the transaction that inserts the order, so no
+interleaving of sellers can oversell and a refused hold leaves nothing behind. Those UPDATEs come
+last in the transaction, after the order and its lines are written, so the hot event and product
+rows stay locked only until the commit. Locks are taken in one order everywhere (order rows, then
+the event row, then product rows) so holds, releases and the events engineer's capacity edits
+never deadlock each other.
+"""
+
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.accounts.permissions import require
+from core.context import TenantContext
+from core.crm import contacts, interactions
+from core.errors import Conflict, Invalid, NotFound, SoldOut
+from core.events import events, ticket_types
+from core.jobs import outbox
+from core.money import amounts
+from core.ports import PaymentProviderError
+from core.sales import tickets
+from core.services import Services
+from core.text.mrkdwn import inert
+from db.models import Account, Event, Order, OrderLine, Payment, Product
+
+log = logging.getLogger(__name__)
+
+HOLD = timedelta(minutes=30)
+REFERENCE_PREFIX = "EV-"
+# No 0/O, 1/I/L: references are read out on the phone.
+_REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+_REFERENCE_LENGTH = 6
+
+orders_t = Order.__table__
+lines_t = OrderLine.__table__
+events_t = Event.__table__
+products_t = Product.__table__
+payments_t = Payment.__table__
+
+
+@dataclass(frozen=True)
+class Held:
+    """A pending order holding seats until `expires_at` (or a settled one, for comps and free tickets)."""
+
+    order_id: uuid.UUID
+    reference: str
+    status: str
+    kind: str
+    event_slug: str
+    event_name: str
+    event_timezone: str
+    product_name: str
+    quantity: int
+    unit_price_cents: int
+    total_cents: int
+    currency: str
+    email: str
+    name: str | None
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TicketLine:
+    code: str
+    url: str
+    attendee: str
+    product: str
+    status: str
+
+
+@dataclass(frozen=True)
+class OrderView:
+    id: uuid.UUID
+    reference: str
+    status: str
+    kind: str
+    event_slug: str
+    event_name: str
+    event_timezone: str
+    products: str
+    quantity: int
+    total_cents: int
+    currency: str
+    email: str
+    name: str | None
+    payment_method: str | None
+    paid_cents: int
+    refunded_cents: int
+    checkout_url: str | None
+    expires_at: datetime | None
+    paid_at: datetime | None
+    created_at: datetime
+    tickets: tuple[TicketLine, ...]
+    emails_sent: int = 0
+
+
+class _Full(Exception):
+    """A conditional UPDATE found too few seats; turned into SoldOut after a lazy expiry pass."""
+
+    def __init__(self, event_id: uuid.UUID, what: str, remaining: int) -> None:
+        super().__init__(what)
+        self.event_id = event_id
+        self.what = what
+        self.remaining = remaining
+
+    def sold_out(self) -> SoldOut:
+        if self.remaining <= 0:
+            return SoldOut(f"{self.what} is sold out.", remaining=0)
+        seats = "seat is" if self.remaining == 1 else "seats are"
+        return SoldOut(
+            f"Only {self.remaining} {seats} left for {self.what}; sell qty={self.remaining} or fewer.",
+            remaining=self.remaining,
+        )
+
+
+def new_reference() -> str:
+    """`EV-7K3F9Q`: short, unambiguous, random."""
+    body = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(_REFERENCE_LENGTH))
+    return REFERENCE_PREFIX + body
+
+
+def normalize_reference(text: str) -> str:
+    """What people type (`ev-7k3f9q`, `7K3F9Q`) as the stored reference."""
+    ref = (text or "").strip().upper()
+    return ref if ref.startswith(REFERENCE_PREFIX) else REFERENCE_PREFIX + ref
+
+
+def _check_qty(qty: int) -> None:
+    if qty < 1:
+        raise Invalid("qty must be at least 1.", field="qty")
+
+
+# --- holding seats ----------------------------------------------------------------------
+
+
+async def hold_seats(
+    services: Services, tenant: TenantContext, *, event: str, ticket: str, qty: int = 1, email: str,
+    name: str | None = None,
+) -> Held:
+    """Reserve seats for a pending order that expires in 30 minutes; SoldOut says how many are left."""
+    require(tenant, "sales", "sell tickets")
+    email = contacts.normalize_email(email)
+    _check_qty(qty)
+
+    async def hold(session: AsyncSession) -> Held:
+        found = await _find_ticket(session, services, event, ticket, qty, comp=False)
+        settle = "free" if found[1].price_cents == 0 else None
+        return await _create_order(session, services, tenant, found, qty, email, name, kind="sale", settle_as=settle)
+
+    return await _holding(services, tenant.account_id, hold)
+
+
+async def comp(
+    services: Services, tenant: TenantContext, *, event: str, ticket: str, email: str, name: str | None = None,
+    qty: int = 1,
+) -> Held:
+    """Issue free tickets at once (drafts included): seats, a settled comp order, tickets and their email."""
+    require(tenant, "organizer", "comp tickets")
+    email = contacts.normalize_email(email)
+    _check_qty(qty)
+
+    async def give(session: AsyncSession) -> Held:
+        found = await _find_ticket(session, services, event, ticket, qty, comp=True)
+        return await _create_order(session, services, tenant, found, qty, email, name, kind="comp", settle_as="comp")
+
+    return await _holding(services, tenant.account_id, give)
+
+
+async def _holding(services: Services, account_id: uuid.UUID, work) -> Held:
+    """Run a hold; when full, release the event's lapsed holds once and try again."""
+    for attempt in (1, 2):
+        try:
+            async with services.db.tenant(account_id) as session:
+                held = await work(session)
+        except _Full as full:
+            if attempt == 1 and await release_expired_holds(services, account_id, event_id=full.event_id):
+                continue
+            raise full.sold_out() from None
+        if held.status == "paid":
+            await tickets.send_queued(services, account_id, order_id=held.order_id)
+        return held
+    raise AssertionError("unreachable")
+
+
+async def _find_ticket(
+    session: AsyncSession, services: Services, event_slug: str, ticket_slug: str, qty: int, *, comp: bool
+) -> tuple[Event, Product]:
+    """The event and ticket type to sell, checked for sale without locking anything."""
+    event = await events.load_event(session, event_slug)
+    product = await ticket_types.load_product(session, event, ticket_slug)
+    ticket_types.ensure_on_sale(event, product, now=services.clock.now(), comp=comp)
+    if qty > product.max_per_order:
+        raise Invalid(
+            f"qty can be at most {product.max_per_order} per order for “{product.name}”; split it into several orders.",
+            field="qty",
+        )
+    return event, product
+
+
+async def _take_seats(session: AsyncSession, event: Event, product: Product, qty: int, *, comp: bool) -> None:
+    """Move `sold` on the event, then the ticket type, if the seats are there; _Full otherwise."""
+    statuses = ("published", "draft") if comp else ("published",)
+    took_event = await session.execute(
+        update(events_t)
+        .where(
+            events_t.c.id == event.id, events_t.c.status.in_(statuses),
+            or_(events_t.c.capacity.is_(None), events_t.c.sold + qty <= events_t.c.capacity),
+        )
+        .values(sold=events_t.c.sold + qty)
+        .returning(events_t.c.id)
+    )
+    if took_event.first() is None:
+        now = (await session.execute(select(events_t.c.status, events_t.c.capacity, events_t.c.sold)
+                                     .where(events_t.c.id == event.id))).one()
+        if now.status not in statuses:
+            raise Conflict(f"“{event.name}” was cancelled a moment ago; it sells nothing.")
+        raise _Full(event.id, f"“{event.name}”", now.capacity - now.sold)
+    took_product = await session.execute(
+        update(products_t)
+        .where(products_t.c.id == product.id,
+               or_(products_t.c.capacity.is_(None), products_t.c.sold + qty <= products_t.c.capacity))
+        .values(sold=products_t.c.sold + qty)
+        .returning(products_t.c.id)
+    )
+    if took_product.first() is None:
+        now = (await session.execute(select(products_t.c.capacity, products_t.c.sold)
+                                     .where(products_t.c.id == product.id))).one()
+        raise _Full(event.id, f"“{product.name}” at “{event.name}”", now.capacity - now.sold)
+
+
+async def _create_order(
+    session: AsyncSession, services: Services, tenant: TenantContext, found: tuple[Event, Product], qty: int,
+    email: str, name: str | None, *, kind: str, settle_as: str | None,
+) -> Held:
+    event, product = found
+    account_id = tenant.account_id
+    now = services.clock.now()
+    contact_id = await contacts.upsert_contact(session, account_id, email=email, name=name)
+    price = 0 if kind == "comp" else product.price_cents
+    total = price * qty
+    expires_at = None if settle_as else now + HOLD
+    values = dict(
+        account_id=account_id, event_id=event.id, contact_id=contact_id, kind=kind, quantity=qty,
+        total_cents=total, currency=product.currency, email=email, name=(name or "").strip() or None,
+        status="paid" if settle_as else "pending", payment_method=settle_as, paid_at=now if settle_as else None,
+        expires_at=expires_at, slack_channel=tenant.channel_id, created_by=tenant.user_id,
+    )
+    for _ in range(8):
+        reference = new_reference()
+        # The unique index decides: a clash (1 in ~10^9) just draws again.
+        order_id = (
+            await session.execute(
+                insert(orders_t).values(reference=reference, **values)
+                .on_conflict_do_nothing(index_elements=["account_id", "reference"])
+                .returning(orders_t.c.id)
+            )
+        ).scalar_one_or_none()
+        if order_id is not None:
+            break
+    else:
+        raise RuntimeError("could not draw a free order reference")
+    await session.execute(
+        insert(lines_t).values(account_id=account_id, order_id=order_id, product_id=product.id, quantity=qty,
+                               unit_price_cents=price)
+    )
+    if settle_as:
+        await session.execute(
+            insert(payments_t).values(account_id=account_id, order_id=order_id, provider=settle_as,
+                                      amount_cents=total, currency=product.currency)
+        )
+        await fulfil(session, services, account_id, order_id)
+    # Last, right before commit: the event and product rows are every seller's hot rows, and
+    # these UPDATEs hold their locks until the transaction ends. Too few seats rolls it all back.
+    await _take_seats(session, event, product, qty, comp=kind == "comp")
+    return Held(
+        order_id, reference, values["status"], kind, event.slug, event.name, event.timezone, product.name, qty,
+        price, total, product.currency, email, values["name"], expires_at,
+    )
+
+
+# --- giving seats back ------------------------------------------------------------------
+
+
+async def give_back_seats(session: AsyncSession, order_ids: list[uuid.UUID]) -> None:
+    """Return the seats of orders that stopped holding them (the caller changed their status)."""
+    if not order_ids:
+        return
+    per_event = await session.execute(
+        select(orders_t.c.event_id, func.sum(orders_t.c.quantity))
+        .where(orders_t.c.id.in_(order_ids)).group_by(orders_t.c.event_id).order_by(orders_t.c.event_id)
+    )
+    for event_id, seats in per_event.all():
+        await session.execute(update(events_t).where(events_t.c.id == event_id).values(sold=events_t.c.sold - seats))
+    per_product = await session.execute(
+        select(lines_t.c.product_id, func.sum(lines_t.c.quantity))
+        .where(lines_t.c.order_id.in_(order_ids)).group_by(lines_t.c.product_id).order_by(lines_t.c.product_id)
+    )
+    for product_id, seats in per_product.all():
+        await session.execute(
+            update(products_t).where(products_t.c.id == product_id).values(sold=products_t.c.sold - seats)
+        )
+
+
+async def release(session: AsyncSession, order_ids: list[uuid.UUID], *, status: str, now: datetime) -> list[uuid.UUID]:
+    """Move pending orders to `status` (expired, cancelled) and free their seats; each order once."""
+    if not order_ids:
+        return []
+    # The status condition makes this run once per order whoever else (ticker, webhook,
+    # lazy expiry) releases the same order at the same time.
+    released = list(
+        (
+            await session.execute(
+                update(orders_t)
+                .where(orders_t.c.id.in_(order_ids), orders_t.c.status == "pending")
+                .values(status=status, cancelled_at=now)
+                .returning(orders_t.c.id)
+            )
+        ).scalars()
+    )
+    await give_back_seats(session, released)
+    return released
+
+
+async def release_expired_holds(
+    services: Services, account_id: uuid.UUID, *, event_id: uuid.UUID | None = None, limit: int = 500
+) -> int:
+    """Expire the account's lapsed holds (those of one event, if given); returns how many were released.
+
+    A hold with an open Stripe Checkout Session is expired at Stripe first: a session that was
+    paid meanwhile keeps its seats, and its completion webhook settles it.
+    """
+    now = services.clock.now()
+    async with services.db.tenant(account_id) as session:
+        query = (
+            select(orders_t.c.id, orders_t.c.checkout_session_id)
+            .where(orders_t.c.status == "pending", orders_t.c.expires_at <= now)
+            .order_by(orders_t.c.expires_at).limit(limit)
+        )
+        if event_id is not None:
+            query = query.where(orders_t.c.event_id == event_id)
+        due = (await session.execute(query)).all()
+        connected = (await session.execute(select(Account.stripe_account_id))).scalar_one_or_none()
+    if not due:
+        return 0
+    releasable = []
+    for order_id, session_id in due:
+        if session_id and services.payments is not None:
+            try:
+                state = await services.payments.expire_checkout(session_id, connected_account=connected)
+            except PaymentProviderError:
+                log.warning("could not expire checkout session of order %s; will try again", order_id)
+                continue
+            if state == "complete":
+                continue
+        releasable.append(order_id)
+    async with services.db.tenant(account_id) as session:
+        return len(await release(session, releasable, status="expired", now=now))
+
+
+async def expire_holds(services: Services, *, accounts_at_once: int = 50) -> int:
+    """The ticker's job: release every lapsed hold of every account; safe on any number of replicas."""
+    now = services.clock.now()
+    async with services.db.system() as session:
+        accounts = (
+            await session.execute(
+                select(orders_t.c.account_id)
+                .where(orders_t.c.status == "pending", orders_t.c.expires_at <= now)
+                .distinct().limit(accounts_at_once)
+            )
+        ).scalars().all()
+    released = 0
+    for account_id in accounts:
+        released += await release_expired_holds(services, account_id)
+    return released
+
+
+# --- settling ---------------------------------------------------------------------------
+
+
+async def fulfil(session: AsyncSession, services: Services, account_id: uuid.UUID, order_id: uuid.UUID) -> None:
+    """For an order that just became paid: tickets, the purchase on the timeline, the sale alert, the email.
+
+    Called only by the transaction that moved the order to paid, so each happens once.
+    """
+    order = (await session.execute(select(orders_t).where(orders_t.c.id == order_id))).one()
+    event = (
+        await session.execute(
+            select(events_t.c.name, events_t.c.capacity)
+            .where(events_t.c.id == order.event_id)
+        )
+    ).one()
+    products = await _product_names(session, order_id)
+    await tickets.issue(session, services, account_id=account_id, order_id=order_id)
+    now = services.clock.now()
+    amount = amounts.format_amount(order.total_cents, order.currency)
+    if order.kind == "comp":
+        body = f"Received {order.quantity} × {products} for {event.name} as a comp (order {order.reference})."
+    else:
+        body = f"Bought {order.quantity} × {products} for {event.name} (order {order.reference}, {amount})."
+    await interactions.record_interaction(
+        session, account_id, contact_id=order.contact_id, kind="purchase", body=body, occurred_at=now,
+        user_id=order.created_by, source_key=f"order:{order_id}:purchase",
+    )
+    if order.kind == "sale":
+        await _alert_sale(session, services, account_id, order, event, products, amount)
+    await tickets.queue_email(session, account_id=account_id, order_id=order_id, dedupe_key=f"order:{order_id}:tickets")
+
+
+async def _alert_sale(session: AsyncSession, services: Services, account_id, order, event, products: str,
+                      amount: str) -> None:
+    """Queue the sale alert for the event's sales channel."""
+    channel = await sales_channel(session, order.event_id)
+    if not channel:
+        return
+    sold = (
+        await session.execute(
+            select(func.coalesce(func.sum(orders_t.c.quantity), 0))
+            .where(orders_t.c.event_id == order.event_id, orders_t.c.status == "paid")
+        )
+    ).scalar_one()
+    text = services.templates.get_template("slack/sale_alert.md.j2").render(
+        event=inert(event.name), products=inert(products), quantity=order.quantity, amount=amount,
+        buyer=inert(order.name or order.email), email=inert(order.email), reference=order.reference,
+        method=_METHODS.get(order.payment_method or "", order.payment_method or "unknown"),
+        sold=int(sold), capacity=event.capacity,
+    ).strip()
+    await outbox.enqueue(session, account_id=account_id, dedupe_key=f"sale:{order.id}", channel=channel, text=text)
+
+
+async def sales_channel(session: AsyncSession, event_id: uuid.UUID) -> str | None:
+    """Where an event's sales are announced: its own channel, else the account's, else where it was created."""
+    event = (
+        await session.execute(
+            select(events_t.c.sales_channel, events_t.c.created_channel).where(events_t.c.id == event_id)
+        )
+    ).one()
+    account_channel = (await session.execute(select(Account.sales_channel))).scalar_one_or_none()
+    return event.sales_channel or account_channel or event.created_channel
+
+
+_METHODS = {"stripe": "card (Stripe)", "cash": "cash", "bank": "bank transfer", "free": "free ticket", "comp": "comp"}
+
+
+async def _product_names(session: AsyncSession, order_id: uuid.UUID) -> str:
+    names = (
+        await session.execute(
+            select(products_t.c.name).join(lines_t, lines_t.c.product_id == products_t.c.id)
+            .where(lines_t.c.order_id == order_id).order_by(products_t.c.name)
+        )
+    ).scalars().all()
+    return ", ".join(names)
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+async def find_order(session: AsyncSession, reference: str, *, lock: bool = False):
+    """The order row by reference (`FOR UPDATE` when `lock`); NotFound with a sentence otherwise."""
+    ref = normalize_reference(reference)
+    query = select(orders_t).where(orders_t.c.reference == ref)
+    if lock:
+        query = query.with_for_update()
+    row = (await session.execute(query)).first()
+    if row is None:
+        raise NotFound(f"There is no order `{ref}`; references look like EV-7K3F9Q.", field="reference")
+    return row
+
+
+async def order_view(session: AsyncSession, services: Services, order_id: uuid.UUID) -> OrderView:
+    """Everything `/order show` says about one order, read in the caller's transaction."""
+    order = (await session.execute(select(orders_t).where(orders_t.c.id == order_id))).one()
+    event = (await session.execute(select(events_t.c.slug, events_t.c.name, events_t.c.timezone)
+                                   .where(events_t.c.id == order.event_id))).one()
+    paid, refunded = (
+        await session.execute(
+            select(func.coalesce(func.sum(payments_t.c.amount_cents), 0),
+                   func.coalesce(func.sum(payments_t.c.refunded_cents), 0))
+            .where(payments_t.c.order_id == order_id)
+        )
+    ).one()
+    lines = await tickets.order_tickets(session, services, order_id)
+    sent = await tickets.emails_sent(session, order_id)
+    return OrderView(
+        order.id, order.reference, order.status, order.kind, event.slug, event.name, event.timezone,
+        await _product_names(session, order_id), order.quantity, order.total_cents, order.currency, order.email,
+        order.name, order.payment_method, int(paid), int(refunded), order.checkout_url, order.expires_at,
+        order.paid_at, order.created_at, tuple(TicketLine(*line) for line in lines), sent,
+    )
+
+
+async def get_order(services: Services, tenant: TenantContext, *, reference: str) -> OrderView:
+    require(tenant, "sales", "look up orders")
+    async with services.db.tenant(tenant.account_id) as session:
+        order = await find_order(session, reference)
+        return await order_view(session, services, order.id)
+
+
+async def resend(services: Services, tenant: TenantContext, *, reference: str) -> OrderView:
+    """Email an order's tickets again (to the order's email address)."""
+    require(tenant, "sales", "resend tickets")
+    async with services.db.tenant(tenant.account_id) as session:
+        order = await find_order(session, reference)
+        if order.status != "paid":
+            raise Conflict(f"{order.reference} is {order.status}, so it has no valid tickets to send.")
+        await tickets.queue_email(
+            session, account_id=tenant.account_id, order_id=order.id,
+            dedupe_key=f"order:{order.id}:resend:{uuid.uuid4().hex}",
+        )
+    await tickets.send_queued(services, tenant.account_id, order_id=order.id)
+    async with services.db.tenant(tenant.account_id) as session:
+        return await order_view(session, services, order.id)

@@ -1,0 +1,317 @@
+"""Tickets: one attendee and one signed code per seat, the ticket email (queued, sent once), the ticket page.
+
+Ticket emails are rows in `ticket_emails`, written in the transaction that settles the order,
+so an email exists exactly when the sale does. Sending locks the row (`FOR UPDATE SKIP LOCKED`,
+still pending) while the mail server takes the message and marks it sent in the same
+transaction: the webhook that settled the order sends it at once, the ticker retries what
+failed, and no two senders ever hold the same row.
+"""
+
+import io
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import segno
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.jobs.claims import backoff, claim_due
+from core.ports import Attachment, Email
+from core.sales import ticket_codes
+from core.services import Services
+from core.time import local_time
+from db.models import (
+    Attendee,
+    Event,
+    Order,
+    OrderLine,
+    Product,
+    Ticket,
+    TicketEmail,
+    Venue,
+)
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_RETRY = timedelta(hours=2)
+MAX_ATTEMPTS = 12
+
+attendees_t = Attendee.__table__
+tickets_t = Ticket.__table__
+emails_t = TicketEmail.__table__
+orders_t = Order.__table__
+lines_t = OrderLine.__table__
+events_t = Event.__table__
+products_t = Product.__table__
+venues_t = Venue.__table__
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    """What an attendee's ticket page shows."""
+
+    code: str
+    url: str
+    status: str
+    attendee: str
+    product: str
+    reference: str
+    event_name: str
+    starts: str
+    timezone: str
+    venue: str | None
+    address: str | None
+    qr_svg: str
+
+
+def ticket_url(services: Services, code: str) -> str:
+    return f"{services.settings.base_url}/t/{code}"
+
+
+def qr_svg(code: str, *, title: str) -> str:
+    """The code as an inline SVG QR code (alphanumeric mode, so it stays small)."""
+    return segno.make(code, error="m").svg_inline(scale=6, border=2, title=title, omitsize=True)
+
+
+def qr_png(code: str) -> bytes:
+    out = io.BytesIO()
+    segno.make(code, error="m").save(out, kind="png", scale=6, border=2)
+    return out.getvalue()
+
+
+def _when(starts_at: datetime, timezone: str) -> str:
+    return f"{local_time.local(starts_at, timezone):%A %d %B %Y, %H:%M} ({timezone})"
+
+
+# --- issuing ----------------------------------------------------------------------------
+
+
+async def issue(session: AsyncSession, services: Services, *, account_id: uuid.UUID, order_id: uuid.UUID) -> int:
+    """One attendee and one ticket per seat of a just-paid order; returns how many were issued."""
+    order = (
+        await session.execute(
+            select(orders_t.c.event_id, orders_t.c.contact_id, orders_t.c.name, orders_t.c.email)
+            .where(orders_t.c.id == order_id)
+        )
+    ).one()
+    lines = (
+        await session.execute(
+            select(lines_t.c.product_id, lines_t.c.quantity).where(lines_t.c.order_id == order_id)
+            .order_by(lines_t.c.id)
+        )
+    ).all()
+    attendees = [
+        dict(id=uuid.uuid4(), account_id=account_id, event_id=order.event_id, order_id=order_id,
+             product_id=line.product_id, contact_id=order.contact_id, name=order.name or order.email,
+             email=order.email)
+        for line in lines for _ in range(line.quantity)
+    ]
+    if not attendees:
+        return 0
+    await session.execute(insert(attendees_t).values(attendees))
+    await session.execute(
+        insert(tickets_t).values([
+            dict(account_id=account_id, attendee_id=a["id"], event_id=order.event_id,
+                 code=ticket_codes.new_code(services.settings.secret_key))
+            for a in attendees
+        ])
+    )
+    return len(attendees)
+
+
+async def void_order(session: AsyncSession, order_id: uuid.UUID, *, now: datetime) -> int:
+    """Void the tickets of a refunded order; returns how many were still valid."""
+    holders = select(attendees_t.c.id).where(attendees_t.c.order_id == order_id).scalar_subquery()
+    voided = await session.execute(
+        update(tickets_t)
+        .where(tickets_t.c.attendee_id.in_(holders), tickets_t.c.status == "valid")
+        .values(status="void", voided_at=now)
+    )
+    await session.execute(
+        update(attendees_t)
+        .where(attendees_t.c.order_id == order_id, attendees_t.c.status == "active")
+        .values(status="refunded")
+    )
+    return voided.rowcount
+
+
+async def order_tickets(session: AsyncSession, services: Services, order_id: uuid.UUID) -> list[tuple]:
+    """(code, url, attendee, ticket type, status) of each ticket of an order."""
+    rows = await session.execute(
+        select(tickets_t.c.code, attendees_t.c.name, products_t.c.name, tickets_t.c.status)
+        .join(attendees_t, attendees_t.c.id == tickets_t.c.attendee_id)
+        .join(products_t, products_t.c.id == attendees_t.c.product_id)
+        .where(attendees_t.c.order_id == order_id)
+        .order_by(tickets_t.c.created_at, tickets_t.c.code)
+    )
+    return [(code, ticket_url(services, code), name, product, status) for code, name, product, status in rows]
+
+
+# --- the ticket email -------------------------------------------------------------------
+
+
+async def queue_email(session: AsyncSession, *, account_id: uuid.UUID, order_id: uuid.UUID, dedupe_key: str) -> bool:
+    """Queue the order's ticket email in the caller's transaction; False when this key was queued before."""
+    inserted = await session.execute(
+        insert(emails_t)
+        .values(account_id=account_id, order_id=order_id, dedupe_key=dedupe_key)
+        .on_conflict_do_nothing(index_elements=["account_id", "dedupe_key"])
+        .returning(emails_t.c.id)
+    )
+    return inserted.first() is not None
+
+
+async def emails_sent(session: AsyncSession, order_id: uuid.UUID) -> int:
+    return (
+        await session.execute(
+            select(func.count()).select_from(emails_t)
+            .where(emails_t.c.order_id == order_id, emails_t.c.status == "sent")
+        )
+    ).scalar_one()
+
+
+async def send_queued(services: Services, account_id: uuid.UUID, *, order_id: uuid.UUID) -> int:
+    """Send an order's due ticket emails now (after the commit that queued them); returns how many went."""
+    now = services.clock.now()
+    async with services.db.tenant(account_id) as session:
+        ids = (
+            await session.execute(
+                select(emails_t.c.id).where(
+                    emails_t.c.order_id == order_id, emails_t.c.status == "pending", emails_t.c.next_attempt_at <= now
+                ).order_by(emails_t.c.created_at)
+            )
+        ).scalars().all()
+    sent = 0
+    for email_id in ids:
+        sent += await _send_one(services, account_id, email_id)
+    return sent
+
+
+async def send_due(services: Services, *, limit: int = 50) -> int:
+    """The ticker's job: send every account's due ticket emails (retries, and any a crash left behind)."""
+    claimed = await claim_due(services, emails_t, now=services.clock.now(), limit=limit, lease=LEASE)
+    sent = 0
+    for row in claimed:
+        sent += await _send_one(services, row.account_id, row.id)
+    return sent
+
+
+async def _send_one(services: Services, account_id: uuid.UUID, email_id: uuid.UUID) -> bool:
+    """Send one queued email under its row lock and record the outcome in the same transaction."""
+    now = services.clock.now()
+    async with services.db.tenant(account_id) as session:
+        row = (
+            await session.execute(
+                select(emails_t)
+                .where(emails_t.c.id == email_id, emails_t.c.status == "pending", emails_t.c.next_attempt_at <= now)
+                # Wait rather than skip (as the outbox does): a concurrent claim may hold a stray lock on this row.
+                .with_for_update()
+            )
+        ).first()
+        if row is None:
+            return False
+        email = await compose(session, services, row.order_id)
+        done = update(emails_t).where(emails_t.c.id == email_id)
+        if email is None:
+            await session.execute(done.values(status="dead", last_error="the order has no valid tickets any more",
+                                              claimed_until=None))
+            return False
+        try:
+            await services.mailer.send(email)
+        except Exception as error:  # noqa: BLE001 - any mail failure is retried later
+            attempts = row.attempts + 1
+            delay = backoff(attempts, first=FIRST_RETRY, longest=LONGEST_RETRY)
+            dead = attempts >= MAX_ATTEMPTS
+            log.warning("ticket email %s of order %s failed (attempt %d): %s", email_id, row.order_id, attempts, error)
+            await session.execute(done.values(
+                status="dead" if dead else "pending", attempts=attempts, last_error=str(error)[:1000],
+                next_attempt_at=now + delay, claimed_until=None,
+            ))
+            return False
+        # The server has the message: from here to the commit is the one at-least-once window.
+        await session.execute(done.values(status="sent", sent_at=services.clock.now(), attempts=row.attempts + 1,
+                                          claimed_until=None, last_error=None))
+    return True
+
+
+async def compose(session: AsyncSession, services: Services, order_id: uuid.UUID) -> Email | None:
+    """The ticket email of an order: HTML and text, one inline QR code per valid ticket, links to the pages."""
+    order = (
+        await session.execute(
+            select(orders_t.c.reference, orders_t.c.email, orders_t.c.name, orders_t.c.event_id)
+            .where(orders_t.c.id == order_id)
+        )
+    ).one()
+    event = (
+        await session.execute(
+            select(events_t.c.name, events_t.c.starts_at, events_t.c.timezone, venues_t.c.name.label("venue"),
+                   venues_t.c.address)
+            .outerjoin(venues_t, venues_t.c.id == events_t.c.venue_id)
+            .where(events_t.c.id == order.event_id)
+        )
+    ).one()
+    valid = [line for line in await order_tickets(session, services, order_id) if line[4] == "valid"]
+    if not valid:
+        return None
+    cards = []
+    attachments = []
+    for number, (code, url, attendee, product, _status) in enumerate(valid, start=1):
+        cid = f"ticket-{number}.{order.reference.lower()}@eventos"
+        cards.append({"number": number, "code": code, "url": url, "attendee": attendee, "product": product, "cid": cid})
+        attachments.append(Attachment(f"ticket-{number}-{code}.png", qr_png(code), "image/png", content_id=cid))
+    context = {
+        "event": event.name, "when": _when(event.starts_at, event.timezone), "venue": event.venue,
+        "address": event.address, "reference": order.reference, "buyer": order.name or order.email,
+        "tickets": cards,
+    }
+    subject = re.sub(r"\s+", " ", f"Your tickets for {event.name} ({order.reference})").strip()
+    return Email(
+        to=order.email, subject=subject,
+        text=services.templates.get_template("email/tickets.txt.j2").render(**context),
+        html=services.templates.get_template("email/tickets.html.j2").render(**context),
+        attachments=tuple(attachments),
+    )
+
+
+# --- the ticket page --------------------------------------------------------------------
+
+
+async def ticket_page(services: Services, code: str) -> TicketPage | None:
+    """The page of a ticket by its code; None for a forged or unknown code (checked before any query)."""
+    code = ticket_codes.normalize(code)
+    if not ticket_codes.is_authentic(services.settings.secret_key, code):
+        return None
+    async with services.db.system() as session:
+        account_id = (
+            await session.execute(select(tickets_t.c.account_id).where(tickets_t.c.code == code))
+        ).scalar_one_or_none()
+    if account_id is None:
+        return None
+    async with services.db.tenant(account_id) as session:
+        row = (
+            await session.execute(
+                select(tickets_t.c.status, attendees_t.c.name.label("attendee"), products_t.c.name.label("product"),
+                       orders_t.c.reference, events_t.c.name.label("event"), events_t.c.starts_at,
+                       events_t.c.timezone, events_t.c.status.label("event_status"),
+                       venues_t.c.name.label("venue"), venues_t.c.address)
+                .join(attendees_t, attendees_t.c.id == tickets_t.c.attendee_id)
+                .join(products_t, products_t.c.id == attendees_t.c.product_id)
+                .join(orders_t, orders_t.c.id == attendees_t.c.order_id)
+                .join(events_t, events_t.c.id == tickets_t.c.event_id)
+                .outerjoin(venues_t, venues_t.c.id == events_t.c.venue_id)
+                .where(tickets_t.c.code == code)
+            )
+        ).one()
+    status = "cancelled" if row.event_status == "cancelled" else row.status
+    return TicketPage(
+        code=code, url=ticket_url(services, code), status=status, attendee=row.attendee, product=row.product,
+        reference=row.reference, event_name=row.event, starts=_when(row.starts_at, row.timezone),
+        timezone=row.timezone, venue=row.venue, address=row.address,
+        qr_svg=qr_svg(code, title=f"QR code of ticket {code}"),
+    )

@@ -1,0 +1,1 @@
+"""Text people type: names, slugs, and safe markup."""

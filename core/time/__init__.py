@@ -1,0 +1,1 @@
+"""Time: clocks and wall-clock times read in IANA zones."""
