@@ -9,6 +9,7 @@ import sys
 from aiohttp import web
 
 from bench import command as bench_command
+from bot.log_lines import bound_every_line
 from core.settings import Settings, SettingsError, load_settings
 from db import migrate
 from db.embedded import start_embedded
@@ -140,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    bound_every_line()
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
