@@ -28,9 +28,12 @@ _ITEM = {"action_id": (TEXT,), "block_id": (TEXT,), "type": (TEXT,), "enterprise
 FIELDS: dict[str, tuple[tuple[type, ...], dict | None, dict | None]] = {
     "type": ((TEXT,), None, None),
     **{name: ((TEXT,), None, None) for name in (
-        "team_id", "user_id", "channel_id", "enterprise_id", "callback_id", "trigger_id", "response_url", "command",
-        "text", "event_id", "api_app_id", "token", "thread_ts", "subtype", "bot_access_token", "function_execution_id",
-        "context_team_id", "context_enterprise_id", "action_ts", "challenge", "user_name", "channel_name", "team_domain",
+        "callback_id", "trigger_id", "response_url", "command", "text", "event_id", "api_app_id", "token", "action_ts",
+        "challenge", "user_name", "channel_name", "team_domain",
+    )},
+    **{name: ((TEXT, NULL), None, None) for name in (
+        "team_id", "user_id", "channel_id", "enterprise_id", "thread_ts", "subtype", "bot_access_token",
+        "function_execution_id", "context_team_id", "context_enterprise_id",
     )},
     "is_enterprise_install": ((FLAG, TEXT), None, None),
     "event": ((OBJECT,), _EVENT, None),
