@@ -1,10 +1,11 @@
 """POST /slack/events: Slack's signature checked on the raw bytes before anything is decoded.
 
-In order: the signature and its timestamp (slack_sdk's verifier, on the bytes as received); then the
-body must parse into an object; only then does Bolt see it, with the signature in its context: the
-tenancy middleware records it in the transaction that resolves the workspace, and acks an exact
-replay without doing anything (Slack's scheme has no nonce, so a captured request would verify again
-for five minutes). Whatever is refused costs one log line of bounded length.
+In order: the signature and its timestamp (slack_sdk's verifier, on the bytes as received); then
+the body must parse into an object of the shape Slack sends (bot/slack_shape.py); only then does
+Bolt see it, with the signature in its context: the tenancy middleware records it in the
+transaction that resolves the workspace, and acks an exact replay without doing anything (Slack's
+scheme has no nonce, so a captured request would verify again for five minutes). Whatever is
+refused costs one log line of bounded length.
 """
 
 import logging
