@@ -269,6 +269,22 @@ async def test_a_nonce_sent_again_with_another_code_is_409_and_never_answered_wi
     assert (await scan(http, token, {"code": first.code, "nonce": "n-1"}))[1] == admitted
 
 
+async def test_one_nonce_raced_with_two_codes_records_one_scan_and_refuses_the_other_code(app, http, door):
+    tenant, event, token = door
+    anna, bo = await make_ticket(app.services, tenant, event), await make_ticket(app.services, tenant, event, name="Bo Berg")
+    sent = [anna.code, bo.code] * 10
+
+    answers = await asyncio.gather(*(scan(http, token, {"code": code, "nonce": "raced"}) for code in sent))
+
+    [row] = await check_ins(app, tenant)
+    winner = anna if row.ticket_id == anna.id else bo
+    for code, (status, body, _) in zip(sent, answers, strict=True):
+        if code == winner.code:
+            assert (status, body["result"], body["attendee"]["name"]) == (200, "admitted", winner.name)
+        else:
+            assert (status, body["error"]) == (409, "nonce_reused")
+
+
 async def test_another_doors_nonce_is_not_seen_by_a_door_of_another_event(app, http, door):
     tenant, gala, token = door
     jazz = await make_event(app.services, tenant, name="Jazz Night")
