@@ -97,6 +97,14 @@ class RateLimits:
         client = self.client(request)
         return self.refusals.blocked(client) or self.pages_client.check(client) or self.pages_key.check(key)
 
+    def check_link(self, request: web.Request, key: str) -> float | None:
+        """A page behind a signed link (a ticket, an unsubscribe link) named by `key`: per link only.
+
+        Its holders may share one address (a venue's Wi-Fi at doors opening, a mail provider's one-click
+        unsubscribe POSTs), so a client is held back only once its links keep being refused.
+        """
+        return self.refusals.blocked(self.client(request)) or self.pages_key.check(key)
+
     def refused(self, request: web.Request) -> float | None:
         """Count a refused credential against the client; the seconds to wait once they are used up."""
         return self.refusals.check(self.client(request))

@@ -21,7 +21,7 @@ OUTCOMES = ("paid", "cancelled")
 async def ticket_page(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     code = request.match_info["code"]
-    if (retry_after := limits(request).check_page(request, f"ticket:{credential_key(code)}")) is not None:
+    if (retry_after := limits(request).check_link(request, f"ticket:{credential_key(code)}")) is not None:
         return too_many_requests(retry_after, html=True)
     page = await tickets.ticket_page(services, code)
     template = services.templates.get_template("web/ticket.html.j2")

@@ -20,7 +20,7 @@ async def unsubscribe_page(request: web.Request) -> web.Response:
     """The link in every campaign email (GET), and mail clients' one-click POST to the same URL."""
     services = request.app[SERVICES]
     token = request.match_info["token"]
-    if (retry_after := limits(request).check_page(request, f"unsubscribe:{credential_key(token)}")) is not None:
+    if (retry_after := limits(request).check_link(request, f"unsubscribe:{credential_key(token)}")) is not None:
         return too_many_requests(retry_after, html=True)
     result = await unsubscribe.unsubscribe(services, token)
     if result is None:

@@ -444,6 +444,22 @@ async def test_ticket_and_unsubscribe_pages_are_throttled_per_client(serve, unch
     await unchanged()
 
 
+async def test_ticket_pages_are_limited_per_ticket_not_per_address(serve):
+    app = await serve(eventos_rate_pages_client="2/minute", eventos_rate_pages_key="3/minute")
+    tenant = await app.tenant()
+    event = await make_event(app.services, tenant)
+    tickets = [await make_ticket(app.services, tenant, event, name=f"Guest {n}") for n in range(5)]
+    async with aiohttp.ClientSession(base_url=app.base_url) as http:
+        for ticket in tickets:  # a venue's Wi-Fi: many attendees, one address
+            async with http.get(f"/t/{ticket.code}") as response:
+                assert response.status == 200
+        statuses = []
+        for _ in range(3):
+            async with http.get(f"/t/{tickets[0].code}") as response:
+                statuses.append((response.status, response.headers.get("Retry-After")))
+        assert statuses == [(200, None), (200, None), (429, "20")]
+
+
 async def test_every_response_names_no_version_and_every_html_page_carries_the_security_headers(app, http):
     for method, path in (("GET", "/t/NOT-A-CODE"), ("GET", "/u/nope"), ("GET", "/scan"), ("GET", "/checkout/paid"),
                          ("GET", "/healthz"), ("POST", "/slack/events"), ("GET", "/no-such-page")):

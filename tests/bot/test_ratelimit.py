@@ -163,7 +163,12 @@ async def limited_site():
                       eventos_rate_refusals_client="2/minute"),
         clock=clock,
     )
+    async def link(request: web.Request) -> web.Response:
+        retry_after = ratelimit.limits(request).check_link(request, f"link:{request.match_info['key']}")
+        return web.Response(text="ok") if retry_after is None else too_many_requests(retry_after, html=True)
+
     app.router.add_get("/p/{key}", page)
+    app.router.add_get("/l/{key}", link)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -200,3 +205,12 @@ async def test_over_http_refused_keys_block_the_client_before_the_page_is_looked
     assert await _statuses(http, ["/p/a"]) == [(429, "30")]
     clock.now += 30
     assert await _statuses(http, ["/p/a"]) == [(200, None)]
+
+
+async def test_over_http_a_signed_link_is_limited_per_link_and_by_refusals_not_per_client(limited_site):
+    http, clock = limited_site
+
+    assert await _statuses(http, [f"/l/{n}" for n in range(8)]) == [(200, None)] * 8
+    assert sorted(await _statuses(http, ["/l/a"] * 4)) == [(200, None)] * 3 + [(429, "20")]
+    assert await _statuses(http, ["/p/missing", "/p/missing"]) == [(404, None), (404, None)]
+    assert await _statuses(http, ["/l/b"]) == [(429, "30")]
