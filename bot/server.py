@@ -3,6 +3,7 @@
 from aiohttp import web
 
 from bot import metrics, ratelimit, security_headers
+from bot.log_lines import quiet_bad_requests
 from core.health import readiness
 from core.services import Services
 
@@ -24,6 +25,7 @@ def build_web_app(services: Services) -> web.Application:
     app[SERVICES] = services
     ratelimit.install(app, services.settings)
     security_headers.install(app)
+    quiet_bad_requests()
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics.metrics)

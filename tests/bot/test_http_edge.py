@@ -376,6 +376,38 @@ async def test_one_token_is_throttled_and_its_batches_are_capped(serve):
     assert len(rows) == 8 + 2
 
 
+async def raw_http(app, request: bytes) -> bytes:
+    """Send bytes as they are (no client library cleans them up) and return the status line."""
+    host, port = app.base_url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(request)
+    await writer.drain()
+    answer = await reader.readline()
+    writer.close()
+    await writer.wait_closed()
+    return answer
+
+
+async def test_bytes_that_are_not_utf8_in_paths_and_headers_are_4xx(app, door, unchanged, caplog):
+    await unchanged(arranged=True)
+    for method, path, header in (
+        (b"POST", b"/api/v1/checkins", b"Authorization: Bearer dt_\xff\xfe"),
+        (b"GET", b"/api/v1/door", b"Authorization: Bearer dt_\xed\xa0\x80"),
+        (b"POST", b"/api/v1/checkins", b"X-Forwarded-For: \xff"),
+        (b"GET", b"/t/%ED%A0%80", b"X-Probe: 1"),
+        (b"GET", b"/u/%00%FF", b"X-Probe: 1"),
+        (b"GET", b"/t/\xff\xfe", b"X-Probe: 1"),
+        (b"POST", b"/slack/events", b"X-Slack-Signature: v0=\xff"),
+        (b"POST", b"/stripe/webhook", b"Stripe-Signature: t=\xff,v1=\xfe"),
+    ):
+        request = (method + b" " + path + b" HTTP/1.1\r\nHost: edge\r\n" + header + b"\r\n"
+                   b"Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+        with at_most_one_short_line(caplog):
+            status_line = await raw_http(app, request)
+        assert status_line.split()[1][:1] == b"4", (path, header, status_line)
+    await unchanged()
+
+
 # ----- /stripe/webhook -----------------------------------------------------------------------------
 
 
