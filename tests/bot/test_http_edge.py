@@ -17,6 +17,7 @@ import aiohttp
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, select, text
 
 from bot.log_lines import MAX_LINE
@@ -339,9 +340,17 @@ async def test_wrong_tokens_are_throttled_per_client_before_any_lookup(serve, ca
     event = await make_event(app.services, tenant)
     token = (await door_tokens.create_door_token(app.services, tenant, event_slug=event.slug)).secret
     ticket = await make_ticket(app.services, tenant, event)
+    lookups: list[str] = []
+    engine = app.services.db.engine.sync_engine
+    listener = lambda conn, cursor, statement, *args: lookups.append(statement) if "door_tokens" in statement else None  # noqa: E731
     async with aiohttp.ClientSession(base_url=app.base_url) as http:
-        answers = [await scan(http, f"dt_wrong-{n}", {"code": ticket.code}) for n in range(8)]
-        assert [status for status, _, _ in answers] == [401] * 5 + [429] * 3
+        sqlalchemy_event.listen(engine, "before_cursor_execute", listener)
+        try:
+            answers = [await scan(http, f"dt_wrong-{n}", {"code": ticket.code}) for n in range(200)]
+        finally:
+            sqlalchemy_event.remove(engine, "before_cursor_execute", listener)
+        assert [status for status, _, _ in answers] == [401] * 5 + [429] * 195
+        assert len(lookups) == 5
         assert int(answers[-1][2]["Retry-After"]) >= 1
         status, body, headers = await scan(http, token, {"code": ticket.code})
         assert (status, body["error"]) == (429, "rate_limited") and int(headers["Retry-After"]) >= 1
