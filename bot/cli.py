@@ -9,6 +9,7 @@ import sys
 from aiohttp import web
 
 from bench import command as bench_command
+from bot.log_lines import bound_every_line
 from core.settings import Settings, SettingsError, load_settings
 from db import migrate
 from db.embedded import start_embedded
@@ -27,7 +28,7 @@ async def _installer_known() -> None:
 
 async def _seed_demo(settings: Settings) -> int:
     from bot.console.local_slack import OWNER_ID, TEAM_ID, TEAM_NAME
-    from core.accounts import accounts
+    from core.accounts.accounts import accounts
     from core.demo import seed_demo
     from core.services import Services
     from db.session import Database
@@ -145,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    bound_every_line()
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()

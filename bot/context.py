@@ -3,3 +3,4 @@
 TENANT = "tenant"
 SERVICES = "services"
 WORKSPACE = "workspace"
+SIGNATURE = "slack_signature"  # set by bot.slack_edge on a signed request that replays must not repeat

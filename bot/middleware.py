@@ -10,8 +10,8 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.context import SERVICES, TENANT, WORKSPACE
-from core.accounts import accounts
+from bot.context import SERVICES, SIGNATURE, TENANT, WORKSPACE
+from core.accounts.accounts import accounts
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -85,9 +85,15 @@ def tenancy(services: Services, *, auto_install: bool):
         team_id, enterprise_id = context.team_id, context.enterprise_id
         if context.is_enterprise_install:
             team_id = None
+        if auto_install and not _is_token_team(context, team_id):
+            return _refuse(context, body, UNKNOWN_WORKSPACE)
         arrival = await accounts.arrive(
-            services, routes, team_id=team_id, enterprise_id=enterprise_id, slack_user_id=context.user_id
+            services, routes, team_id=team_id, enterprise_id=enterprise_id, slack_user_id=context.user_id,
+            signature=context.get(SIGNATURE),
         )
+        if arrival.replay:
+            log.warning("dropped an exact replay of a signed Slack request from team %s", team_id)
+            return BoltResponse(status=200, body="")
         workspace = arrival.workspace
         if workspace is None and auto_install and (team_id or enterprise_id):
             team = (body.get("team") or {}).get("domain") or body.get("team_domain") or team_id
@@ -113,6 +119,12 @@ def tenancy(services: Services, *, auto_install: bool):
         return await next()
 
     return resolve_tenant
+
+
+def _is_token_team(context: AsyncBoltContext, team_id: str | None) -> bool:
+    """Single-workspace mode serves only the team its bot token belongs to (auth.test, cached by Bolt)."""
+    authorized = context.authorize_result
+    return authorized is None or authorized.team_id is None or authorized.team_id == team_id
 
 
 def _refuse(context: AsyncBoltContext, body: dict, sentence: str) -> BoltResponse:

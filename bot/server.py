@@ -2,7 +2,8 @@
 
 from aiohttp import web
 
-from bot import metrics
+from bot import metrics, ratelimit, security_headers
+from bot.log_lines import quiet_bad_requests
 from core.health import readiness
 from core.services import Services
 
@@ -22,6 +23,9 @@ def build_web_app(services: Services) -> web.Application:
     """The bare web application; bot.app adds Slack and the feature routes."""
     app = web.Application(middlewares=[metrics.measure], client_max_size=1024 * 1024)
     app[SERVICES] = services
+    ratelimit.install(app, services.settings)
+    security_headers.install(app)
+    quiet_bad_requests()
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics.metrics)

@@ -2,13 +2,15 @@
 
 from datetime import timedelta
 
-from sqlalchemy import delete, func
+from sqlalchemy import bindparam, delete, func
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.services import Services
-from db.models import SlackDelivery
+from db.models import SlackDelivery, SlackRequestSignature
 
-# Slack retries an event within minutes (three times: at once, after 1 and after 5 minutes).
+# Slack retries an event within minutes (three times: at once, after 1 and after 5 minutes), and a
+# signed request verifies for five minutes: a day covers both with room for clock skew.
 KEEP_FOR = timedelta(days=1)
 
 
@@ -25,8 +27,25 @@ async def first_delivery(services: Services, *, event_id: str, team_id: str | No
         return recorded.first() is not None
 
 
+async def first_signed_request(session: AsyncSession, *, signature: str) -> bool:
+    """Record a verified request's signature in the caller's transaction; False for an exact replay."""
+    recorded = await session.execute(_RECORD_SIGNATURE, {"signature": signature})
+    return recorded.first() is not None
+
+
+_RECORD_SIGNATURE = (
+    insert(SlackRequestSignature)
+    .values(signature=bindparam("signature"))
+    .on_conflict_do_nothing(index_elements=["signature"])
+    .returning(SlackRequestSignature.signature)
+)
+
+
 async def forget_old_deliveries(services: Services) -> int:
-    """Drop event ids past any retry (the ticker runs this); returns how many were dropped."""
+    """Drop event ids and request signatures past any retry or replay window (the ticker runs this)."""
     async with services.db.system() as session:
-        result = await session.execute(delete(SlackDelivery).where(SlackDelivery.received_at < func.now() - KEEP_FOR))
-    return result.rowcount
+        events = await session.execute(delete(SlackDelivery).where(SlackDelivery.received_at < func.now() - KEEP_FOR))
+        signatures = await session.execute(
+            delete(SlackRequestSignature).where(SlackRequestSignature.received_at < func.now() - KEEP_FOR)
+        )
+    return events.rowcount + signatures.rowcount

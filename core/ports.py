@@ -66,6 +66,10 @@ class PaymentProviderError(Exception):
     """The payment provider refused or could not be reached; the message is safe to show."""
 
 
+class PaymentNotFound(PaymentProviderError):
+    """The payment provider has no such object: asking again will not find it."""
+
+
 class PaymentGateway(Protocol):
     async def create_checkout(
         self, *, order_id: str, account_id: str, reference: str, currency: str, lines: list[CheckoutLine],
@@ -84,8 +88,8 @@ class PaymentGateway(Protocol):
     async def payment_metadata(self, payment_intent: str, *, connected_account: str | None) -> dict[str, str]:
         """The metadata of a PaymentIntent (names the account and order of a refunded charge)."""
 
-    def parse_webhook(self, payload: bytes, signature: str) -> dict[str, Any]:
-        """Verify the signature and return the event; raises InvalidSignature."""
+    def parse_webhook(self, payload: bytes, signature: str) -> Any:
+        """Verify the signature (timestamp within tolerance either way) and return the parsed JSON, of any shape; raises InvalidSignature."""
 
 
 @dataclass(frozen=True)

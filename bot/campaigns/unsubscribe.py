@@ -2,6 +2,7 @@
 
 from aiohttp import web
 
+from bot.ratelimit import credential_key, limits, too_many_requests
 from bot.server import SERVICES
 from core.crm import unsubscribe
 
@@ -18,7 +19,12 @@ HEADERS = {
 async def unsubscribe_page(request: web.Request) -> web.Response:
     """The link in every campaign email (GET), and mail clients' one-click POST to the same URL."""
     services = request.app[SERVICES]
-    result = await unsubscribe.unsubscribe(services, request.match_info["token"])
+    token = request.match_info["token"]
+    if (retry_after := limits(request).check_link(request, f"unsubscribe:{credential_key(token)}")) is not None:
+        return too_many_requests(retry_after, html=True)
+    result = await unsubscribe.unsubscribe(services, token)
+    if result is None:
+        limits(request).refused(request)
     html = services.templates.get_template("web/unsubscribe.html.j2").render(result=result)
     return web.Response(text=html, status=200 if result else 404, content_type="text/html", headers=HEADERS)
 

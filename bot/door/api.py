@@ -1,11 +1,17 @@
-"""The scanner API: POST /api/v1/checkins (one scan), /api/v1/checkins/batch (scans queued offline), GET /api/v1/door."""
+"""The scanner API: POST /api/v1/checkins (one scan), /api/v1/checkins/batch (scans queued offline), GET /api/v1/door.
+
+Every request is rate-limited per client and per token presented, before the token is looked up; a
+client whose tokens keep being refused is held back (bot/ratelimit.py), and offline scans count
+against a per-token volume.
+"""
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
+from bot.ratelimit import credential_key, limits, too_many_requests
 from bot.server import SERVICES
 from core.door import checkins
 from core.door import status as door_status
@@ -21,8 +27,9 @@ def _error(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": code, "message": message}, status=status, headers=headers)
 
 
-def _from_domain(error: DomainError) -> web.Response:
+def _from_domain(request: web.Request, error: DomainError) -> web.Response:
     if isinstance(error, DoorTokenRefused):
+        limits(request).refused(request)
         return _error(401, error.code, error.message)
     status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 409)
     return _error(status, error.code, error.message)
@@ -38,7 +45,7 @@ async def _body(request: web.Request) -> dict[str, Any]:
         raise Invalid("The request body is too large.")
     try:
         body = json.loads(await request.read() or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past the parser's depth
         raise Invalid("Send a JSON object, like {\"code\": \"…\"}.") from None
     if not isinstance(body, dict):
         raise Invalid("Send a JSON object, like {\"code\": \"…\"}.")
@@ -61,14 +68,37 @@ def _scan(body: dict[str, Any]) -> checkins.Scan:
     if offline_at:
         try:
             at = datetime.fromisoformat(offline_at)
-        except ValueError:
+            at = at.astimezone(UTC) if at.tzinfo is not None else at
+        except (ValueError, OverflowError):
             raise Invalid("\"offline_at\" must be an ISO 8601 time like 2026-07-01T19:04:05Z.") from None
     return checkins.Scan(code=code, nonce=_text(body, "nonce"), offline_at=at)
 
 
+def _throttled(request: web.Request, token: str | None) -> web.Response | None:
+    """A 429 when this client, or this token (valid or not), has sent too much; else None."""
+    edge = limits(request)
+    client = edge.client(request)
+    retry_after = edge.refusals.blocked(client) or edge.scanner_client.check(client)
+    if retry_after is None and token is not None:
+        retry_after = edge.scanner_token.check(credential_key(token))
+    return None if retry_after is None else too_many_requests(retry_after)
+
+
+def _batch_throttled(request: web.Request, token: str, scans: int) -> web.Response | None:
+    """A 429 when this token's offline scans, summed over batches, pass their volume."""
+    volume = limits(request).batch_scans
+    if scans > volume.rate.count:
+        raise Invalid(f"Send at most {volume.rate.count} scans at once; this batch has {scans}.")
+    retry_after = volume.check(credential_key(token), cost=scans)
+    return None if retry_after is None else too_many_requests(retry_after)
+
+
 async def post_checkin(request: web.Request) -> web.Response:
     token = _bearer(request)
+    if throttled := _throttled(request, token):
+        return throttled
     if token is None:
+        limits(request).refused(request)
         return _error(401, "unauthorized", "Send a door token as `Authorization: Bearer dt_…`.")
     try:
         body = await _body(request)
@@ -77,33 +107,41 @@ async def post_checkin(request: web.Request) -> web.Response:
             source=_text(body, "source") or "api",
         )
     except DomainError as error:
-        return _from_domain(error)
+        return _from_domain(request, error)
     return web.json_response(answer.to_json())
 
 
 async def post_batch(request: web.Request) -> web.Response:
     token = _bearer(request)
+    if throttled := _throttled(request, token):
+        return throttled
     if token is None:
+        limits(request).refused(request)
         return _error(401, "unauthorized", "Send a door token as `Authorization: Bearer dt_…`.")
     try:
         body = await _body(request)
         items = body.get("scans")
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             raise Invalid("Send \"scans\": a list of {\"code\", \"nonce\", \"offline_at\"} objects.")
+        if throttled := _batch_throttled(request, token, len(items)):
+            return throttled
         answers = await checkins.scan_batch_at_door(
             request.app[SERVICES], token=token, scans=[_scan(item) for item in items],
             event_slug=_text(body, "event"), source=_text(body, "source") or "api",
         )
     except DomainError as error:
-        return _from_domain(error)
+        return _from_domain(request, error)
     return web.json_response({"results": [answer.to_json() for answer in answers]})
 
 
 async def get_door(request: web.Request) -> web.Response:
+    token = _bearer(request)
+    if throttled := _throttled(request, token):
+        return throttled
     try:
-        overview = await door_status.door_overview(request.app[SERVICES], token=_bearer(request))
+        overview = await door_status.door_overview(request.app[SERVICES], token=token)
     except DomainError as error:
-        return _from_domain(error)
+        return _from_domain(request, error)
     return web.json_response(overview.to_json(), headers={"Cache-Control": "no-store"})
 
 

@@ -17,7 +17,8 @@ async def stripe_webhook(request: web.Request) -> web.Response:
     payload = await request.read()
     try:
         result = await payments.handle_stripe_webhook(services, payload, request.headers.get("Stripe-Signature", ""))
-    except InvalidSignature:
+    except InvalidSignature as error:
+        log.warning("refused a Stripe webhook: %s (%d bytes)", error, len(payload))
         return web.json_response({"error": "invalid signature"}, status=400)
     except NotReady:
         return web.json_response({"error": "stripe is not configured"}, status=404)

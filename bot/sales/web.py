@@ -3,6 +3,7 @@
 from aiohttp import web
 from markupsafe import Markup
 
+from bot.ratelimit import credential_key, limits, too_many_requests
 from bot.server import SERVICES
 from core.sales import tickets
 
@@ -19,9 +20,13 @@ OUTCOMES = ("paid", "cancelled")
 
 async def ticket_page(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
-    page = await tickets.ticket_page(services, request.match_info["code"])
+    code = request.match_info["code"]
+    if (retry_after := limits(request).check_link(request, f"ticket:{credential_key(code)}")) is not None:
+        return too_many_requests(retry_after, html=True)
+    page = await tickets.ticket_page(services, code)
     template = services.templates.get_template("web/ticket.html.j2")
     if page is None:
+        limits(request).refused(request)
         html = template.render(ticket=None, qr=None)
         return web.Response(text=html, status=404, content_type="text/html", headers=HEADERS)
     # segno writes the SVG from the code alone (letters, digits, a dash): nothing in it is user text.

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, case, func, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert
 
+from core import deliveries
 from core.accounts.permissions import require
 from core.context import ROLE_RANK, TenantContext
 from core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -115,20 +116,30 @@ class Arrival:
 
     workspace: Workspace | None
     tenant: TenantContext | None = None
+    replay: bool = False  # the exact signed request was answered before: do nothing more
 
 
 async def arrive(
     services: Services, routes: Routes, *, team_id: str | None, enterprise_id: str | None, slack_user_id: str | None,
+    signature: str | None = None,
 ) -> Arrival:
-    """The workspace and acting user of a request, in one transaction (one more statement on a routing miss)."""
+    """The workspace and acting user of a request, in one transaction (one more statement on a routing miss).
+
+    With the request's `signature`, the same transaction records it: an exact replay arrives as `replay`.
+    """
     account_id = routes.get(team_id, enterprise_id)
     if account_id is not None:
         async with services.db.tenant(account_id) as session:
+            if signature and not await deliveries.first_signed_request(session, signature=signature):
+                return Arrival(None, replay=True)
             row = (await session.execute(_WORKSPACE_AND_USER, {"slack_user_id": slack_user_id or ""})).first()
         if row is not None:
             return _arrival(row, slack_user_id)
         routes.forget(team_id, enterprise_id)
+        signature = None  # recorded by the transaction above
     async with services.db.system() as session:
+        if signature and not await deliveries.first_signed_request(session, signature=signature):
+            return Arrival(None, replay=True)
         account_id = (
             await session.execute(_INSTALLED_FOR, {"team_id": team_id or "", "enterprise_id": enterprise_id or ""})
         ).scalar()

@@ -1,14 +1,18 @@
 """Check-in at the door: admit each ticket at most once, record every attempt, answer retries the same.
 
 The partial unique index uq_check_ins_admitted (one `admitted` row per ticket) decides who admits
-a ticket; the unique (account_id, nonce) index makes a scanner's retry one row with one stored
-answer. Both are hit with INSERT … ON CONFLICT DO NOTHING, which waits for a concurrent insert of
-the same key to commit or roll back, so no read-then-write race exists.
+a ticket; the unique (account_id, door_token_id, nonce) index makes a scanner's retry one row with
+one stored answer. Both are hit with INSERT … ON CONFLICT DO NOTHING, which waits for a concurrent
+insert of the same key to commit or roll back, so no read-then-write race exists. A stored answer
+is given back only to the same door for the same scan (its `scan_hash`); a nonce reused for another
+scan is refused.
 """
 
+import hashlib
+import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,12 +29,14 @@ from core.door.tokens import (
     find_door_token,
     resolve_door_token,
 )
+from core.door.window import offline_window
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.events.events import load_event
 from core.jobs import outbox
 from core.sales.ticket_codes import is_authentic, normalize
 from core.services import Services
 from core.text.mrkdwn import inert
+from core.text.names import storable
 from db.models import (
     Account,
     Attendee,
@@ -44,6 +50,8 @@ from db.models import (
 )
 from db.session import become_tenant
 
+log = logging.getLogger(__name__)
+
 ADMITTED = "admitted"
 ALREADY_ADMITTED = "already_admitted"
 UNKNOWN = "unknown"
@@ -56,6 +64,12 @@ MAX_NONCE = 128
 MAX_BATCH = 500
 CLOCK_SKEW = timedelta(minutes=5)
 SEARCH_LIMIT = 10
+
+
+class NonceReused(Conflict):
+    """A door sent a nonce it had used for another scan; the stored answer is not for this one."""
+
+    code = "nonce_reused"
 
 
 @dataclass(frozen=True)
@@ -103,6 +117,12 @@ class Scan:
     code: str
     nonce: str | None = None
     offline_at: datetime | None = None
+
+    @property
+    def digest(self) -> str:
+        """What the scan admits (its code as matched, and its offline time): a retry has the same."""
+        offline = self.offline_at.astimezone(UTC).isoformat() if self.offline_at else ""
+        return hashlib.sha256(f"{normalize(self.code)[:MAX_CODE]}\n{offline}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -174,7 +194,7 @@ async def scan_at_door(
     async with services.db.system() as session:
         access = await find_door_token(session, token)
         await become_tenant(session, access.account_id)
-        await _check_event(session, access, event_slug)
+        await _check_event(session, access, event_slug, [scan])
         return await _attempt(services, session, access.account_id, _door(access, source), scan, authentic=authentic)
 
 
@@ -189,7 +209,7 @@ async def scan_batch_at_door(
         _check_scan(services, scan)
     door = _door(access, source)
     async with services.db.tenant(access.account_id) as session:
-        await _check_event(session, access, event_slug)
+        await _check_event(session, access, event_slug, scans)
     now = services.clock.now()
     answers: dict[int, CheckinAnswer] = {}
     for i in sorted(range(len(scans)), key=lambda i: scans[i].offline_at or now):
@@ -243,6 +263,8 @@ def _door(access: DoorAccess, source: str) -> Door:
 def _check_scan(services: Services, scan: Scan) -> None:
     if not isinstance(scan.code, str) or not scan.code.strip():
         raise Invalid("Send the ticket code as \"code\".")
+    if not storable(scan.code) or (scan.nonce is not None and not storable(scan.nonce)):
+        raise Invalid("A code or nonce may not contain NUL characters or unpaired surrogates.")
     if scan.nonce is not None and not 0 < len(scan.nonce) <= MAX_NONCE:
         raise Invalid(f"A nonce must be 1 to {MAX_NONCE} characters.")
     if scan.offline_at is not None:
@@ -252,9 +274,25 @@ def _check_scan(services: Services, scan: Scan) -> None:
             raise Invalid("offline_at is in the future; check the scanner's clock.")
 
 
-async def _check_event(session: AsyncSession, access: DoorAccess, event_slug: str | None) -> None:
+async def _check_event(session: AsyncSession, access: DoorAccess, event_slug: str | None, scans: list[Scan]) -> None:
+    """The event named is the token's, and every offline scan is dated within its doors' window."""
+    if event_slug and not storable(event_slug):
+        raise Invalid("An event slug may not contain NUL characters or unpaired surrogates.")
     if event_slug and (await load_event(session, event_slug)).id != access.event_id:
         raise Forbidden(f"This door token is not for “{event_slug}”; use a token made for that event.")
+    dated = [scan.offline_at for scan in scans if scan.offline_at is not None]
+    if not dated:
+        return
+    starts_at, ends_at = (await session.execute(_EVENT_TIMES, {"id": access.event_id})).one()
+    earliest, latest = offline_window(starts_at, ends_at)
+    if not all(earliest <= at <= latest for at in dated):
+        raise Invalid(
+            f"offline_at must fall within the event's door window, {earliest:%Y-%m-%d %H:%M} to {latest:%Y-%m-%d %H:%M} UTC; "
+            "check the scanner's clock."
+        )
+
+
+_EVENT_TIMES = select(Event.__table__.c.starts_at, Event.__table__.c.ends_at).where(Event.__table__.c.id == bindparam("id"))
 
 
 async def _attempt(
@@ -300,7 +338,7 @@ async def _settle(
                 await _report_conflict(services, session, account_id, ticket, [(row_id, scanned_at, True), demoted])
             return admitted
         # Nothing inserted: this nonce was answered already, or the ticket is admitted.
-        if scan.nonce and (stored := await _stored_answer(session, scan.nonce)) is not None:
+        if scan.nonce and (stored := await _stored_answer(session, door, scan)) is not None:
             return stored
         first = (await session.execute(_first_admission_query().where(CheckIn.ticket_id == ticket.id))).first()
         if first is None or (scan.offline_at and first.scanned_at > scanned_at):
@@ -312,7 +350,7 @@ async def _settle(
         )
         row_id = await _insert(session, account_id, door, scan, scanned_at, result, answer, ticket.event_id, ticket)
         if row_id is None:
-            return await _stored_answer(session, scan.nonce) or answer
+            return await _stored_answer(session, door, scan) or answer
         if result == CONFLICT:
             scans = [(first.id, first.scanned_at, first.offline), (row_id, scanned_at, True)]
             await _report_conflict(services, session, account_id, ticket, scans)
@@ -324,20 +362,23 @@ async def _refuse(
     session: AsyncSession, account_id: uuid.UUID, door: Door, scan: Scan, scanned_at: datetime, result: str,
     event_id: uuid.UUID | None, ticket, *, reason: str | None = None, code: str | None = None,
 ) -> CheckinAnswer:
-    """Record a scan that admits nobody, and answer it."""
-    answer = CheckinAnswer(
-        result, _attendee(ticket) if ticket else None, _event(ticket) if ticket else None, reason=reason
-    )
+    """Record a scan that admits nobody, and answer it.
+
+    A refusal tells the door only what it needs: a ticket for another event names that event, never
+    its holder; a ticket of the door's own event that is not valid names its holder, not their email.
+    """
+    holder = {"name": ticket.name, "ticket_type": ticket.ticket_type} if ticket and result == NOT_VALID else None
+    answer = CheckinAnswer(result, holder, _event(ticket) if ticket else None, reason=reason)
     row_id = await _insert(session, account_id, door, scan, scanned_at, result, answer, event_id, ticket, code=code)
     if row_id is None:
-        return await _stored_answer(session, scan.nonce) or answer
+        return await _stored_answer(session, door, scan) or answer
     return answer
 
 
 _CHECK_INS = CheckIn.__table__
 _INSERT_COLUMNS = (
-    "account_id", "event_id", "ticket_id", "attendee_id", "result", "source", "door_token_id", "user_id", "nonce", "code",
-    "scanned_at", "answer",
+    "account_id", "event_id", "ticket_id", "attendee_id", "result", "source", "door_token_id", "user_id", "nonce",
+    "scan_hash", "code", "scanned_at", "answer",
 )
 # Built once, so every scan reuses its compiled form. No conflict target: both the admitted-once
 # index and the nonce index turn a loser into "nothing".
@@ -358,16 +399,27 @@ async def _insert(
         "account_id": account_id, "event_id": event_id, "ticket_id": ticket.id if ticket else None,
         "attendee_id": ticket.attendee_id if ticket else None, "result": result, "source": door.source,
         "door_token_id": door.door_token_id, "user_id": door.user_id, "nonce": scan.nonce,
-        "code": code or ticket.code, "scanned_at": scanned_at, "answer": answer.to_json(),
+        "scan_hash": scan.digest if scan.nonce else None, "code": code or ticket.code, "scanned_at": scanned_at, "answer": answer.to_json(),
     }
     return (await session.execute(_INSERT, values)).scalar_one_or_none()
 
 
-async def _stored_answer(session: AsyncSession, nonce: str | None) -> CheckinAnswer | None:
-    if not nonce:
+async def _stored_answer(session: AsyncSession, door: Door, scan: Scan) -> CheckinAnswer | None:
+    """The answer this door gave to this nonce before; NonceReused when it was given for another scan."""
+    if not scan.nonce:
         return None
-    data = (await session.execute(select(CheckIn.answer).where(CheckIn.nonce == nonce))).scalar_one_or_none()
-    return CheckinAnswer.from_json(data) if data else None
+    row = (await session.execute(_STORED, {"door_token_id": door.door_token_id, "nonce": scan.nonce})).first()
+    if row is None:
+        return None
+    if row.scan_hash != scan.digest:
+        log.warning("door token %s reused a nonce for another scan; refused", door.door_token_id)
+        raise NonceReused("This nonce was sent before with another scan; send a fresh nonce with each new scan.")
+    return CheckinAnswer.from_json(row.answer)
+
+
+_STORED = select(_CHECK_INS.c.answer, _CHECK_INS.c.scan_hash).where(
+    _CHECK_INS.c.door_token_id == bindparam("door_token_id"), _CHECK_INS.c.nonce == bindparam("nonce")
+)
 
 
 async def _demote_later_admission(session: AsyncSession, ticket_id: uuid.UUID, scanned_at: datetime):

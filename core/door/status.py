@@ -16,6 +16,7 @@ from sqlalchemy import and_, column, func, literal, select, table, update
 
 from core.door.checkins import ADMITTED, event_channel
 from core.door.tokens import resolve_door_token
+from core.door.window import LENGTH_WITHOUT_END, OPEN_AFTER, OPEN_BEFORE
 from core.jobs import outbox
 from core.services import Services
 from core.text.mrkdwn import inert
@@ -23,10 +24,6 @@ from db.models import Attendee, CheckIn, DoorToken, Event, Ticket
 
 THROTTLE = timedelta(seconds=30)
 RECENT = timedelta(minutes=15)
-# Doors count as open from two hours before the start until an hour after the end.
-OPEN_BEFORE = timedelta(hours=2)
-OPEN_AFTER = timedelta(hours=1)
-LENGTH_WITHOUT_END = timedelta(hours=6)
 EVENTS_PER_RUN = 100
 # Bare columns, so the model's updated_at onupdate stays out: door bookkeeping is not an edit of the event
 # (and updated_at is not the system role's to write).

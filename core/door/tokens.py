@@ -183,7 +183,8 @@ _FIND_TOKEN = (
 def check_token_form(secret: str | None) -> str:
     """The bearer token, stripped; DoorTokenRefused when it cannot be a door token at all."""
     secret = (secret or "").strip()
-    if not secret.startswith(PREFIX) or len(secret) > MAX_TOKEN:
+    # Issued tokens are URL-safe base64: anything else (a header's undecodable bytes) is no token at all.
+    if not secret.startswith(PREFIX) or len(secret) > MAX_TOKEN or not secret.isascii():
         raise DoorTokenRefused(
             "Send a door token as `Authorization: Bearer dt_…`; an organizer makes one with `/eventos door-token EVENT`."
         )

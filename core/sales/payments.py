@@ -23,8 +23,8 @@ from core.context import TenantContext
 from core.crm import interactions
 from core.errors import Conflict, DomainError, Invalid, NotReady
 from core.jobs import outbox
-from core.money import amounts
-from core.ports import CheckoutLine, PaymentProviderError
+from core.money.amounts import amounts
+from core.ports import CheckoutLine, PaymentNotFound, PaymentProviderError
 from core.sales import orders, tickets
 from core.sales.orders import (
     Held,
@@ -329,19 +329,51 @@ def _uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
+# The fields of a handled event's object that are read, and the JSON types each may have.
+_OBJECT_FIELDS = {
+    "id": str, "payment_intent": str, "payment_status": str, "currency": str,
+    "amount_total": int, "amount": int, "amount_refunded": int, "metadata": dict,
+}
+
+
+def _well_formed(event: Any) -> bool:
+    """A handled event has the shape this module reads: objects where objects are, text and numbers where they are."""
+    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("data"), dict):
+        return False
+    obj = event["data"].get("object")
+    if not isinstance(obj, dict) or not isinstance(event.get("account"), str | None):
+        return False
+    for name, kind in _OBJECT_FIELDS.items():
+        value = obj.get(name)
+        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+            return False
+    return all(isinstance(value, str) for value in (obj.get("metadata") or {}).values())
+
+
 async def handle_stripe_webhook(services: Services, payload: bytes, signature: str) -> WebhookResult:
-    """Verify and apply one Stripe event once; raises InvalidSignature for a bad or stale signature."""
+    """Verify and apply one Stripe event once; raises InvalidSignature for a bad or stale signature.
+
+    An event of a shape this code does not read, or a refund of a payment Stripe does not know, is
+    acknowledged as ignored (and logged): no retry could make it apply.
+    """
     if services.payments is None:
         raise NotReady("Stripe is not configured.")
     event = services.payments.parse_webhook(payload, signature)
-    kind = event.get("type")
+    kind = event.get("type") if isinstance(event, dict) else None
     if kind not in HANDLED:
         return WebhookResult("ignored")
-    obj = (event.get("data") or {}).get("object") or {}
+    if not _well_formed(event):
+        log.warning("stripe event %.80s of type %s has an unexpected shape; ignored", event.get("id"), kind)
+        return WebhookResult("ignored")
+    obj = event["data"]["object"]
     connected = event.get("account")
     metadata = obj.get("metadata") or {}
     if kind == "charge.refunded" and not metadata.get("order_id") and obj.get("payment_intent"):
-        metadata = await services.payments.payment_metadata(obj["payment_intent"], connected_account=connected)
+        try:
+            metadata = await services.payments.payment_metadata(obj["payment_intent"], connected_account=connected)
+        except PaymentNotFound:
+            log.warning("stripe event %s refunds a payment Stripe does not know; ignored", event["id"])
+            return WebhookResult("ignored")
     account_id, order_id = _uuid(metadata.get("account_id")), _uuid(metadata.get("order_id"))
     if account_id is None or order_id is None:
         return WebhookResult("ignored")

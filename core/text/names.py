@@ -19,6 +19,11 @@ def clean_name(value: str | None, *, field: str = "name", limit: int = MAX_NAME)
     return text
 
 
+def storable(value: str) -> bool:
+    """Text PostgreSQL can store: no NUL character and no lone surrogate (JSON lets both through)."""
+    return "\x00" not in value and not any("\ud800" <= c <= "\udfff" for c in value)
+
+
 def clean_text(value: str | None, *, field: str, limit: int) -> str | None:
     """Optional free text (an address): trimmed, None when blank, Invalid when too long."""
     text = " ".join((value or "").split())

@@ -6,17 +6,29 @@ from db.models.campaigns import Campaign, CampaignRecipient
 from db.models.crm import Company, ConsentChange, Contact, ContactThread, Interaction
 from db.models.door import CheckIn, DoorToken
 from db.models.events import Event, Product, Venue
-from db.models.messaging import OutboxMessage, SlackDelivery
-from db.models.reporting import AnalyticsWatermark, DigestRun, DigestSubscription, EventAnalytics
-from db.models.slack import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
-from db.models.sales import (
-    Attendee, Order, OrderLine, Payment, ProcessedWebhook, ProductSales, Ticket, TicketEmail,
+from db.models.messaging import OutboxMessage, SlackDelivery, SlackRequestSignature
+from db.models.reporting import (
+    AnalyticsWatermark,
+    DigestRun,
+    DigestSubscription,
+    EventAnalytics,
 )
+from db.models.sales import (
+    Attendee,
+    Order,
+    OrderLine,
+    Payment,
+    ProcessedWebhook,
+    ProductSales,
+    Ticket,
+    TicketEmail,
+)
+from db.models.slack import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
 
 __all__ = [
     "BOTS_TABLE", "INSTALLATIONS_TABLE", "OAUTH_STATES_TABLE", "ROLES", "Account", "AnalyticsWatermark", "Attendee", "Base", "Campaign", "CampaignRecipient",
     "CheckIn", "Company", "ConsentChange", "Contact", "ContactThread", "DigestRun",
     "DigestSubscription", "DoorToken", "Event", "EventAnalytics", "Interaction", "Order",
     "OrderLine", "OutboxMessage", "Payment", "Product", "ProcessedWebhook", "ProductSales", "SlackDelivery",
-    "Ticket", "TicketEmail", "User", "Venue",
+    "SlackRequestSignature", "Ticket", "TicketEmail", "User", "Venue",
 ]

@@ -40,8 +40,12 @@ class CheckIn(Tenant, Base):
         tenant_fk("user_id", "users"),
         # The door's invariant: a ticket is admitted at most once.
         Index("uq_check_ins_admitted", "ticket_id", unique=True, postgresql_where=text("result = 'admitted'")),
-        # A scanner's retry (same nonce) is recorded once and answered the same.
-        Index("uq_check_ins_nonce", "account_id", "nonce", unique=True, postgresql_where=text("nonce IS NOT NULL")),
+        # A scanner's retry (same door token, same nonce) is recorded once; `scan_hash` tells a retry from reuse.
+        Index(
+            "uq_check_ins_door_nonce", "account_id", "door_token_id", "nonce", unique=True,
+            postgresql_where=text("nonce IS NOT NULL"),
+        ),
+        CheckConstraint("nonce IS NULL OR door_token_id IS NOT NULL", name="nonce_needs_door"),
         Index("ix_check_ins_event_time", "account_id", "event_id", "created_at"),
         # An event's admissions, counted index-only on its card.
         Index("ix_check_ins_admitted", "account_id", "event_id", postgresql_where=text("result = 'admitted'")),
@@ -59,6 +63,7 @@ class CheckIn(Tenant, Base):
     door_token_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     user_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     nonce: Mapped[str | None] = mapped_column(String(128))
+    scan_hash: Mapped[str | None] = mapped_column(String(64))
     code: Mapped[str | None] = mapped_column(String(128))
     scanned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     answer: Mapped[dict | None] = mapped_column(JSONB)

@@ -1,4 +1,4 @@
-"""The outbox of Slack messages that must not be lost, and Slack deliveries already seen."""
+"""The outbox of Slack messages that must not be lost, and Slack deliveries and signed requests already seen."""
 
 from datetime import datetime
 
@@ -39,4 +39,14 @@ class SlackDelivery(Base):
 
     event_id: Mapped[str] = mapped_column(Text, primary_key=True)
     team_id: Mapped[str | None] = mapped_column(String(32))
+    received_at: Mapped[datetime] = now_default()
+
+
+class SlackRequestSignature(Base):
+    """The signature of a signed Slack request already answered: an exact replay within its 5 minutes is dropped."""
+
+    __tablename__ = "slack_request_signatures"
+    __table_args__ = (Index("ix_slack_request_signatures_received", "received_at"),)
+
+    signature: Mapped[str] = mapped_column(String(80), primary_key=True)
     received_at: Mapped[datetime] = now_default()

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 from bot.app import build_application, build_bolt_app
 from bot.middleware import UNKNOWN_WORKSPACE
 from bot.oauth import close_stores, manifest_scopes
-from core.accounts import accounts
+from core.accounts.accounts import accounts
 from core.services import Services
 from db.models import User
 from tests.conftest import test_settings as make_settings
@@ -94,6 +94,16 @@ async def test_install_page_asks_for_the_manifest_scopes_and_returns_to_base_url
     assert query["client_id"] == [CLIENT_ID]
     assert query["scope"][0].split(",") == list(manifest_scopes()[0])
     assert query["redirect_uri"] == ["http://eventos.test/slack/oauth_redirect"]
+
+
+async def test_install_pages_carry_the_security_headers_and_no_version_banner(oauth_app):
+    for path in ("/slack/install", "/slack/oauth_redirect?error=access_denied"):
+        _, _, response = await oauth_app.get(path)
+        assert response.content_type == "text/html", path
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["Server"] == "EventOS"
 
 
 async def test_install_creates_the_account_with_the_installer_as_owner(oauth_app, owner_engine):

@@ -3,14 +3,15 @@
 import uuid
 
 import pytest
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from db.models import Base
 from tests.support.graph import seed_graph
 
-GLOBAL_TABLES = {"accounts", "slack_installations", "slack_bots", "slack_oauth_states", "slack_deliveries"}
+GLOBAL_TABLES = {
+    "accounts", "slack_installations", "slack_bots", "slack_oauth_states", "slack_deliveries", "slack_request_signatures",
+}
 TENANT_TABLES = sorted(set(Base.metadata.tables) - GLOBAL_TABLES)
 
 

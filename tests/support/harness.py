@@ -8,7 +8,7 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
 from bot.app import build_application
-from core.accounts import accounts
+from core.accounts.accounts import accounts
 from core.context import TenantContext
 from core.services import Services
 from tests.support.slack_requests import CommandResult, SlackDriver
@@ -72,6 +72,8 @@ async def start_harness(services: Services, standin: SlackStandin, bolt: AsyncAp
     team_id = "T" + secrets.token_hex(5).upper()
     owner = "U" + secrets.token_hex(5).upper()
     standin.set_user(owner, is_admin=True, is_owner=True)
+    if services.settings.slack_bot_token:
+        standin.register_token(services.settings.slack_bot_token.get_secret_value(), team_id)
     await accounts.install_workspace(services, team_id=team_id, enterprise_id=None, name=f"Team {team_id}", installer=owner)
     runner = web.AppRunner(build_application(services, bolt), access_log=None)
     await runner.setup()
