@@ -97,7 +97,7 @@ def _words(limit: int) -> Select:
     return select(*_columns(hits, 2)).order_by(hits.c.position)
 
 
-def tier_statements(needle: str, limit: int = LIMIT) -> Iterator[tuple[Select, dict[str, str]]]:
+def tier_statements(needle: str, limit: int = LIMIT) -> Iterator[tuple[Select, dict[str, str | None]]]:
     """The tiers' queries and their values, best first, for a normalised (trimmed, lower-case) search text."""
     yield _exact(), {"needle": needle}
     low, high = prefix_range(needle)
