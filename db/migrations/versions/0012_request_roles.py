@@ -44,11 +44,11 @@ PINNED = "SET search_path = pg_catalog, public"
 ON_ORDER = f"""
 CREATE OR REPLACE FUNCTION product_sales_on_order() RETURNS trigger LANGUAGE plpgsql {PINNED} AS $$
 DECLARE
-    sign integer := CASE WHEN NEW.status = 'paid' THEN 1 ELSE -1 END;
+    direction integer := CASE WHEN NEW.status = 'paid' THEN 1 ELSE -1 END;
 BEGIN
     -- Rows in product order, so two orders with the same ticket types lock them in one order.
     INSERT INTO product_sales AS s (account_id, product_id, paid_seats, revenue_cents)
-    SELECT account_id, product_id, sign * sum(quantity), sign * sum(quantity::bigint * unit_price_cents)
+    SELECT account_id, product_id, direction * sum(quantity), direction * sum(quantity::bigint * unit_price_cents)
     FROM order_lines WHERE account_id = NEW.account_id AND order_id = NEW.id
     GROUP BY account_id, product_id ORDER BY product_id
     ON CONFLICT (account_id, product_id) DO UPDATE
@@ -160,7 +160,7 @@ def _owned_by_search(*statements: str) -> None:
 
 def upgrade() -> None:
     # Temporary objects: a no-op (with a warning) unless the owner owns the database; the
-    # server's reset on return drops any, and its search_path puts pg_temp last (docs/security.md).
+    # server's reset on return drops any all the same (docs/security.md).
     _on_database("REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC")
     op.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
 
