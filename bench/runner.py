@@ -26,6 +26,7 @@ from core.accounts.accounts import accounts
 from core.digests.subscriptions import analytics
 from core.services import Services
 from core.settings import Settings
+from db import logins
 from db.session import Database
 
 # Fixed, bench-only secrets: the dataset's ticket codes are signed with this key.
@@ -63,6 +64,8 @@ async def _run(options: Options, settings: Settings) -> dict:
     server_url = settings.database_url or _embedded(settings)
     name = options.database or f"eventos_bench_{scale.name}"
     prepared = await prepare(server_url, name, scale, SECRET_KEY.encode(), log=say)
+    await logins.provision(prepared.url, SECRET_KEY.encode())
+    server_login = logins.login_url(prepared.url, SECRET_KEY.encode(), logins.SERVER)
     fixture = await dataset.ready_for_run(prepared.url, prepared.tenants[0])
     results = report.new_results(scale.name, options, prepared.build_seconds)
     results["dataset"]["rows"] = await dataset.row_estimates(prepared.url)
@@ -75,7 +78,7 @@ async def _run(options: Options, settings: Settings) -> dict:
     smtp.start()
     standin = SlackStandin(team_id=fixture.team_id, team_name=fixture.team_name, token=BOT_TOKEN)
     await standin.start()
-    services = Services(db=Database(prepared.url), settings=Settings(
+    services = Services(db=Database(server_login), settings=Settings(
         _env_file=None, eventos_secret_key=SECRET_KEY, slack_signing_secret=SIGNING_SECRET, slack_bot_token=BOT_TOKEN,
         slack_api_url=standin.api_url, smtp_url=smtp.url,
     ))
@@ -96,7 +99,7 @@ async def _run(options: Options, settings: Settings) -> dict:
                 async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
                     slack = SlackDriver(http, server.url, signing_secret=SIGNING_SECRET, standin=standin,
                                         team_id=fixture.team_id, user_id=fixture.owner_slack_id)
-                    ctx = Context(scale, fixture, services, tenant, http, slack, server.url, prepared.url, server.process.pid)
+                    ctx = Context(scale, fixture, services, tenant, http, slack, server.url, server_login, server.process.pid)
                     for scenario in SCENARIOS:
                         say(scenario.title)
                         results["scenarios"][scenario.key] = await _measure(ctx, scenario, options)

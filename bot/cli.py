@@ -11,7 +11,7 @@ from aiohttp import web
 from bench import command as bench_command
 from bot.log_lines import bound_every_line
 from core.settings import Settings, SettingsError, load_settings
-from db import migrate
+from db import logins, migrate
 from db.embedded import start_embedded
 
 log = logging.getLogger("eventos")
@@ -20,6 +20,30 @@ log = logging.getLogger("eventos")
 def database_url(settings: Settings) -> str:
     """DATABASE_URL, or the embedded server in EVENTOS_DATA_DIR (started on demand)."""
     return settings.database_url or start_embedded(settings.eventos_data_dir)
+
+
+async def _server_database(settings: Settings):
+    """The database on the server's own narrow login, migrated to the head; None once the reason is printed."""
+    from sqlalchemy.exc import DBAPIError
+
+    from db.session import Database
+
+    url = database_url(settings)
+    try:
+        await logins.verify_logins(url, settings.secret_key)
+    except logins.LoginError as error:
+        print(str(error), file=sys.stderr)
+        return None
+    database = Database(logins.login_url(url, settings.secret_key, logins.SERVER))
+    try:
+        revision = await database.schema_revision()
+    except DBAPIError:
+        revision = None
+    if revision != migrate.head_revision():
+        await database.dispose()
+        print("The database is not migrated to the current schema; run `eventos migrate` first.", file=sys.stderr)
+        return None
+    return database
 
 
 async def _installer_known() -> None:
@@ -31,13 +55,11 @@ async def _seed_demo(settings: Settings) -> int:
     from core.accounts.accounts import accounts
     from core.demo import seed_demo
     from core.services import Services
-    from db.session import Database
 
-    url = database_url(settings)
-    if not await migrate.is_current(url):
-        print("The database is not migrated to the current schema; run `eventos migrate` first.", file=sys.stderr)
+    database = await _server_database(settings)
+    if database is None:
         return 2
-    services = Services(db=Database(url), settings=settings)
+    services = Services(db=database, settings=settings)
     try:
         workspace = await accounts.install_workspace(
             services, team_id=TEAM_ID, enterprise_id=None, name=TEAM_NAME, installer=OWNER_ID
@@ -62,7 +84,9 @@ def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     url = database_url(settings)
     migrate.upgrade(url)
-    print(f"database migrated to {migrate.head_revision()}")
+    asyncio.run(logins.provision(url, settings.secret_key))
+    names = ", ".join(logins.login_name(url, login) for login in logins.LOGINS)
+    print(f"database migrated to {migrate.head_revision()}; the server connects as {names}")
     return 0
 
 
@@ -78,12 +102,11 @@ async def _serve(settings: Settings, *, console: bool, listen: tuple[str, int] |
     from bot.startup import SlackStartupError, start_slack
     from core.jobs.ticker import build_ticker
 
-    url = database_url(settings)
-    if not await migrate.is_current(url):
-        print("The database is not migrated to the current schema; run `eventos migrate` first.", file=sys.stderr)
+    database = await _server_database(settings)
+    if database is None:
         return 2
     settings, local_slack = await start_local_slack(settings)
-    services = await build_services(settings, url)
+    services = await build_services(settings, database)
     if local_slack is not None:
         await install_demo_workspace(services, local_slack.directory)
     bolt = build_bolt_app(services)

@@ -9,8 +9,8 @@ from core.settings import Settings
 from db.session import Database
 
 
-async def build_services(settings: Settings, database_url: str) -> Services:
-    services = Services(db=Database(database_url), settings=settings)
+async def build_services(settings: Settings, database: Database) -> Services:
+    services = Services(db=database, settings=settings)
     services.notifier = SlackNotifier(settings, fixed_token(bot_token(settings)))
     return services
 

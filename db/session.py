@@ -2,20 +2,41 @@
 
 A unit of work opens one transaction and, in its first statement, switches to the app role and
 sets the tenant, both transaction-locally (`set_config(..., true)`), so a pooled connection never
-carries a role or a tenant past its transaction.
+carries a role or a tenant past its transaction. Whatever else a statement may have changed for the
+session (a `SET` without LOCAL, an advisory lock, a held cursor, a temporary table) is reset when
+the connection goes back to the pool, before any other unit of work can have it.
 """
 
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from db.roles import APP_ROLE, SYSTEM_ROLE
 from db.urls import async_url
 
 _ENTER = text("SELECT set_config('role', :role, true), set_config('app.account_id', :account, true)")
+# One round trip (simple query protocol). Not DISCARD ALL: it would also drop asyncpg's prepared statements.
+RESET_SESSION = (
+    "RESET ALL; RESET ROLE; SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; "
+    "DISCARD TEMP; DISCARD SEQUENCES"
+)
+
+
+def reset_session(dbapi_connection, connection_record, reset_state) -> None:
+    """The pool's reset on return: end any transaction, then drop every session-level change."""
+    dbapi_connection.rollback()
+    if not reset_state.terminate_only:
+        dbapi_connection.run_async(lambda connection: connection.execute(RESET_SESSION))
+
+
+def pooled_engine(url: str, **pool):
+    """An engine whose connections come back from every checkout as they were opened."""
+    engine = create_async_engine(async_url(url), pool_reset_on_return=None, pool_recycle=1800, **pool)
+    event.listen(engine.sync_engine, "reset", reset_session)
+    return engine
 
 
 class Database:
@@ -23,9 +44,7 @@ class Database:
 
     def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 20) -> None:
         self.url = url
-        self.engine = create_async_engine(
-            async_url(url), pool_size=pool_size, max_overflow=max_overflow, pool_recycle=1800
-        )
+        self.engine = pooled_engine(url, pool_size=pool_size, max_overflow=max_overflow)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
 
     @asynccontextmanager
@@ -44,6 +63,11 @@ class Database:
         async with self._sessions() as session, session.begin():
             await session.execute(_ENTER, {"role": SYSTEM_ROLE, "account": ""})
             yield session
+
+    async def schema_revision(self) -> str | None:
+        """The migration the database is at, read as the system role (the login itself reads nothing)."""
+        async with self.system() as session:
+            return await session.scalar(text("SELECT version_num FROM alembic_version"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -1,9 +1,10 @@
 """Slack installations and OAuth states in PostgreSQL, through slack_sdk's async SQLAlchemy stores.
 
-The stores get a small pool of their own whose connections run as the app role (set at connection
-start-up, so it survives RESET ALL). With no tenant set, that role sees no tenant row at all and
-only the global slack_* tables it was granted: the least any role can do here. Tokens are stored
-as Fernet ciphertext under a key derived from EVENTOS_SECRET_KEY.
+The stores get a small pool of their own, on the Slack login (db/logins.py), whose connections run
+as the Slack role (set at connection start-up, so RESET ROLE returns to it). That role may touch
+the installation and OAuth-state tables and nothing else, and no other login may become it: a
+tenant's transaction, whatever it runs, cannot reach another workspace's installation. Tokens are
+stored as Fernet ciphertext under a key derived from EVENTOS_SECRET_KEY.
 """
 
 import base64
@@ -16,12 +17,13 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy import Column, Table, Text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.types import TypeDecorator
 
 from db.models.slack import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE, TOKEN_COLUMNS
-from db.roles import APP_ROLE
-from db.urls import async_url
+from db.logins import SLACK, login_url
+from db.roles import SLACK_ROLE
+from db.session import pooled_engine
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +82,11 @@ class SlackStores:
 
 
 def build_slack_stores(url: str, *, client_id: str, secret_key: bytes, state_expiration_seconds: int = 600) -> SlackStores:
-    """Stores on the existing tables (migration 0001; never create_all) over a pool running as the app role."""
-    engine = create_async_engine(
-        async_url(url), pool_size=5, max_overflow=10, pool_recycle=1800,
-        connect_args={"server_settings": {"role": APP_ROLE}},
-    )
+    """Stores on the existing tables (migration 0001; never create_all) over the Slack login's pool, as the Slack role.
+
+    `url` is any login's URL of the database; the Slack login's is derived from it and the secret key.
+    """
+    engine = pooled_engine(login_url(url, secret_key, SLACK), pool_size=5, max_overflow=10, connect_args={"server_settings": {"role": SLACK_ROLE}})
     return SlackStores(
         engine=engine,
         installations=EncryptedInstallationStore(client_id=client_id, engine=engine, cipher=token_cipher(secret_key)),

@@ -21,12 +21,13 @@ from core.accounts.accounts import accounts
 from core.context import TenantContext
 from core.services import Services
 from core.settings import Settings
-from db import migrate
+from db import logins, migrate
 from db.embedded import start_embedded
 from db.session import Database
 from db.urls import async_url, with_database
 
 ROOT = Path(__file__).resolve().parent.parent
+SECRET_KEY = "test-secret-key-0123456789abcdef"
 
 # Property tests prove what parsing does, not how fast a loaded 2-core CI machine draws examples:
 # no per-example deadline, and drawing 4,000-character texts slowly is not a failure.
@@ -52,7 +53,13 @@ async def _create_database(server_url: str, prefix: str) -> str:
     await admin.dispose()
     url = with_database(server_url, name)
     await asyncio.get_running_loop().run_in_executor(None, migrate.upgrade, url)
+    await logins.provision(url, SECRET_KEY.encode())
     return url
+
+
+def server_login(url: str) -> str:
+    """The URL the server connects with to the database of `url` (its narrow login, as `eventos serve` derives it)."""
+    return logins.login_url(url, SECRET_KEY.encode(), logins.SERVER)
 
 
 async def _drop_database(server_url: str, url: str) -> None:
@@ -60,6 +67,8 @@ async def _drop_database(server_url: str, url: str) -> None:
     admin = create_async_engine(async_url(server_url), isolation_level="AUTOCOMMIT")
     async with admin.connect() as connection:
         await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for login in logins.LOGINS:  # roles are cluster-wide: the database's own logins go with it
+            await connection.execute(text(f'DROP ROLE IF EXISTS "{logins.login_name(url, login)}"'))
     await admin.dispose()
 
 
@@ -79,15 +88,20 @@ async def own_database(server_url: str):
     session database; here it sees only the test's own.
     """
     url = await _create_database(server_url, "eventos_own")
-    database = Database(url, pool_size=5, max_overflow=5)
+    database = Database(server_login(url), pool_size=5, max_overflow=5)
     yield database
     await database.dispose()
     await _drop_database(server_url, url)
 
 
 @pytest.fixture(scope="session")
-async def db(database_url: str):
-    database = Database(database_url, pool_size=10, max_overflow=20)
+def server_database_url(database_url: str) -> str:
+    return server_login(database_url)
+
+
+@pytest.fixture(scope="session")
+async def db(server_database_url: str):
+    database = Database(server_database_url, pool_size=10, max_overflow=20)
     yield database
     await database.dispose()
 
@@ -102,7 +116,7 @@ async def owner_engine(database_url: str):
 
 def test_settings(**overrides) -> Settings:
     values = {
-        "eventos_secret_key": "test-secret-key-0123456789abcdef",
+        "eventos_secret_key": SECRET_KEY,
         "slack_signing_secret": "test-signing-secret",
         "slack_bot_token": "xoxb-test-token",
         "eventos_base_url": "http://eventos.test",

@@ -1,8 +1,12 @@
 """Contact search, ranked exact email > prefix of email or name > words, each tier on an index.
 
-Every tier reads the `contact_search` view (migration 0004), the only way the app role's
-prefix and full-text conditions reach their indexes under forced row-level security. Tiers run
-in order and stop once the page is full, so a name prefix never pays for a full-text search.
+Under forced row-level security the app role's prefix and full-text conditions (not leakproof)
+cannot reach their indexes, so every tier goes through a path that filters the tenant on its own:
+the exact email through the `contact_search` view, a security barrier whose email equality is
+leakproof, and the prefix and word tiers through the functions `contact_search_prefix` and
+`contact_search_words` (migration 0012), which take the search as arguments and return the
+tenant's hits in order. Tiers run in order and stop once the page is full, so a name prefix never
+pays for a full-text search.
 """
 
 import re
@@ -11,15 +15,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import Select, String, bindparam, func, literal, literal_column, select
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Float, Integer, Select, String, Text, bindparam, column, func, literal, select
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models.crm import contact_search as view
 
 LIMIT = 20
 WORD = re.compile(r"\w+")
-SIMPLE = literal_column("'simple'")  # the text search configuration of contacts.search
 MIN_PREFIX_WORD = 3  # shorter words match whole lexemes only: `a:*` would rank half the table
 
 
@@ -46,18 +49,6 @@ def prefix_range(prefix: str) -> tuple[str, str | None]:
     return prefix, prefix[:-1] + chr(following)
 
 
-def _starts_with(expression, bounded: bool):
-    # text_pattern_ops operators, written out: they are leakproof and match the 0001 indexes.
-    condition = expression.op("~>=~", is_comparison=True)(bindparam("low", type_=String))
-    return condition & expression.op("~<~", is_comparison=True)(bindparam("high", type_=String)) if bounded else condition
-
-
-def _pattern_order(expression):
-    # The pattern opclass's own order, so the index hands rows over sorted and LIMIT stops early.
-    sql = expression.compile(dialect=postgresql.dialect())
-    return literal_column(f"{sql} USING ~<~")
-
-
 def words_query(text: str) -> str | None:
     """A tsquery in which every typed word must match, longer words also as a prefix."""
     words = WORD.findall(text.lower())
@@ -66,44 +57,52 @@ def words_query(text: str) -> str | None:
     return " & ".join(f"'{w}':*" if len(w) >= MIN_PREFIX_WORD else f"'{w}'" for w in words[:8])
 
 
-def _columns(tier: int):
-    return (view.c.id, view.c.email, view.c.first_name, view.c.last_name, view.c.company_name, literal(tier))
+def _columns(hits, tier: int):
+    return (hits.c.id, hits.c.email, hits.c.first_name, hits.c.last_name, hits.c.company_name, literal(tier))
 
 
-PREFIXED = (view.c.email, func.lower(view.c.first_name), func.lower(view.c.last_name))
+PREFIXED = ("email", "first_name", "last_name")  # the fields contact_search_prefix knows
+HIT = (
+    column("id", UUID(as_uuid=True)), column("email", Text), column("first_name", Text),
+    column("last_name", Text), column("company_name", Text),
+)
+
+
+def _ordered_hits(function, order_key):
+    """The function's rows (HIT columns, then the key it ordered by), numbered in the order it returned them."""
+    return function.table_valued(*HIT, order_key, with_ordinality="position").render_derived()
 
 
 # Each tier's statement is built once per shape and run with bound values, so a search costs no
 # statement construction and SQLAlchemy's compiled cache (and asyncpg's prepared statements) hit.
 @cache
 def _exact() -> Select:
-    return select(*_columns(0)).where(view.c.email == bindparam("needle", type_=String))
+    return select(*_columns(view, 0)).where(view.c.email == bindparam("needle", type_=String))
 
 
 @cache
-def _prefix(column: int, bounded: bool, limit: int) -> Select:
-    expression = PREFIXED[column]
-    return select(*_columns(1)).where(_starts_with(expression, bounded)).order_by(_pattern_order(expression)).limit(limit)
+def _prefix(field: int, limit: int) -> Select:
+    hits = _ordered_hits(func.contact_search_prefix(
+        literal(PREFIXED[field]), bindparam("low", type_=String), bindparam("high", type_=String),
+        literal(limit, Integer),
+    ), column("key", Text))
+    return select(*_columns(hits, 1)).order_by(hits.c.position)
 
 
 @cache
 def _words(limit: int) -> Select:
-    query = func.to_tsquery(SIMPLE, bindparam("tsquery", type_=String))
-    return (
-        select(*_columns(2))
-        .where(view.c.search.op("@@", is_comparison=True)(query))
-        .order_by(func.ts_rank(view.c.search, query).desc(), view.c.email)
-        .limit(limit)
+    hits = _ordered_hits(
+        func.contact_search_words(bindparam("tsquery", type_=String), literal(limit, Integer)), column("rank", Float)
     )
+    return select(*_columns(hits, 2)).order_by(hits.c.position)
 
 
-def tier_statements(needle: str, limit: int = LIMIT) -> Iterator[tuple[Select, dict[str, str]]]:
+def tier_statements(needle: str, limit: int = LIMIT) -> Iterator[tuple[Select, dict[str, str | None]]]:
     """The tiers' queries and their values, best first, for a normalised (trimmed, lower-case) search text."""
     yield _exact(), {"needle": needle}
     low, high = prefix_range(needle)
-    bounds = {"low": low, "high": high} if high is not None else {"low": low}
-    for column in range(len(PREFIXED)):
-        yield _prefix(column, high is not None, limit), bounds
+    for field in range(len(PREFIXED)):
+        yield _prefix(field, limit), {"low": low, "high": high}
     tsquery = words_query(needle)
     if tsquery:
         yield _words(limit), {"tsquery": tsquery}

@@ -288,9 +288,8 @@ async def ticket_page(services: Services, code: str) -> TicketPage | None:
     if not ticket_codes.is_authentic(services.settings.secret_key, code):
         return None
     async with services.db.system() as session:
-        account_id = (
-            await session.execute(select(tickets_t.c.account_id).where(tickets_t.c.code == code))
-        ).scalar_one_or_none()
+        # One code at a time: the system role cannot list codes (migration 0012).
+        account_id = (await session.execute(select(func.ticket_account(code)))).scalar_one_or_none()
     if account_id is None:
         return None
     async with services.db.tenant(account_id) as session:

@@ -124,8 +124,8 @@ class ContactThread(Tenant, Base):
     created_at: Mapped[datetime] = now_default()
 
 
-# Migration 0004: the contacts' search columns for the app role, filtered to the current tenant,
-# so name-prefix and full-text conditions can use their indexes under forced RLS.
+# Migrations 0004 and 0012: the contacts' search columns for the app role, filtered to the current
+# tenant behind a security barrier (core/search.py says which tiers use it).
 contact_search = table(
     "contact_search",
     column("id", UUID(as_uuid=True)),

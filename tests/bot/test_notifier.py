@@ -13,11 +13,12 @@ from core.accounts.accounts import accounts
 from core.jobs import outbox
 from core.ports import DeliveryError, SlackMessage
 from core.services import Services
+from db.session import Database
 from tests.conftest import test_settings as make_settings
 
 
-async def test_token_mode_posts_with_the_configured_bot_token(database_url, slack_settings, slack_standin, make_tenant):
-    services = await build_services(slack_settings, database_url)
+async def test_token_mode_posts_with_the_configured_bot_token(server_database_url, slack_settings, slack_standin, make_tenant):
+    services = await build_services(slack_settings, Database(server_database_url))
     try:
         tenant = await make_tenant()
         delivered = await services.notifier.post(tenant.account_id, SlackMessage(channel="C0SALES", text="hi"))

@@ -12,6 +12,7 @@ from bot.app import build_bolt_app
 from bot.startup import SlackStartupError, build_socket_handler, start_slack
 from core.accounts.accounts import accounts
 from core.services import Services
+from db.urls import with_database
 from tests.conftest import test_settings as make_settings
 
 APP_TOKEN = "xapp-1-A0EVENTOS-1-startup"
@@ -135,3 +136,10 @@ async def test_a_refused_app_token_stops_socket_mode_start_up(db, slack_standin)
     services = Services(db=db, settings=_token_settings(slack_standin, token, slack_app_token=APP_TOKEN))
     with pytest.raises(SlackStartupError, match=r"SLACK_APP_TOKEN was refused by Slack \(invalid_auth\)"):
         await start_slack(services, build_bolt_app(services))
+
+
+async def test_serve_without_its_own_database_login_stops_with_one_line(database_url, capsys):
+    never_migrated = with_database(database_url, f"eventos_absent_{secrets.token_hex(3)}")
+    assert await cli._serve(make_settings(database_url=never_migrated, port=1), console=False) == 2
+    stderr = capsys.readouterr().err
+    assert stderr.count("\n") == 1 and "cannot connect" in stderr and "run `eventos migrate`" in stderr

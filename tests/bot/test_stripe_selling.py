@@ -25,7 +25,7 @@ from db.models import (
     TicketEmail,
 )
 from tests.conftest import test_settings as settings_for
-from tests.support.factories import make_event, make_product, set_account
+from tests.support.factories import connect_stripe_account, make_event, make_product, set_account
 from tests.support.harness import start_harness
 from tests.support.orders import confirm_refund
 from tests.support.stripe_standin import event as stripe_event
@@ -113,8 +113,9 @@ async def test_sell_answers_with_a_checkout_link_made_with_amounts_metadata_and_
     assert "Stripe-Account" not in request.headers
 
 
-async def test_a_connected_account_gets_the_session_and_its_events(shop, stripe_standin):
-    tenant, event = await arrange(shop, stripe_account_id="acct_1ORGANIZER")
+async def test_a_connected_account_gets_the_session_and_its_events(shop, stripe_standin, owner_engine):
+    tenant, event = await arrange(shop)
+    await connect_stripe_account(owner_engine, tenant, "acct_1ORGANIZER")
     sale = await sell(shop, tenant, event)
     [request] = stripe_standin.requests_to("/v1/checkout/sessions", "POST")
     assert request.headers["Stripe-Account"] == "acct_1ORGANIZER"

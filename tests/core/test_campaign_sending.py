@@ -88,7 +88,7 @@ def campaign_ticker(services, tenant, **kw) -> Ticker:
     return ticker
 
 
-async def test_a_scheduled_campaign_fires_at_its_time_after_a_restart(mail_services, make_tenant, smtp_sink, clock, database_url):
+async def test_a_scheduled_campaign_fires_at_its_time_after_a_restart(mail_services, make_tenant, smtp_sink, clock, server_database_url):
     tenant = await make_tenant(timezone="Europe/Berlin")
     people = await add_people(mail_services, tenant, 5)
     campaign = await new_campaign(mail_services, tenant)
@@ -98,7 +98,7 @@ async def test_a_scheduled_campaign_fires_at_its_time_after_a_restart(mail_servi
     assert "campaigns" in {job.name for job in build_ticker(mail_services).jobs}
 
     # A new process: its own pool, services and ticker; only the table remembers the schedule.
-    restarted_db = Database(database_url, pool_size=2, max_overflow=2)
+    restarted_db = Database(server_database_url, pool_size=2, max_overflow=2)
     restarted = Services(db=restarted_db, settings=mail_services.settings, clock=clock, mailer=mailer_for(smtp_sink))
     try:
         ticker = campaign_ticker(restarted, tenant)

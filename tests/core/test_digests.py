@@ -137,10 +137,10 @@ async def test_after_days_of_downtime_only_the_latest_missed_digest_is_sent(serv
     assert "No sales or check-in activity on Tue 31 Mar." in section_text(message)
 
 
-async def test_two_schedulers_ticking_together_send_the_digest_once(services, berlin, clock, database_url, settings):
+async def test_two_schedulers_ticking_together_send_the_digest_once(services, berlin, clock, server_database_url, settings):
     await digests.subscribe(services, berlin, channel_id="C0SALES")
     clock.set(MONDAY_9)
-    replica = Database(database_url, pool_size=2, max_overflow=2)
+    replica = Database(server_database_url, pool_size=2, max_overflow=2)
     try:
         other = Services(db=replica, settings=settings, clock=clock)
         await asyncio.gather(*(digests.send_due(s) for s in (services, other, services, other)))

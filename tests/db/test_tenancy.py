@@ -151,3 +151,18 @@ async def test_a_system_unit_of_work_that_becomes_a_tenant_sees_only_that_tenant
         await become_tenant(session, a)
         assert (await session.execute(text("SELECT DISTINCT account_id FROM contacts"))).scalars().all() == [a]
         assert await session.scalar(text("SELECT current_user")) == "eventos_app"
+
+
+async def test_every_policy_reads_the_tenant_once_per_statement(db, two_tenants):
+    async with db.engine.connect() as connection:
+        quals = dict((await connection.execute(text(
+            "SELECT tablename, qual FROM pg_policies WHERE schemaname = 'public' AND policyname = 'tenant_isolation'"
+        ))).all())
+    assert set(quals) == {*TENANT_TABLES, "accounts"}
+    assert all("( SELECT" in qual for qual in quals.values()), quals
+    a, _ = two_tenants
+    async with db.tenant(a) as session:
+        await session.execute(text("SET LOCAL enable_indexscan = off"))
+        await session.execute(text("SET LOCAL enable_bitmapscan = off"))
+        plan = "\n".join((await session.execute(text("EXPLAIN SELECT * FROM contacts"))).scalars())
+    assert "InitPlan" in plan and "Filter: (account_id = $0)" in plan, plan

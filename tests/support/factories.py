@@ -45,6 +45,14 @@ async def make_product(
 
 
 async def set_account(services: Services, tenant: TenantContext, **values) -> None:
-    """Change account columns a test depends on (sales_channel, stripe_account_id...)."""
+    """Change account settings a test depends on (sales_channel, timezone...), as the tenant may."""
     async with services.db.tenant(tenant.account_id) as session:
         await session.execute(update(Account).values(**values))
+
+
+async def connect_stripe_account(owner_engine, tenant: TenantContext, stripe_account_id: str) -> None:
+    """Record the account's Stripe Connect id as the owner: no tenant may change it (column grants, 0012)."""
+    async with owner_engine.begin() as connection:
+        await connection.execute(
+            update(Account).where(Account.id == tenant.account_id).values(stripe_account_id=stripe_account_id)
+        )
