@@ -22,8 +22,8 @@ from bench.load import Missing, SlackDriver, drive, scan
 from bench.scenarios import SCENARIOS, Context, Scenario
 from bench.server import start_server
 from bench.standins import SlackStandin, SmtpCounter
-from core.accounts.accounts import accounts
-from core.digests.subscriptions import analytics
+from core.accounts import accounts
+from core.digests import analytics
 from core.services import Services
 from core.settings import Settings
 from db import logins

@@ -75,7 +75,7 @@ def event_show(ctx: Context) -> Operation:
 
 
 async def event_show_limit(ctx: Context):
-    from core.events.events import stats
+    from core.events import stats
 
     script = await limits.capture(ctx.services, lambda: stats.event_report(ctx.services, ctx.tenant, slug=BIG_EVENT))
     return lambda pool: lambda i: limits.replay(pool, script)

@@ -52,7 +52,7 @@ async def _installer_known() -> None:
 
 async def _seed_demo(settings: Settings) -> int:
     from bot.console.local_slack import OWNER_ID, TEAM_ID, TEAM_NAME
-    from core.accounts.accounts import accounts
+    from core.accounts import accounts
     from core.demo import seed_demo
     from core.services import Services
 

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import SERVICES, SIGNATURE, TENANT, WORKSPACE
-from core.accounts.accounts import accounts
+from core.accounts import accounts
 from core.services import Services
 
 log = logging.getLogger(__name__)

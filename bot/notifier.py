@@ -13,7 +13,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack_client import build_client
-from core.accounts.accounts import accounts
+from core.accounts import accounts
 from core.ports import Delivered, DeliveryError, SlackMessage
 from core.services import Services
 from core.settings import Settings

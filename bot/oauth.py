@@ -22,7 +22,7 @@ from slack_sdk.oauth.installation_store import Installation
 
 from bot.middleware import UNKNOWN_WORKSPACE, fetch_profile
 from bot.slack_client import build_client
-from core.accounts.accounts import accounts
+from core.accounts import accounts
 from core.services import Services
 from core.settings import Settings
 from db.slack_store import EncryptedInstallationStore, build_slack_stores

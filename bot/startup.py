@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import oauth
 from bot.slack_client import build_client
-from core.accounts.accounts import accounts
+from core.accounts import accounts
 from core.services import Services
 from core.settings import Settings
 

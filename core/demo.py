@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core.context import TenantContext
 from core.crm import contacts, interactions
-from core.events.events import events, ticket_types, venues
+from core.events import events, ticket_types, venues
 from core.sales import orders, payments
 from core.services import Services
 from db.models import Event

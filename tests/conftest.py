@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from core.accounts.accounts import accounts
+from core.accounts import accounts
 from core.context import TenantContext
 from core.services import Services
 from core.settings import Settings

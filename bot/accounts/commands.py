@@ -8,7 +8,7 @@ from bot import grammar
 from bot.accounts import views as views
 from bot.door import tokens
 from bot.router import Command, Invocation, Subcommand, listener
-from core.accounts.accounts import accounts
+from core.accounts import accounts
 
 
 class SetupArgs(BaseModel):

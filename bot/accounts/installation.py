@@ -3,7 +3,7 @@
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from core.accounts.accounts import accounts
+from core.accounts import accounts
 from core.services import Services
 
 

@@ -3,7 +3,7 @@
 from bot import errors
 from bot.campaigns import views as views
 from bot.text import escape
-from core.campaigns.campaigns import campaigns
+from core.campaigns import campaigns
 
 
 def register(app) -> None:

@@ -7,7 +7,7 @@ from bot.campaigns import views as views
 from bot.router import Command, Invocation, Subcommand, listener
 from bot.text import escape
 from core.accounts.permissions import require
-from core.campaigns.campaigns import campaigns
+from core.campaigns import campaigns
 
 
 class CreateArgs(BaseModel):

@@ -6,7 +6,7 @@ from bot import errors
 from bot.campaigns import views as views
 from bot.forms import form_values, metadata, submit, tell
 from bot.text import escape
-from core.campaigns.campaigns import campaigns
+from core.campaigns import campaigns
 
 
 def register(app) -> None:

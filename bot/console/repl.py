@@ -31,6 +31,8 @@ from prompt_toolkit.formatted_text import ANSI
 from prompt_toolkit.history import FileHistory
 
 from bot.app import LOCAL_BOT_TOKEN, local_signing_secret
+from bot.console import forms as forms
+from bot.console import requests as requests
 from bot.console.local_slack import (
     GENERAL_ID,
     OWNER_ID,
@@ -42,9 +44,7 @@ from bot.console.local_slack import (
     View,
 )
 from bot.console.render import Control, Style, plain, render_message, render_view
-from bot.console.repl import forms as forms
-from bot.console.repl import requests as requests
-from core.accounts.accounts import accounts
+from core.accounts import accounts
 from core.services import Services
 from core.settings import Settings
 

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from bot import grammar
 from bot.digests import views as views
 from bot.router import Command, Invocation, Subcommand, listener
-from core.digests.subscriptions import subscriptions
+from core.digests import subscriptions
 
 
 class SubscribeArgs(BaseModel):

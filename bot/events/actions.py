@@ -7,7 +7,7 @@ from bot.events import modal_views as modals
 from bot.events import views as views
 from bot.text import escape
 from core.accounts.permissions import require
-from core.events.events import events, stats
+from core.events import events, stats
 
 
 async def _card(services, tenant, slug: str, note: str | None = None) -> list[dict]:

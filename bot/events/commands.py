@@ -8,8 +8,9 @@ from bot.events import views as views
 from bot.router import Command, Invocation, Subcommand, listener
 from bot.text import escape
 from core.accounts.permissions import require
-from core.events.events import UNCHANGED, events
-from core.events.events import stats as event_stats
+from core.events import events
+from core.events import stats as event_stats
+from core.events.events import UNCHANGED
 
 LIST_WORDS = {"": "upcoming", "upcoming": "upcoming", "next": "upcoming", "past": "past", "all": "all"}
 

@@ -14,7 +14,7 @@ from bot.events import views as views
 from bot.forms import FieldError, form_values, metadata, tell
 from bot.text import escape
 from core.context import TenantContext
-from core.events.events import events, stats, ticket_types, venues
+from core.events import events, stats, ticket_types, venues
 from core.services import Services
 
 OPTIONS_LIMIT = 50

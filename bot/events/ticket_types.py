@@ -9,7 +9,7 @@ from bot.events.commands import given
 from bot.router import Command, Invocation, Subcommand, listener
 from bot.text import escape, section
 from core.accounts.permissions import require
-from core.events.events import events, ticket_types
+from core.events import events, ticket_types
 
 
 class AddArgs(BaseModel):

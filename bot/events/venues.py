@@ -8,7 +8,7 @@ from bot.events import views as views
 from bot.router import Command, Invocation, Subcommand, listener
 from bot.text import escape
 from core.accounts.permissions import require
-from core.events.events import venues
+from core.events import venues
 
 
 class AddArgs(BaseModel):

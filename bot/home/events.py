@@ -2,7 +2,7 @@
 
 from bot import errors
 from bot.home import views as views
-from core.accounts.accounts import home
+from core.accounts import home
 
 
 async def publish_home(event: dict, client, tenant, services) -> None:

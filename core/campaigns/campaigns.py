@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.permissions import require
-from core.campaigns.campaigns import audiences
+from core.campaigns import audiences
 from core.campaigns.messages import (
     SAMPLE,
     Recipient,

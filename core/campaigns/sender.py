@@ -28,7 +28,7 @@ from sqlalchemy import case, exists, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.campaigns.campaigns import audiences
+from core.campaigns import audiences
 from core.campaigns.messages import Recipient, Renderer, load_content
 from core.errors import DomainError
 from core.jobs import outbox

@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 from jinja2 import Environment
 
 from core.digests.reports import SLOT, CheckinDigest, SalesDigest, sparkline
-from core.money.amounts import amounts
+from core.money import amounts
 from core.text.mrkdwn import inert
 from core.time.local_time import zone
 

@@ -19,7 +19,7 @@ from core import keyset
 from core.accounts.permissions import require
 from core.context import TenantContext
 from core.errors import Conflict, Invalid, NotFound, NotReady
-from core.events.events import venues
+from core.events import venues
 from core.services import Services
 from core.text import names, slugs
 from core.time import local_time

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from core.context import TenantContext
-from core.events.events import EventInfo, Impact, events, ticket_types
+from core.events import events, ticket_types
+from core.events.events import EventInfo, Impact
 from core.events.ticket_types import TicketType
 from core.services import Services
 from db.models import Attendee, CheckIn, Order, Product, ProductSales

@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.accounts.permissions import require
 from core.context import TenantContext
 from core.errors import Conflict, Invalid, NotFound, NotReady
-from core.events.events import UNCHANGED, EventInfo, Unchanged, events
-from core.money.amounts import amounts
+from core.events import events
+from core.events.events import UNCHANGED, EventInfo, Unchanged
+from core.money import amounts
 from core.services import Services
 from core.text import names, slugs
 from core.time import local_time

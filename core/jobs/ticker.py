@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from core import deliveries
-from core.campaigns.campaigns import sender
-from core.digests.subscriptions import analytics, subscriptions
+from core.campaigns import sender
+from core.digests import analytics, subscriptions
 from core.door import status
 from core.jobs import outbox
 from core.sales import orders, tickets

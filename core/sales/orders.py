@@ -23,9 +23,9 @@ from core.accounts.permissions import require
 from core.context import TenantContext
 from core.crm import contacts, interactions
 from core.errors import Conflict, Invalid, NotFound, SoldOut
-from core.events.events import events, ticket_types
+from core.events import events, ticket_types
 from core.jobs import outbox
-from core.money.amounts import amounts
+from core.money import amounts
 from core.ports import PaymentProviderError
 from core.sales import tickets
 from core.services import Services

@@ -23,7 +23,7 @@ from core.context import TenantContext
 from core.crm import interactions
 from core.errors import Conflict, DomainError, Invalid, NotReady
 from core.jobs import outbox
-from core.money.amounts import amounts
+from core.money import amounts
 from core.ports import CheckoutLine, PaymentNotFound, PaymentProviderError
 from core.sales import orders, tickets
 from core.sales.orders import (

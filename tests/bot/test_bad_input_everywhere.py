@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.errors import UNEXPECTED
 from core.crm import contacts
 from core.door import tokens
-from core.events.events import venues
+from core.events import venues
 from db.models import (
     Account,
     Attendee,

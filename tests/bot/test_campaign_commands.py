@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from bot.campaigns import views as views
 from bot.events.modal_views import EVENT_PICK
 from bot.notifier import SlackNotifier, fixed_token
-from core.campaigns.campaigns import sender
+from core.campaigns import sender
 from core.gateways.smtp_mailer import SmtpMailer
 from core.jobs import outbox
 from core.time.clock import FrozenClock, SystemClock

@@ -9,7 +9,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from core.accounts.accounts import accounts
+from core.accounts import accounts
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMPT = "eventos>"

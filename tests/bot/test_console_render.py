@@ -2,10 +2,10 @@
 
 import pytest
 
+from bot.console import forms as forms
 from bot.console.local_slack import OWNER_ID, Directory
 from bot.console.render import Style, mrkdwn, render_blocks, render_message, render_view
 from bot.console.repl import escape_command_text
-from bot.console.repl import forms as forms
 
 PLAIN = Style(color=False)
 COLOR = Style(color=True)

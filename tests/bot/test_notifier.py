@@ -9,7 +9,7 @@ from slack_sdk.oauth.installation_store import Installation
 from bot.app import build_bolt_app
 from bot.oauth import close_stores
 from bot.runtime import build_services, use_installations
-from core.accounts.accounts import accounts
+from core.accounts import accounts
 from core.jobs import outbox
 from core.ports import DeliveryError, SlackMessage
 from core.services import Services

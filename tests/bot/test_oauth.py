@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 from bot.app import build_application, build_bolt_app
 from bot.middleware import UNKNOWN_WORKSPACE
 from bot.oauth import close_stores, manifest_scopes
-from core.accounts.accounts import accounts
+from core.accounts import accounts
 from core.services import Services
 from db.models import User
 from tests.conftest import test_settings as make_settings

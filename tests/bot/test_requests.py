@@ -10,7 +10,7 @@ from sqlalchemy import event, func, select, text
 from bot.app import build_bolt_app
 from bot.middleware import INACTIVE_WORKSPACE
 from core import deliveries
-from core.accounts.accounts import accounts
+from core.accounts import accounts
 from core.services import Services
 from db.models import Account, User
 from tests.support.harness import start_harness

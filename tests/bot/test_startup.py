@@ -10,7 +10,7 @@ from aiohttp import WSMsgType, web
 from bot import cli
 from bot.app import build_bolt_app
 from bot.startup import SlackStartupError, build_socket_handler, start_slack
-from core.accounts.accounts import accounts
+from core.accounts import accounts
 from core.services import Services
 from db.urls import with_database
 from tests.conftest import test_settings as make_settings

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from core.campaigns.campaigns import campaigns, sender
+from core.campaigns import campaigns, sender
 from core.crm.unsubscribe import make_token
 from core.gateways.smtp_mailer import SmtpMailer
 from db.models import ConsentChange, Contact

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import delete, select
 
-from core.digests.subscriptions import analytics
+from core.digests import analytics
 from core.services import Services
 from core.time.clock import FrozenClock
 from db.models import AnalyticsWatermark, EventAnalytics

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import func, select, update
 
-from core.campaigns.campaigns import audiences
+from core.campaigns import audiences
 from core.door import checkins
 from core.errors import Invalid, NotFound
 from db.models import Contact

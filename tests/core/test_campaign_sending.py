@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, insert, select
 
-from core.campaigns.campaigns import campaigns
-from core.campaigns.campaigns import sender as campaign_sender
+from core.campaigns import campaigns
+from core.campaigns import sender as campaign_sender
 from core.crm import contacts
 from core.gateways.smtp_mailer import SmtpMailer
 from core.jobs.ticker import Ticker, build_ticker

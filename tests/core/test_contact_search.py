@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql
 
-from core.accounts.accounts import accounts
+from core.accounts import accounts
 from core.crm import contacts
 from core.crm.search import prefix_range, search_contacts, tier_statements, words_query
 from core.services import Services

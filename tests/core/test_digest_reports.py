@@ -5,11 +5,10 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from core.digests.render import render
+from core.digests import analytics, render, reports
 from core.digests.reports import Averages, Totals, sparkline
-from core.digests.subscriptions import analytics, reports
 from core.door import checkins
-from core.events.events import events, ticket_types
+from core.events import events, ticket_types
 from core.sales import orders, payments
 from core.services import Services
 from core.time.clock import FrozenClock

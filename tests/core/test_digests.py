@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.notifier import SlackNotifier, fixed_token
-from core.digests.subscriptions import subscriptions as digests
+from core.digests import subscriptions as digests
 from core.errors import Forbidden, Invalid, NotFound
 from core.jobs import outbox
 from core.services import Services

@@ -4,7 +4,7 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from core.events.events import stats
+from core.events import stats
 from core.sales import orders, payments
 from db.models import Order, OrderLine
 from tests.support.factories import make_event, make_product

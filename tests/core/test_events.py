@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.errors import Conflict, Forbidden, Invalid, NotFound, NotReady
-from core.events.events import events, ticket_types, venues
+from core.events import events, ticket_types, venues
 from core.money.amounts import parse_amount
 from core.services import Services
 from core.time.clock import FrozenClock

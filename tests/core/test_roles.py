@@ -5,7 +5,7 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from core.accounts.accounts import accounts
+from core.accounts import accounts
 from core.errors import Conflict, Forbidden
 from db.models import User
 

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from bot.notifier import SlackNotifier, fixed_token
-from core.accounts.accounts import accounts
+from core.accounts import accounts
 from core.jobs import outbox
 from core.jobs.ticker import Ticker, build_ticker
 from core.services import Services

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import insert, select
 
-from core.campaigns.campaigns import campaigns
-from core.campaigns.campaigns import sender as campaign_sender
+from core.campaigns import campaigns
+from core.campaigns import sender as campaign_sender
 from core.errors import NotReady
 from core.gateways.sms import RestSms
 from core.ports import SendError

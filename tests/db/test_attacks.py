@@ -20,7 +20,7 @@ from tests.conftest import SECRET_KEY
 from tests.support.graph import seed_graph
 
 SLACK_TABLES = ("slack_installations", "slack_bots", "slack_oauth_states")
-GLOBAL_TABLES = {"accounts", *SLACK_TABLES, "slack_deliveries"}
+GLOBAL_TABLES = {"accounts", *SLACK_TABLES, "slack_deliveries", "slack_request_signatures"}
 TENANT_TABLES = sorted(set(Base.metadata.tables) - GLOBAL_TABLES)
 REFUSED = "permission denied|must be owner|must be superuser|must have admin option|must be able to SET ROLE"
 

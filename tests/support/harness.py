@@ -8,7 +8,7 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
 from bot.app import build_application
-from core.accounts.accounts import accounts
+from core.accounts import accounts
 from core.context import TenantContext
 from core.services import Services
 from tests.support.slack_requests import CommandResult, SlackDriver
