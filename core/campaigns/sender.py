@@ -23,7 +23,7 @@ survivor. The report counts sent, failed, skipped and in-doubt recipients separa
 import logging
 import uuid
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Row, case, exists, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -104,6 +104,8 @@ async def send_campaign(services: Services, account_id: uuid.UUID, campaign_id: 
         tally = await engine.drain(
             services, worker, limit=batch, account_id=account_id,
             where=(CampaignRecipient.campaign_id == campaign_id, sending),
+            # A mail server that refuses for now refuses the rest too; an SMS refused is refused alone.
+            stop_on_retry=run.renderer.content.channel == "email",
         )
         sent += tally.sent
         if not tally.claimed or tally.retrying:
@@ -133,7 +135,7 @@ async def _start(services: Services, account_id: uuid.UUID, campaign_id: uuid.UU
             renderer = Renderer(services, account_id, await load_content(session, campaign))
             renderer.check()
             if started is not None:
-                await _materialise(session, campaign)
+                await _materialise(session, campaign, now=now)
         except DomainError as error:
             # The campaign cannot go out as it stands (an event or company gone, a template removed).
             await session.execute(
@@ -146,15 +148,15 @@ async def _start(services: Services, account_id: uuid.UUID, campaign_id: uuid.UU
         return _Run(campaign.name, renderer)
 
 
-async def _materialise(session: AsyncSession, campaign: Campaign) -> None:
-    """Everyone the audience reaches now becomes a pending recipient, in one statement."""
+async def _materialise(session: AsyncSession, campaign: Campaign, *, now: datetime) -> None:
+    """Everyone the audience reaches now becomes a pending recipient, due now, in one statement."""
     bound = await audiences.bind(session, audiences.parse(campaign.audience))
     chosen = bound.recipients(campaign.channel).with_only_columns(
-        literal(campaign.account_id), literal(campaign.id), Contact.id,
+        literal(campaign.account_id), literal(campaign.id), Contact.id, literal(now),
     )
     await session.execute(
         insert(CampaignRecipient)
-        .from_select(["account_id", "campaign_id", "contact_id"], chosen)
+        .from_select(["account_id", "campaign_id", "contact_id", "next_attempt_at"], chosen)
         .on_conflict_do_nothing(index_elements=["account_id", "campaign_id", "contact_id"])
     )
     size = await audiences.size(session, bound, campaign.channel)

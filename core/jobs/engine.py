@@ -146,12 +146,13 @@ class Tally:
 
 async def drain(
     services: Services, worker: Worker, *, limit: int, where: Sequence[Any] = (), account_id: uuid.UUID | None = None,
-    groups_at_once: int = 1, group: Callable[[Row], Any] = lambda row: row.account_id,
+    groups_at_once: int = 1, group: Callable[[Row], Any] = lambda row: row.account_id, stop_on_retry: bool = True,
 ) -> Tally:
     """Claim up to `limit` due rows of the worker's queue (of one account, if given) and attempt each once.
 
     Rows are attempted in due order within a group (an account by default), `groups_at_once` groups
-    at a time; a group stops at its first retryable failure and gives its other claims back at once.
+    at a time; unless told otherwise, a group stops at its first retryable failure (the other side
+    is down or throttling) and gives its other claims back at once.
     """
     queue = worker.queue
     token = uuid.uuid4()
@@ -168,7 +169,7 @@ async def drain(
     async def run_group(rows: list[Row]) -> None:
         async with slots:
             for row in rows:
-                if not await _one(services, worker, row.account_id, row.id, token, tally):
+                if not await _one(services, worker, row.account_id, row.id, token, tally) and stop_on_retry:
                     break
 
     async with _kept_alive(services, queue, token, accounts):
