@@ -169,17 +169,18 @@ async def queue_email(session: AsyncSession, *, account_id: uuid.UUID, order_id:
 
 
 async def emails_sent(session: AsyncSession, order_id: uuid.UUID) -> int:
+    """The order's ticket emails sent or on their way (the ticker sends a queued one within seconds)."""
     return (
         await session.execute(
             select(func.count()).select_from(emails_t)
-            .where(emails_t.c.order_id == order_id, emails_t.c.status == "sent")
+            .where(emails_t.c.order_id == order_id, emails_t.c.status != "dead")
         )
     ).scalar_one()
 
 
-async def send_due(services: Services, *, limit: int = 50) -> int:
-    """The ticker's job: send every account's due ticket emails (new ones, retries, any a crash left behind)."""
-    tally = await engine.drain(services, _Worker(services), limit=limit)
+async def send_due(services: Services, *, limit: int = 50, account_id: uuid.UUID | None = None) -> int:
+    """The ticker's job: send every account's (or one's) due ticket emails: new ones, retries, any a crash left behind."""
+    tally = await engine.drain(services, _Worker(services), limit=limit, account_id=account_id)
     return tally.sent
 
 
