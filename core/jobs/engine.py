@@ -227,7 +227,8 @@ async def _one(
     except Exception as error:
         if outcome is None or not connection_lost(error):
             raise
-        # The connection died during the call or the commit: record the outcome on a fresh one.
+        log.warning("%s row %s: the database connection was lost during the call; recording the outcome again",
+                    worker.queue.name, row_id)
         status = await retry_on_disconnect(lambda: _record_apart(services, worker, attempt, outcome, token))
     if isinstance(outcome, Sent):
         tally.sent += 1
