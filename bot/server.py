@@ -2,7 +2,7 @@
 
 from aiohttp import web
 
-from bot import metrics
+from bot import metrics, unavailable
 from core.health import readiness
 from core.services import Services
 
@@ -20,7 +20,7 @@ async def readyz(request: web.Request) -> web.Response:
 
 def build_web_app(services: Services) -> web.Application:
     """The bare web application; bot.app adds Slack and the feature routes."""
-    app = web.Application(middlewares=[metrics.measure], client_max_size=1024 * 1024)
+    app = web.Application(middlewares=[metrics.measure, unavailable.retry_or_unavailable], client_max_size=1024 * 1024)
     app[SERVICES] = services
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

@@ -1,4 +1,6 @@
-"""Readiness: the database answers and its schema is at the head migration."""
+"""Readiness: the database answers (within a few seconds) and its schema is at the head migration."""
+
+import asyncio
 
 from sqlalchemy import text
 
@@ -6,11 +8,18 @@ from core.services import Services
 from db.migrate import head_revision
 
 
+TIMEOUT = 3.0
+
+
+async def _revision(services: Services) -> str | None:
+    async with services.db.engine.connect() as connection:
+        return await connection.scalar(text("SELECT version_num FROM alembic_version"))
+
+
 async def readiness(services: Services) -> tuple[bool, str]:
     """(ready, reason) — never raises; the reason is safe to show to an operator."""
     try:
-        async with services.db.engine.connect() as connection:
-            current = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+        current = await asyncio.wait_for(_revision(services), TIMEOUT)
     except Exception as exc:  # noqa: BLE001 - any failure means not ready, reported by class only
         return False, f"database unreachable or not migrated ({type(exc).__name__})"
     if current != head_revision():
