@@ -146,13 +146,14 @@ class Tally:
 
 async def drain(
     services: Services, worker: Worker, *, limit: int, where: Sequence[Any] = (), account_id: uuid.UUID | None = None,
-    groups_at_once: int = 1, group: Callable[[Row], Any] = lambda row: row.account_id, stop_on_retry: bool = True,
+    accounts_at_once: int = 1, lanes: int = 1, stop_on_retry: bool = True,
 ) -> Tally:
     """Claim up to `limit` due rows of the worker's queue (of one account, if given) and attempt each once.
 
-    Rows are attempted in due order within a group (an account by default), `groups_at_once` groups
-    at a time; unless told otherwise, a group stops at its first retryable failure (the other side
-    is down or throttling) and gives its other claims back at once.
+    Each account's rows are attempted in due order, in `lanes` parallel lanes (so at most that many
+    calls are in flight, and in doubt if the process dies), `accounts_at_once` accounts at a time.
+    Unless told otherwise, a lane stops at its first retryable failure (the other side is down or
+    throttling) and its other claims are given back at once.
     """
     queue = worker.queue
     token = uuid.uuid4()
@@ -160,23 +161,25 @@ async def drain(
     tally = Tally(claimed=len(claimed))
     if not claimed:
         return tally
-    by_group: dict[Any, list[Row]] = {}
+    by_account: dict[uuid.UUID, list[Row]] = {}
     for row in claimed:
-        by_group.setdefault(group(row), []).append(row)
-    accounts = {row.account_id for row in claimed}
-    slots = asyncio.Semaphore(groups_at_once)
+        by_account.setdefault(row.account_id, []).append(row)
+    slots = asyncio.Semaphore(accounts_at_once)
 
-    async def run_group(rows: list[Row]) -> None:
+    async def run_lane(rows: list[Row]) -> None:
+        for row in rows:
+            if not await _one(services, worker, row.account_id, row.id, token, tally) and stop_on_retry:
+                break
+
+    async def run_account(rows: list[Row]) -> None:
         async with slots:
-            for row in rows:
-                if not await _one(services, worker, row.account_id, row.id, token, tally) and stop_on_retry:
-                    break
+            await asyncio.gather(*(run_lane(rows[lane::lanes]) for lane in range(lanes)))
 
-    async with _kept_alive(services, queue, token, accounts):
+    async with _kept_alive(services, queue, token, set(by_account)):
         try:
-            await asyncio.gather(*(run_group(rows) for rows in by_group.values()))
+            await asyncio.gather(*(run_account(rows) for rows in by_account.values()))
         finally:
-            await _release(services, queue, token, accounts)
+            await _release(services, queue, token, set(by_account))
     return tally
 
 
@@ -211,7 +214,7 @@ async def _claim(
 async def _one(
     services: Services, worker: Worker, account_id: uuid.UUID, row_id: uuid.UUID, token: uuid.UUID, tally: Tally,
 ) -> bool:
-    """Attempt one claimed row; False when its group should stop (a retryable failure)."""
+    """Attempt one claimed row; False after a retryable failure."""
     attempt = await _begin(services, worker, account_id, row_id, token, tally)
     if attempt is None:
         return True

@@ -75,7 +75,7 @@ async def drain(services: Services, *, limit: int = 50, account_id: uuid.UUID | 
     if services.notifier is None:
         raise RuntimeError("the outbox needs services.notifier to send messages")
     tally = await engine.drain(
-        services, _Worker(services), limit=limit, account_id=account_id, groups_at_once=ACCOUNTS_AT_ONCE,
+        services, _Worker(services), limit=limit, account_id=account_id, accounts_at_once=ACCOUNTS_AT_ONCE,
     )
     return tally.sent
 

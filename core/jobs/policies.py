@@ -45,7 +45,7 @@ class Queue:
     error: str = "last_error"  # the column that keeps the last failure
 
 
-LEASE = timedelta(seconds=30)
+LEASE = timedelta(seconds=15)
 
 OUTBOX = Queue("outbox", OutboxMessage.__table__, Policy(
     lease=LEASE, first_retry=timedelta(seconds=30), longest_retry=timedelta(hours=4), max_attempts=20,
