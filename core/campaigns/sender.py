@@ -46,7 +46,6 @@ BATCH = 50
 # The campaign's claim is renewed after every batch; a crashed sender's lapses after this.
 LEASE = timedelta(seconds=15)
 NO_CONSENT = "skipped: no consent any more (or unsubscribed) when its turn came"
-IN_DOUBT_TWICE = "in doubt: sent, then sent again after its sender stopped mid-call; not sent a third time"
 CAMPAIGNS_AT_ONCE = 5
 # Messages in flight at once per campaign: the round trips overlap, and a crash leaves at most this many in doubt.
 LANES = 4
@@ -180,8 +179,6 @@ class _Worker:
         self._run = run
 
     async def prepare(self, session: AsyncSession, row: Row, doubt: Doubt) -> Recipient | Finished:
-        if doubt is Doubt.AGAIN:
-            return Finished("failed", IN_DOUBT_TWICE)
         channel = self._run.renderer.content.channel
         contact = (
             await session.execute(

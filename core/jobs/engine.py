@@ -5,7 +5,7 @@
 and stamps them in the same statement, with a lease that makes them due again if the claimer dies.
 Campaigns, digest subscriptions and door-status posts lease their rows with it.
 
-Delivery queues (the outbox, ticket emails, campaign recipients: see `QUEUES` in
+Delivery queues (the outbox, ticket emails, campaign recipients: their rules are in
 core/jobs/policies.py) go through `drain`, which records each delivery as a fact before and after
 the outside call:
 
@@ -20,8 +20,8 @@ the outside call:
 
 A row a claimer finds still marked as being attempted belongs to a worker that died between 2 and
 4: it is in doubt. The queue's worker decides what that means (look in Slack's history for the
-message; resend an email once with the same Message-ID), and the row keeps `in_doubt` so reports
-can count it. Everything else is certain: each row is attempted by one claim at a time.
+message; resend an email with the same Message-ID), and the row keeps `in_doubt` so reports can
+count it. A queue that resends in-doubt rows once ends a row found in doubt again without a call. Everything else is certain: each row is attempted by one claim at a time.
 """
 
 import asyncio
@@ -43,6 +43,8 @@ from db.session import connection_lost, retry_on_disconnect
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+IN_DOUBT_TWICE = "in doubt: sent, then sent again after its sender stopped mid-call; not sent a third time"
 
 
 async def lease_due(
@@ -272,7 +274,10 @@ async def _begin(
             tally.in_doubt += 1
             log.warning("%s row %s of account %s is in doubt: attempt %d stopped mid-call", queue.name, row_id,
                         account_id, row.attempts)
-        prepared = await worker.prepare(session, row, doubt)
+        if doubt is Doubt.AGAIN and queue.resend_in_doubt_once:
+            prepared = Finished(queue.dead, IN_DOUBT_TWICE)
+        else:
+            prepared = await worker.prepare(session, row, doubt)
         now = services.clock.now()
         if isinstance(prepared, Finished):
             await session.execute(

@@ -43,6 +43,8 @@ class Queue:
     policy: Policy
     dead: str = "dead"  # the status of a row given up
     error: str = "last_error"  # the column that keeps the last failure
+    # Emails and SMS cannot be looked up once sent: a row in doubt is sent once more, never twice more.
+    resend_in_doubt_once: bool = False
 
 
 LEASE = timedelta(seconds=15)
@@ -54,10 +56,8 @@ OUTBOX = Queue("outbox", OutboxMessage.__table__, Policy(
 TICKET_EMAILS = Queue("ticket_emails", TicketEmail.__table__, Policy(
     lease=LEASE, first_retry=timedelta(seconds=30), longest_retry=timedelta(hours=2), max_attempts=12,
     max_age=timedelta(hours=24),
-))
+), resend_in_doubt_once=True)
 CAMPAIGN_RECIPIENTS = Queue("campaign_recipients", CampaignRecipient.__table__, Policy(
     lease=LEASE, first_retry=timedelta(seconds=30), longest_retry=timedelta(minutes=30), max_attempts=8,
     max_age=timedelta(hours=24),
-), dead="failed", error="error")
-
-QUEUES = (OUTBOX, TICKET_EMAILS, CAMPAIGN_RECIPIENTS)
+), dead="failed", error="error", resend_in_doubt_once=True)

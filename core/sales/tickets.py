@@ -41,7 +41,6 @@ from db.models import (
 log = logging.getLogger(__name__)
 
 NO_TICKETS = "the order has no valid tickets any more"
-IN_DOUBT_TWICE = "in doubt: sent, then sent again after its sender stopped mid-call; not sent a third time"
 
 attendees_t = Attendee.__table__
 tickets_t = Ticket.__table__
@@ -191,8 +190,6 @@ class _Worker:
         self._services = services
 
     async def prepare(self, session: AsyncSession, row, doubt: Doubt) -> Email | Finished:
-        if doubt is Doubt.AGAIN:
-            return Finished("dead", IN_DOUBT_TWICE)
         email = await compose(session, self._services, row.order_id, key=f"ticket-email.{row.id}")
         return Finished("dead", NO_TICKETS) if email is None else email
 

@@ -282,4 +282,4 @@ async def test_an_in_doubt_ticket_email_is_resent_once_with_the_same_message_id_
     async with services.db.tenant(tenant.account_id) as session:
         got = {r.id: r for r in (await session.execute(select(TicketEmail))).scalars()}
     assert (got[first].status, got[first].attempts, got[first].in_doubt) == ("sent", 2, True)
-    assert (got[second].status, got[second].in_doubt, got[second].last_error) == ("dead", True, tickets.IN_DOUBT_TWICE)
+    assert (got[second].status, got[second].in_doubt, got[second].last_error) == ("dead", True, engine.IN_DOUBT_TWICE)

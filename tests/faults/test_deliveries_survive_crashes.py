@@ -3,7 +3,8 @@
 Everything is counted where it arrives (the SMTP sink, the Slack stand-in) and held against what
 the database recorded: each delivery arrives at least once, more than once only when the database
 recorded it as in doubt, and those are no more than the processes killed; every sale alert appears
-exactly once in its channel; every answer during the faults is a clean one.
+exactly once in its channel; every ticket is admitted once at the door; every answer during the
+faults is a clean one (a Slack sentence, or the scanner API's JSON with Retry-After).
 """
 
 import asyncio
@@ -20,9 +21,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bench.server import Server, start_server
 from core.accounts import accounts
 from core.campaigns import campaigns, sender
+from core.door import tokens as door_tokens
 from core.sales import payments
 from core.services import Services
-from db.models import Campaign, CampaignRecipient, Contact, Order, OutboxMessage, TicketEmail
+from db.models import Campaign, CampaignRecipient, CheckIn, Contact, Order, OutboxMessage, Ticket, TicketEmail
 from db.session import Database
 from db.urls import async_url
 from tests.conftest import _create_database, _drop_database
@@ -167,7 +169,7 @@ async def _arrived(sink: SmtpSink, n: int) -> bool:
     return len(sink.deliveries) >= n
 
 
-async def test_a_burst_of_paid_orders_through_kills_terminated_connections_and_slack_errors(cluster):
+async def test_a_burst_of_paid_orders_then_the_door_through_kills_terminated_connections_and_slack_errors(cluster):
     tenant = cluster.tenant
     event = await make_event(cluster.services, tenant, sales_channel="C0SALES")
     await make_product(cluster.services, tenant, event, capacity=ORDERS)
@@ -253,6 +255,59 @@ async def test_a_burst_of_paid_orders_through_kills_terminated_connections_and_s
     assert sum(n - 1 for n in received.values()) <= cluster.kills and in_doubt <= 2 * cluster.kills
     assert set(statuses) <= {200}
     assert all(answer and "Traceback" not in answer for answer in answers)
+
+    await _scan_every_ticket_through_faults(cluster, event.slug)
+
+
+async def _scan_every_ticket_through_faults(cluster: Cluster, event_slug: str) -> None:
+    """Each ticket scanned at the door while a server is killed and connections are cut: admitted once, none lost."""
+    issued = await door_tokens.create_door_token(cluster.services, cluster.tenant, event_slug=event_slug)
+    async with cluster.services.db.tenant(cluster.tenant.account_id) as session:
+        codes = list((await session.scalars(select(Ticket.code))).all())
+    alive = {"a", "b"}
+    answers: Counter = Counter()
+    first: dict[str, str] = {}
+    slots = asyncio.Semaphore(8)
+
+    async def scan(n: int, code: str) -> None:
+        nonce = f"scan-{n}"
+        async with slots, aiohttp.ClientSession() as http:
+            for turn in range(20):
+                name = sorted(alive)[(n + turn) % len(alive)]
+                try:
+                    async with http.post(
+                        f"{cluster.servers[name].url}/api/v1/checkins", json={"code": code, "nonce": nonce},
+                        headers={"Authorization": f"Bearer {issued.secret}"},
+                    ) as response:
+                        body = await response.json()  # every answer is JSON, faults included
+                        answers[(response.status, body.get("result") or body.get("error"))] += 1
+                except aiohttp.ClientError:
+                    await asyncio.sleep(0.3)
+                    continue
+                if response.status == 200:
+                    first[code] = body["result"]
+                    return
+                assert response.status == 503 and response.headers["Retry-After"]
+                await asyncio.sleep(0.3)
+
+    scanning = asyncio.gather(*(scan(n, code) for n, code in enumerate(codes)))
+    await wait_until(lambda: _admitted(cluster, 100), timeout=60, what="a third of the tickets are admitted")
+    alive.discard("a")
+    await cluster.kill("a")
+    for _ in range(2):
+        assert await cluster.terminate_backends() >= 1
+        await asyncio.sleep(1)
+    await cluster.start("a")
+    alive.add("a")
+    await scanning
+
+    assert set(first.values()) == {"admitted"} and len(first) == len(codes), "each ticket admitted, at its first answer"
+    assert await _admitted(cluster, len(codes)) and await cluster.count(CheckIn, CheckIn.result == "admitted") == len(codes)
+    assert {status for status, _ in answers} <= {200, 503}
+
+
+async def _admitted(cluster: Cluster, n: int) -> bool:
+    return await cluster.count(CheckIn, CheckIn.result == "admitted") >= n
 
 
 async def _paid(cluster: Cluster, n: int) -> bool:
