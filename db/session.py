@@ -74,7 +74,7 @@ _LOST = ("08", "57P")
 
 
 def connection_lost(error: BaseException) -> bool:
-    """Whether a database error means the connection died (so the transaction surely did not commit)."""
+    """Whether a database error means the connection died (the transaction it was in is lost)."""
     if not isinstance(error, DBAPIError):
         return isinstance(error, (ConnectionError, OSError))
     if error.connection_invalidated:
@@ -83,7 +83,7 @@ def connection_lost(error: BaseException) -> bool:
     return bool(sqlstate) and sqlstate.startswith(_LOST)
 
 
-async def retry_on_disconnect(unit: Callable[[], Awaitable[T]], *, tries: int = 4, pause: float = 0.2) -> T:
+async def retry_on_disconnect(unit: Callable[[], Awaitable[T]], *, tries: int = 6, pause: float = 0.2) -> T:
     """Run a unit of work (a whole transaction), again on a fresh connection when its connection died.
 
     Only for units that are safe to run twice: a lost connection before COMMIT rolls the transaction back.

@@ -14,14 +14,16 @@ the outside call:
 2. Before the call, in its own transaction: the row (still ours) is marked as being attempted
    (`attempt_started_at`, the attempt number) and committed. The queue's worker may instead end the
    row there without a call (nothing left to send, no consent any more).
-3. The call: Slack, SMTP or SMS, with no transaction open.
-4. After the call, in its own short transaction, retried if the connection died: sent (with the
+3. The call: Slack, SMTP or SMS. Meanwhile a transaction of its own keeps the row locked, so no
+   claimer takes it from a live worker even if the lease lapses.
+4. After the call, in that transaction, or in a fresh one when its connection died: sent (with the
    queue's own writes), a retry after a backoff, or dead by the queue's one give-up rule.
 
 A row a claimer finds still marked as being attempted belongs to a worker that died between 2 and
 4: it is in doubt. The queue's worker decides what that means (look in Slack's history for the
 message; resend an email with the same Message-ID), and the row keeps `in_doubt` so reports can
-count it. A queue that resends in-doubt rows once ends a row found in doubt again without a call. Everything else is certain: each row is attempted by one claim at a time.
+count it. A queue that resends in-doubt rows once ends a row found in doubt again without a call.
+Everything else is certain: each row is attempted by one claim at a time.
 """
 
 import asyncio
@@ -128,7 +130,7 @@ class Worker(Protocol):
         """In the transaction that marks the attempt: what to send, or a Finished to end the row without a call."""
 
     async def deliver(self, attempt: Attempt) -> Outcome:
-        """The outside call. No transaction is open; raising counts as a retryable failure."""
+        """The outside call (the row is locked meanwhile); raising counts as a retryable failure."""
 
     async def recorded(self, session: AsyncSession, attempt: Attempt, outcome: Outcome, status: str) -> None:
         """Extra writes in the transaction that records the outcome (`status` is the row's new status)."""
