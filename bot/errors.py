@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from bot.grammar import UsageError
 from bot.text import escape
 from core.errors import DomainError
+from db.session import connection_lost
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,8 @@ _QUOTED = re.compile(r"“([^”]{100,})”|`([^`]{100,})`")
 SHOWN = 60
 
 UNEXPECTED = "Something went wrong on our side and nothing was changed; please try again in a minute."
+# A lost connection may have struck after a commit, so this one does not promise that nothing changed.
+UNAVAILABLE = "We lost our database connection for a moment, so this may not have gone through; check, then try again."
 
 
 def _shorten(match: re.Match) -> str:
@@ -34,6 +37,9 @@ def _shorten(match: re.Match) -> str:
 def sentence_for(error: Exception) -> str:
     if isinstance(error, DomainError | UsageError):
         return _QUOTED.sub(_shorten, error.message)
+    if connection_lost(error):
+        log.warning("a Slack listener lost its database connection (%s)", type(error).__name__)
+        return UNAVAILABLE
     log.error("unhandled error in a Slack listener", exc_info=error)
     return UNEXPECTED
 

@@ -20,6 +20,11 @@ from core.settings import Settings
 
 TokenFor = Callable[[uuid.UUID], Awaitable[str]]
 
+# The metadata event type that carries a message's delivery key (see core/jobs/outbox.py).
+DELIVERY_EVENT = "eventos_delivery"
+# How far back an in-doubt message is looked for: its sender died seconds to minutes ago.
+HISTORY_LIMIT = 200
+
 # Slack's answers that mean "try again later" (the client already retried 429s and 5xx a few
 # times); every other refusal (channel_not_found, is_archived, invalid_auth...) is permanent.
 RETRYABLE_ERRORS = frozenset({"ratelimited", "fatal_error", "internal_error", "service_unavailable", "request_timeout"})
@@ -56,6 +61,29 @@ class SlackNotifier:
             raise DeliveryError(f"not_in_channel, and joining failed: {refused.reason}", retry=refused.retry) from None
         return await _send(client, message)
 
+    async def find(self, account_id: uuid.UUID, message: SlackMessage) -> Delivered | None:
+        """Look for the message's delivery key in the metadata of its channel's (or thread's) latest messages."""
+        client = build_client(self._settings, await self._token_for(account_id))
+        if message.thread_ts is None:
+            call = client.conversations_history(
+                channel=message.channel, limit=HISTORY_LIMIT, include_all_metadata=True,
+            )
+            response = await _call("conversations.history", call)
+        else:
+            call = client.conversations_replies(
+                channel=message.channel, ts=message.thread_ts, limit=HISTORY_LIMIT, include_all_metadata=True,
+            )
+            response = await _call("conversations.replies", call)
+        for posted in response.get("messages") or []:
+            metadata = posted.get("metadata") or {}
+            if metadata.get("event_type") == DELIVERY_EVENT and (metadata.get("event_payload") or {}).get("key") == message.key:
+                return Delivered(channel=message.channel, ts=posted["ts"])
+        return None
+
+
+def _metadata(message: SlackMessage) -> dict[str, Any] | None:
+    return None if message.key is None else {"event_type": DELIVERY_EVENT, "event_payload": {"key": message.key}}
+
 
 async def _send(client: AsyncWebClient, message: SlackMessage) -> Delivered:
     if message.update_ts is not None:
@@ -66,6 +94,7 @@ async def _send(client: AsyncWebClient, message: SlackMessage) -> Delivered:
     else:
         response = await _call("chat.postMessage", client.chat_postMessage(
             channel=message.channel, text=message.text, blocks=message.blocks, thread_ts=message.thread_ts,
+            metadata=_metadata(message),
         ))
     return Delivered(channel=response["channel"], ts=response["ts"])
 

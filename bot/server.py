@@ -2,7 +2,7 @@
 
 from aiohttp import web
 
-from bot import metrics, ratelimit, security_headers
+from bot import metrics, ratelimit, security_headers, unavailable
 from bot.log_lines import quiet_bad_requests
 from core.health import readiness
 from core.services import Services
@@ -21,7 +21,7 @@ async def readyz(request: web.Request) -> web.Response:
 
 def build_web_app(services: Services) -> web.Application:
     """The bare web application; bot.app adds Slack and the feature routes."""
-    app = web.Application(middlewares=[metrics.measure], client_max_size=1024 * 1024)
+    app = web.Application(middlewares=[metrics.measure, unavailable.retry_or_unavailable], client_max_size=1024 * 1024)
     app[SERVICES] = services
     ratelimit.install(app, services.settings)
     security_headers.install(app)

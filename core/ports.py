@@ -17,6 +17,8 @@ class SlackMessage:
     blocks: list[dict[str, Any]] | None = None
     thread_ts: str | None = None
     update_ts: str | None = None
+    # The delivery key, carried in the message's metadata so an in-doubt post can be found again.
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ class DeliveryError(Exception):
 class Notifier(Protocol):
     async def post(self, account_id: Any, message: SlackMessage) -> Delivered:
         """Post (or update, when update_ts is set) a message in the account's workspace; raises DeliveryError."""
+
+    async def find(self, account_id: Any, message: SlackMessage) -> Delivered | None:
+        """The message posted earlier under `message.key`, if its channel's recent history (or thread) holds it."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,8 @@ class Email:
     html: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     attachments: tuple[Attachment, ...] = ()
+    # The delivery's stable key: its Message-ID is made from it, so a resend carries the same one.
+    key: str | None = None
 
 
 class SendError(Exception):

@@ -7,15 +7,23 @@ session (a `SET` without LOCAL, an advisory lock, a held cursor, a temporary tab
 the connection goes back to the pool, before any other unit of work can have it.
 """
 
+import asyncio
+import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from db.roles import APP_ROLE, SYSTEM_ROLE
 from db.urls import async_url
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _ENTER = text("SELECT set_config('role', :role, true), set_config('app.account_id', :account, true)")
 # One round trip (simple query protocol). Not DISCARD ALL: it would also drop asyncpg's prepared statements.
@@ -44,7 +52,7 @@ class Database:
 
     def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 20) -> None:
         self.url = url
-        self.engine = pooled_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+        self.engine = pooled_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
 
     @asynccontextmanager
@@ -80,3 +88,34 @@ async def become_tenant(session: AsyncSession, account_id: uuid.UUID) -> None:
     transaction continues as the app role with the tenant set, seeing only that account.
     """
     await session.execute(_ENTER, {"role": APP_ROLE, "account": str(account_id)})
+
+
+# SQLSTATE classes that mean the connection, not the statement, failed: 08 (connection exception)
+# and 57P (the server shut the backend down: admin shutdown, crash, or pg_terminate_backend).
+_LOST = ("08", "57P")
+
+
+def connection_lost(error: BaseException) -> bool:
+    """Whether a database error means the connection died (the transaction it was in is lost)."""
+    if not isinstance(error, DBAPIError):
+        return isinstance(error, (ConnectionError, OSError))
+    if error.connection_invalidated:
+        return True
+    sqlstate = getattr(error.orig, "sqlstate", None) or getattr(getattr(error.orig, "__cause__", None), "sqlstate", None)
+    return bool(sqlstate) and sqlstate.startswith(_LOST)
+
+
+async def retry_on_disconnect(unit: Callable[[], Awaitable[T]], *, tries: int = 6, pause: float = 0.2) -> T:
+    """Run a unit of work (a whole transaction), again on a fresh connection when its connection died.
+
+    Only for units that are safe to run twice: a lost connection before COMMIT rolls the transaction back.
+    """
+    for attempt in range(1, tries):
+        try:
+            return await unit()
+        except Exception as error:
+            if not connection_lost(error):
+                raise
+            log.warning("the database connection was lost (%s); running the transaction again", type(error).__name__)
+            await asyncio.sleep(pause * 2 ** (attempt - 1))
+    return await unit()

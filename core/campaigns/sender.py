@@ -1,54 +1,54 @@
-"""Sending campaigns: the ticker's job. Each recipient gets a campaign at most once, on any number of replicas.
+"""Sending campaigns: the ticker's job. Every recipient gets a campaign once; a crash leaves at most the messages in flight in doubt.
 
-1. Claim due campaigns across tenants (system role, `FOR UPDATE SKIP LOCKED`, a lease in
-   `claimed_until`), so one replica works on a campaign at a time and a crashed one's lapses.
+1. Claim due campaigns across tenants (system role, the job engine's `lease_due`, a short lease in
+   `claimed_until` renewed after every batch), so one replica works on a campaign at a time and a
+   crashed one's lapses within a minute.
 2. Start: in the tenant's transaction, `scheduled → sending` (a conditional UPDATE) and, in the
    same transaction, one `INSERT … SELECT` of the audience into `campaign_recipients`
    (`ON CONFLICT DO NOTHING` on `(account_id, campaign_id, contact_id)`).
-3. Batches: claim up to BATCH `pending` rows (`pending → sending`, a lease, `SKIP LOCKED`) and
-   commit BEFORE handing anything to the mail server; a contact who lost consent meanwhile is
-   marked `skipped` instead. Send, then record the outcome of the batch at once: `sent` (with a
-   `campaign` interaction on the timeline), `failed`, or back to `pending` with a backoff when the
-   server surely did not take it (a 4xx answer, no connection).
-4. Finish: no `pending` left and no live `sending` lease → `sending → sent` (conditional) with the
-   counts, and the report is queued in the outbox in the same transaction.
+3. Batches on the job engine (core/jobs/engine.py): claim a small batch of pending recipients with
+   a lease kept alive while this worker lives; just before each message, mark that recipient as
+   being attempted (committed), or `skipped` when its contact lost consent meanwhile; after the
+   mail server or SMS provider answers, record `sent` (with a `campaign` interaction on the
+   timeline), `failed`, or a retry after a backoff when the server surely did not take it.
+4. Finish: no `pending` left → `sending → sent` (conditional) with the counts, and the report is
+   queued in the outbox in the same transaction.
 
-At most once: a row found in `sending` after its lease ran out belongs to a claimer that died
-after the claim and before recording the outcome. It may have been handed to the server, so it
-is never sent again: it is marked `failed` with UNKNOWN as its error, and counted in the report.
+A recipient found "being attempted" by a later claim was in flight when its sender died: it is in
+doubt, sent once more (an email with the same Message-ID, so receivers that de-duplicate can) and
+counted as in doubt, never sent a third time. Recipients not yet attempted are simply sent by the
+survivor. The report counts sent, failed, skipped and in-doubt recipients separately.
 """
 
-import asyncio
 import logging
 import uuid
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
-from sqlalchemy import case, exists, func, literal, or_, select, update
+from sqlalchemy import Row, case, exists, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.campaigns import audiences
 from core.campaigns.messages import Recipient, Renderer, load_content
 from core.errors import DomainError
-from core.jobs import outbox
+from core.jobs import engine, outbox
+from core.jobs.engine import Attempt, Doubt, Failed, Finished, Outcome, Sent
+from core.jobs.policies import CAMPAIGN_RECIPIENTS
 from core.ports import SendError
 from core.services import Services
 from db.models import Campaign, CampaignRecipient, Contact, Interaction
 
 log = logging.getLogger(__name__)
 
-BATCH = 250
+# Small batches: a claim holds only what this worker is about to send (a second or two of it).
+BATCH = 50
 # The campaign's claim is renewed after every batch; a crashed sender's lapses after this.
-LEASE = timedelta(minutes=2)
-# A claimed batch is sent and recorded in seconds; only a dead claimer leaves it this long.
-RECIPIENT_LEASE = timedelta(minutes=15)
-FIRST_RETRY = timedelta(seconds=30)
-LONGEST_RETRY = timedelta(minutes=30)
-MAX_ATTEMPTS = 8
-UNKNOWN = "unknown: the sender stopped after claiming this message; it may have been sent, so it is not sent again"
+LEASE = timedelta(seconds=15)
 NO_CONSENT = "skipped: no consent any more (or unsubscribed) when its turn came"
 CAMPAIGNS_AT_ONCE = 5
+# Messages in flight at once per campaign: the round trips overlap, and a crash leaves at most this many in doubt.
+LANES = 4
 
 campaigns_t = Campaign.__table__
 recipients_t = CampaignRecipient.__table__
@@ -60,15 +60,9 @@ class _Run:
     renderer: Renderer
 
 
-@dataclass(frozen=True)
-class _Claimed:
-    recipient_id: uuid.UUID
-    attempts: int
-    contact: Recipient
-
-
 async def send_due(
     services: Services, *, account_id: uuid.UUID | None = None, limit: int = CAMPAIGNS_AT_ONCE, batch: int = BATCH,
+    lanes: int = LANES,
 ) -> int:
     """The ticker's job: send every due campaign (or one account's); returns how many messages went out."""
     now = services.clock.now()
@@ -81,29 +75,24 @@ async def send_due(
         )
         .order_by(campaigns_t.c.scheduled_at)
         .limit(limit)
-        .with_for_update(skip_locked=True)
     )
     if account_id is not None:
         due = due.where(campaigns_t.c.account_id == account_id)
     async with services.db.system() as session:
-        claimed = (
-            await session.execute(
-                update(campaigns_t).where(campaigns_t.c.id.in_(due.scalar_subquery()))
-                .values(claimed_until=now + LEASE)
-                .returning(campaigns_t.c.account_id, campaigns_t.c.id)
-            )
-        ).all()
-    sent = 0
-    for account, campaign_id in claimed:
-        try:
-            sent += await send_campaign(services, account, campaign_id, batch=batch)
-        except Exception:
-            # One broken campaign must not hold up the others; its lease lapses and it is tried again.
-            log.exception("campaign %s of account %s failed this run", campaign_id, account)
-    return sent
+        claimed = await engine.lease_due(
+            session, campaigns_t, due=due, values=dict(claimed_until=now + LEASE),
+            returning=(campaigns_t.c.account_id, campaigns_t.c.id),
+        )
+
+    async def send(row: Row) -> int:
+        return await send_campaign(services, row.account_id, row.id, batch=batch, lanes=lanes)
+
+    return await engine.each(claimed, send, what="campaign")
 
 
-async def send_campaign(services: Services, account_id: uuid.UUID, campaign_id: uuid.UUID, *, batch: int = BATCH) -> int:
+async def send_campaign(
+    services: Services, account_id: uuid.UUID, campaign_id: uuid.UUID, *, batch: int = BATCH, lanes: int = LANES,
+) -> int:
     """Start (once) and send a due campaign until it is done or the server refuses; returns messages sent.
 
     Safe to run on any number of workers at once: every recipient row is claimed before sending.
@@ -111,18 +100,22 @@ async def send_campaign(services: Services, account_id: uuid.UUID, campaign_id: 
     run = await _start(services, account_id, campaign_id)
     if run is None:
         return 0
+    worker = _Worker(services, account_id, campaign_id, run)
+    # A cancelled campaign stops at the next batch.
+    sending = exists().where(Campaign.id == campaign_id, Campaign.status == "sending")
     sent = 0
     while True:
-        claimed, touched = await _claim_batch(services, account_id, campaign_id, run.renderer.content.channel, batch)
-        if not touched:
+        tally = await engine.drain(
+            services, worker, limit=batch, account_id=account_id,
+            where=(CampaignRecipient.campaign_id == campaign_id, sending),
+            # A mail server that refuses for now refuses the rest too; an SMS refused is refused alone.
+            stop_on_retry=run.renderer.content.channel == "email", lanes=lanes,
+        )
+        sent += tally.sent
+        if not tally.claimed or tally.retrying:
+            # Done, or the server is refusing for now: the rest waits for its backoff, on a later tick.
             break
-        if not claimed:
-            continue
-        results = await _hand_over(services, run.renderer, claimed)
-        sent += sum(r is None for r in results)
-        if await _record(services, account_id, campaign_id, run, claimed, results):
-            # The server is refusing for now: the rest waits for its backoff, on a later tick.
-            break
+        await _renew(services, account_id, campaign_id)
     await _finish(services, account_id, campaign_id)
     return sent
 
@@ -146,7 +139,7 @@ async def _start(services: Services, account_id: uuid.UUID, campaign_id: uuid.UU
             renderer = Renderer(services, account_id, await load_content(session, campaign))
             renderer.check()
             if started is not None:
-                await _materialise(session, campaign)
+                await _materialise(session, campaign, now=now)
         except DomainError as error:
             # The campaign cannot go out as it stands (an event or company gone, a template removed).
             await session.execute(
@@ -159,150 +152,88 @@ async def _start(services: Services, account_id: uuid.UUID, campaign_id: uuid.UU
         return _Run(campaign.name, renderer)
 
 
-async def _materialise(session: AsyncSession, campaign: Campaign) -> None:
-    """Everyone the audience reaches now becomes a pending recipient, in one statement."""
+async def _materialise(session: AsyncSession, campaign: Campaign, *, now: datetime) -> None:
+    """Everyone the audience reaches now becomes a pending recipient, due now, in one statement."""
     bound = await audiences.bind(session, audiences.parse(campaign.audience))
     chosen = bound.recipients(campaign.channel).with_only_columns(
-        literal(campaign.account_id), literal(campaign.id), Contact.id,
+        literal(campaign.account_id), literal(campaign.id), Contact.id, literal(now),
     )
     await session.execute(
         insert(CampaignRecipient)
-        .from_select(["account_id", "campaign_id", "contact_id"], chosen)
+        .from_select(["account_id", "campaign_id", "contact_id", "next_attempt_at"], chosen)
         .on_conflict_do_nothing(index_elements=["account_id", "campaign_id", "contact_id"])
     )
     size = await audiences.size(session, bound, campaign.channel)
     await session.execute(update(Campaign).where(Campaign.id == campaign.id).values(skipped_count=size.skipped))
 
 
-async def _claim_batch(
-    services: Services, account_id: uuid.UUID, campaign_id: uuid.UUID, channel: str, size: int,
-) -> tuple[list[_Claimed], bool]:
-    """Claim the next pending rows (committed before any sending); (to send, whether any row was taken)."""
-    now = services.clock.now()
-    picked = (
-        select(CampaignRecipient.id)
-        .where(
-            CampaignRecipient.campaign_id == campaign_id,
-            CampaignRecipient.status == "pending",
-            or_(CampaignRecipient.claimed_until.is_(None), CampaignRecipient.claimed_until <= now),
-            # A cancelled campaign stops at the next batch.
-            exists().where(Campaign.id == campaign_id, Campaign.status == "sending"),
-        )
-        .limit(size)
-        .with_for_update(skip_locked=True)
-        .cte("picked")
-    )
-    ok = audiences.reachable(channel)
-    async with services.db.tenant(account_id) as session:
-        rows = (
+class _Worker:
+    """One campaign's recipients on the job engine."""
+
+    queue = CAMPAIGN_RECIPIENTS
+
+    def __init__(self, services: Services, account_id: uuid.UUID, campaign_id: uuid.UUID, run: _Run) -> None:
+        self._services = services
+        self._account_id = account_id
+        self._campaign_id = campaign_id
+        self._run = run
+
+    async def prepare(self, session: AsyncSession, row: Row, doubt: Doubt) -> Recipient | Finished:
+        channel = self._run.renderer.content.channel
+        contact = (
             await session.execute(
-                update(CampaignRecipient)
-                .where(
-                    CampaignRecipient.id == picked.c.id,
-                    Contact.account_id == CampaignRecipient.account_id,
-                    Contact.id == CampaignRecipient.contact_id,
-                )
-                .values(
-                    status=case((ok, "sending"), else_="skipped"),
-                    error=case((ok, None), else_=NO_CONSENT),
-                    claimed_until=now + RECIPIENT_LEASE,
-                    attempts=CampaignRecipient.attempts + 1,
-                )
-                .returning(
-                    CampaignRecipient.id, CampaignRecipient.status, CampaignRecipient.attempts, Contact.id,
-                    Contact.email, Contact.phone, Contact.first_name, Contact.last_name,
-                )
+                select(Contact.id, Contact.email, Contact.phone, Contact.first_name, Contact.last_name,
+                       audiences.reachable(channel).label("reachable"))
+                .where(Contact.id == row.contact_id)
             )
-        ).all()
-    batch = [
-        _Claimed(row[0], row[2], Recipient(row[3], row[4], row[5], row[6], row[7]))
-        for row in rows if row[1] == "sending"
-    ]
-    return batch, bool(rows)
+        ).one()
+        if not contact.reachable:
+            return Finished("skipped", NO_CONSENT)
+        return Recipient(contact.id, contact.email, contact.phone, contact.first_name, contact.last_name)
 
-
-async def _hand_over(services: Services, renderer: Renderer, batch: list[_Claimed]) -> list[Exception | None]:
-    """Render and send a claimed batch; one result per row, None when the server or provider took it."""
-    if renderer.content.channel == "email":
-        return await services.mailer.send_many([renderer.email(item.contact) for item in batch])
-    sms = services.sms
-    if sms is None:
-        return [SendError("SMS is not set up (SMS_API_URL, SMS_API_TOKEN)", retry=True)] * len(batch)
-
-    async def one(item: _Claimed) -> Exception | None:
+    async def deliver(self, attempt: Attempt) -> Outcome:
+        renderer = self._run.renderer
+        contact: Recipient = attempt.prepared
         try:
-            await sms.send(item.contact.phone or "", renderer.sms(item.contact))
+            if renderer.content.channel == "email":
+                # Keyed by the recipient row: an in-doubt resend carries the same Message-ID.
+                await self._services.mailer.send(replace(renderer.email(contact), key=f"campaign.{attempt.id}"))
+            elif self._services.sms is None:
+                return Failed("SMS is not set up (SMS_API_URL, SMS_API_TOKEN)", retry=True)
+            else:
+                await self._services.sms.send(contact.phone or "", renderer.sms(contact))
         except SendError as error:
-            return error
-        return None
+            return Failed(_failure(error), retry=error.retry)
+        return Sent()
 
-    return list(await asyncio.gather(*(one(item) for item in batch)))
+    async def recorded(self, session: AsyncSession, attempt: Attempt, outcome: Outcome, status: str) -> None:
+        if status != "sent":
+            return
+        await session.execute(
+            insert(Interaction)
+            .values(
+                account_id=self._account_id, contact_id=attempt.prepared.id, kind="campaign",
+                body=_timeline_body(self._run.name, self._run.renderer), occurred_at=self._services.clock.now(),
+                author="campaign", source_key=f"campaign:{self._campaign_id}",
+            )
+            .on_conflict_do_nothing(
+                index_elements=["account_id", "contact_id", "source_key"],
+                index_where=Interaction.source_key.is_not(None),
+            )
+        )
 
 
-async def _record(
-    services: Services, account_id: uuid.UUID, campaign_id: uuid.UUID, run: _Run,
-    batch: list[_Claimed], results: list[Exception | None],
-) -> bool:
-    """Write a batch's outcomes in one transaction; True when some must wait (the server refused for now)."""
-    now = services.clock.now()
-    sent = [item for item, result in zip(batch, results, strict=True) if result is None]
-    later: dict[int, list[uuid.UUID]] = {}
-    failed: dict[str, list[uuid.UUID]] = {}
-    for item, result in zip(batch, results, strict=True):
-        if result is None:
-            continue
-        retry = isinstance(result, SendError) and result.retry
-        if retry and item.attempts < MAX_ATTEMPTS:
-            later.setdefault(item.attempts, []).append(item.recipient_id)
-        else:
-            failed.setdefault(_failure(result), []).append(item.recipient_id)
-    mine = CampaignRecipient.status == "sending"
+async def _renew(services: Services, account_id: uuid.UUID, campaign_id: uuid.UUID) -> None:
+    """Keep the campaign's claim while its batches go out."""
     async with services.db.tenant(account_id) as session:
-        if sent:
-            await session.execute(
-                update(CampaignRecipient)
-                .where(CampaignRecipient.id.in_([item.recipient_id for item in sent]), mine)
-                .values(status="sent", sent_at=now, claimed_until=None, error=None)
-            )
-            body = _timeline_body(run.name, run.renderer)
-            await session.execute(
-                insert(Interaction)
-                .values([
-                    dict(account_id=account_id, contact_id=item.contact.id, kind="campaign", body=body,
-                         occurred_at=now, author="campaign", source_key=f"campaign:{campaign_id}")
-                    for item in sent
-                ])
-                .on_conflict_do_nothing(
-                    index_elements=["account_id", "contact_id", "source_key"],
-                    index_where=Interaction.source_key.is_not(None),
-                )
-            )
-        for reason, ids in failed.items():
-            await session.execute(
-                update(CampaignRecipient).where(CampaignRecipient.id.in_(ids), mine)
-                .values(status="failed", error=reason, claimed_until=None)
-            )
-        for attempts, ids in later.items():
-            delay = min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_RETRY)
-            await session.execute(
-                update(CampaignRecipient).where(CampaignRecipient.id.in_(ids), mine)
-                # Back in line, not before the backoff (claimed_until doubles as "not before").
-                .values(status="pending", claimed_until=now + delay, error="waiting to retry: the server said try later")
-            )
         await session.execute(
             update(Campaign).where(Campaign.id == campaign_id, Campaign.status == "sending")
-            .values(claimed_until=func.greatest(Campaign.claimed_until, now + LEASE))
+            .values(claimed_until=func.greatest(Campaign.claimed_until, services.clock.now() + LEASE))
         )
-    if later:
-        log.warning("campaign %s: %d message(s) wait for a retry (%s)", campaign_id, sum(map(len, later.values())),
-                    next(r for r in results if isinstance(r, SendError) and r.retry).reason)
-    return bool(later)
 
 
-def _failure(error: Exception) -> str:
+def _failure(error: SendError) -> str:
     """The recipient's error: `unknown: …` when the message may have got through."""
-    if not isinstance(error, SendError):
-        return repr(error)[:500]
     return ("unknown: " if error.maybe_sent else "") + error.reason[:500]
 
 
@@ -316,25 +247,16 @@ async def _finish(services: Services, account_id: uuid.UUID, campaign_id: uuid.U
     """Close the campaign when nothing is left to send, with its counts and the report; else leave it."""
     now = services.clock.now()
     async with services.db.tenant(account_id) as session:
-        # Rows whose claimer died before recording them: maybe sent, so never again (see the module doc).
-        await session.execute(
-            update(CampaignRecipient)
-            .where(
-                CampaignRecipient.campaign_id == campaign_id, CampaignRecipient.status == "sending",
-                CampaignRecipient.claimed_until < now,
-            )
-            .values(status="failed", error=UNKNOWN, claimed_until=None)
-        )
+        # In-doubt recipients are counted apart, whatever their last attempt's outcome.
+        state = case((CampaignRecipient.in_doubt, "in_doubt"), else_=CampaignRecipient.status)
         counts = dict(
             (
                 await session.execute(
-                    select(CampaignRecipient.status, func.count())
-                    .where(CampaignRecipient.campaign_id == campaign_id)
-                    .group_by(CampaignRecipient.status)
+                    select(state, func.count()).where(CampaignRecipient.campaign_id == campaign_id).group_by(state)
                 )
             ).all()
         )
-        if counts.get("pending") or counts.get("sending"):
+        if counts.get("pending"):
             await session.execute(
                 update(Campaign).where(Campaign.id == campaign_id, Campaign.status == "sending").values(claimed_until=None)
             )
@@ -352,24 +274,18 @@ async def _finish(services: Services, account_id: uuid.UUID, campaign_id: uuid.U
             )
         ).scalar_one_or_none()
         if campaign is not None:
-            unknown = await session.scalar(
-                select(func.count()).where(
-                    CampaignRecipient.campaign_id == campaign_id, CampaignRecipient.status == "failed",
-                    CampaignRecipient.error.startswith("unknown"),
-                )
-            )
-            await _report(services, session, campaign, unknown=unknown or 0)
+            await _report(services, session, campaign, in_doubt=counts.get("in_doubt", 0))
 
 
 async def _report(
-    services: Services, session: AsyncSession, campaign: Campaign, *, reason: str | None = None, unknown: int = 0,
+    services: Services, session: AsyncSession, campaign: Campaign, *, reason: str | None = None, in_doubt: int = 0,
 ) -> None:
     """Queue the campaign's report for its channel (once, by its dedupe key) in this transaction."""
     if not campaign.report_channel:
         return
     text = services.templates.get_template("slack/campaign_report.md.j2").render(
         name=_mrkdwn(campaign.name), slug=campaign.slug, channel="email" if campaign.channel == "email" else "SMS",
-        sent=campaign.sent_count, failed=campaign.failed_count, skipped=campaign.skipped_count, unknown=unknown,
+        sent=campaign.sent_count, failed=campaign.failed_count, skipped=campaign.skipped_count, in_doubt=in_doubt,
         reason=_mrkdwn(reason) if reason else None,
     )
     await outbox.enqueue(

@@ -3,7 +3,7 @@
 Sending is claimed the way ARCHITECTURE.md's scheduling section says:
 
 1. Claim: the system role leases due subscriptions (`next_run_at <= now`, from services.clock)
-   with `FOR UPDATE SKIP LOCKED`, so replicas share them and a crashed replica's lease lapses.
+   with the job engine's `lease_due`, so replicas share them and a crashed replica's lease lapses.
 2. Send: per subscription, a tenant transaction locks it again, inserts its digest_runs row for
    (subscription, local date) — unique, so a second sender inserts nothing — and, only if that
    insert happened, enqueues the message (dedupe key `digest:{subscription}:{local date}`) and
@@ -29,7 +29,7 @@ from core.digests import reports as digest_reports
 from core.digests.render import DigestMessage, day_label
 from core.digests.schedule import latest_run, next_run, parse_at
 from core.errors import Invalid, NotFound
-from core.jobs import outbox
+from core.jobs import engine, outbox
 from core.services import Services
 from core.time.local_time import zone
 from db.models import Account, DigestRun, DigestSubscription
@@ -176,14 +176,13 @@ async def compose(
 async def send_due(services: Services, *, limit: int = CLAIMS_PER_TICK) -> int:
     """The scheduler job: send every due digest once; returns how many were enqueued."""
     now = services.clock.now()
-    sent = 0
-    for subscription_id, account_id in await claim_due(services, now=now, limit=limit):
-        try:
-            sent += await send_claimed(services, account_id, subscription_id, now=now)
-        except Exception:
-            # Nothing was committed: the lease lapses and the next tick (here or elsewhere) tries again.
-            log.exception("digest %s of account %s failed; it is tried again after its lease", subscription_id, account_id)
-    return sent
+
+    async def send(claimed: tuple[uuid.UUID, uuid.UUID]) -> int:
+        # Nothing is committed by a failure: the lease lapses and the next tick (here or elsewhere) tries again.
+        subscription_id, account_id = claimed
+        return await send_claimed(services, account_id, subscription_id, now=now)
+
+    return await engine.each(await claim_due(services, now=now, limit=limit), send, what="digest")
 
 
 async def claim_due(services: Services, *, now: datetime, limit: int = CLAIMS_PER_TICK) -> list[tuple[uuid.UUID, uuid.UUID]]:
@@ -198,16 +197,13 @@ async def claim_due(services: Services, *, now: datetime, limit: int = CLAIMS_PE
         )
         .order_by(subscriptions.c.next_run_at)
         .limit(limit)
-        .with_for_update(of=subscriptions, skip_locked=True)
     )
     async with services.db.system() as session:
-        rows = await session.execute(
-            update(subscriptions)
-            .where(subscriptions.c.id.in_(due.scalar_subquery()))
-            .values(claimed_until=now + LEASE)
-            .returning(subscriptions.c.id, subscriptions.c.account_id)
+        rows = await engine.lease_due(
+            session, subscriptions, due=due, values=dict(claimed_until=now + LEASE),
+            returning=(subscriptions.c.id, subscriptions.c.account_id),
         )
-        return [(row.id, row.account_id) for row in rows]
+    return [(row.id, row.account_id) for row in rows]
 
 
 async def send_claimed(services: Services, account_id: uuid.UUID, subscription_id: uuid.UUID, *, now: datetime) -> int:

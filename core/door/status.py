@@ -2,9 +2,9 @@
 
 Counts are queries over check_ins and tickets; scanning never updates a counter row. The status
 message is refreshed by a scheduled job: each run claims the events whose doors are open, that
-saw check-ins recently, and whose message is older than THROTTLE (a conditional UPDATE of
-events.door_status_posted_at with SKIP LOCKED, so replicas share the work and Slack sees at most
-one update per event per THROTTLE). Messages go through the outbox, so none is lost.
+saw check-ins recently, and whose message is older than THROTTLE (the job engine's `lease_due`
+stamps events.door_status_posted_at, so replicas share the work and Slack sees at most one update
+per event per THROTTLE). Messages go through the outbox, so none is lost.
 """
 
 import uuid
@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, column, func, literal, select, table, update
+from sqlalchemy import Row, and_, column, func, literal, select, table, update
 
 from core.door.checkins import ADMITTED, event_channel
 from core.door.tokens import resolve_door_token
 from core.door.window import LENGTH_WITHOUT_END, OPEN_AFTER, OPEN_BEFORE
-from core.jobs import outbox
+from core.jobs import engine, outbox
 from core.services import Services
 from core.text.mrkdwn import inert
 from db.models import Attendee, CheckIn, DoorToken, Event, Ticket
@@ -99,13 +99,16 @@ async def refresh_door_statuses(services: Services, *, account_id: uuid.UUID | N
     """Scheduled job: post or update the door status of every busy event due for it (of one account if given)."""
     now = services.clock.now()
     claimed = await _claim(services, now, account_id)
-    for event_id, account_id in claimed:
-        async with services.db.tenant(account_id) as session:
-            await _refresh(services, session, account_id, event_id, now)
-    return len(claimed)
+
+    async def refresh(row) -> int:
+        async with services.db.tenant(row.account_id) as session:
+            await _refresh(services, session, row.account_id, row.id, now)
+        return 1
+
+    return await engine.each(claimed, refresh, what="door status of event")
 
 
-async def _claim(services: Services, now: datetime, account_id: uuid.UUID | None) -> list[tuple[uuid.UUID, uuid.UUID]]:
+async def _claim(services: Services, now: datetime, account_id: uuid.UUID | None) -> list[Row]:
     """Events with open doors, check-ins in the last 15 minutes of their last message, and a stale message."""
     recent_activity = (
         select(CheckIn.event_id)
@@ -126,18 +129,13 @@ async def _claim(services: Services, now: datetime, account_id: uuid.UUID | None
             recent_activity,
         )
         .limit(EVENTS_PER_RUN)
-        .with_for_update(skip_locked=True)
     )
     if account_id is not None:
         due = due.where(Event.account_id == account_id)
     async with services.db.system() as session:
-        rows = await session.execute(
-            update(_STAMP)
-            .where(_STAMP.c.id.in_(due.scalar_subquery()))
-            .values(door_status_posted_at=now)
-            .returning(_STAMP.c.id, _STAMP.c.account_id)
+        return await engine.lease_due(
+            session, _STAMP, due=due, values=dict(door_status_posted_at=now), returning=(_STAMP.c.id, _STAMP.c.account_id),
         )
-        return [(row.id, row.account_id) for row in rows]
 
 
 async def _refresh(services: Services, session, account_id: uuid.UUID, event_id: uuid.UUID, now: datetime) -> None:

@@ -57,7 +57,7 @@ def build_message(email: Email, sender: str) -> EmailMessage:
     message["From"] = sender
     message["To"] = email.to
     message["Subject"] = email.subject
-    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip("> ") or None)
+    message["Message-ID"] = message_id(email, sender)
     for name, value in email.headers.items():
         message[name] = value
     message.set_content(email.text)
@@ -77,6 +77,14 @@ def build_message(email: Email, sender: str) -> EmailMessage:
         maintype, subtype = attachment.mime_type.split("/", 1)
         message.add_attachment(attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename)
     return message
+
+
+def message_id(email: Email, sender: str) -> str:
+    """`<key@sender's domain>` for a keyed delivery (the same on every resend), else a fresh one."""
+    domain = parseaddr(sender)[1].rsplit("@", 1)[-1] or None
+    if email.key is None:
+        return make_msgid(domain=domain)
+    return f"<{email.key}@{domain or 'eventos.invalid'}>"
 
 
 def _address(value: str) -> str:
@@ -124,7 +132,7 @@ def build_plain_bytes(email: Email, sender: str) -> bytes:
     message["To"] = _address(email.to)
     message["Subject"] = _header(email.subject)
     message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rsplit("@", 1)[-1] or None)
+    message["Message-ID"] = message_id(email, sender)
     for name, value in email.headers.items():
         message[name] = _Verbatim(value) if value.isascii() and len(value) < 900 else _header(value)
     out = io.BytesIO()

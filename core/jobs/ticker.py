@@ -2,8 +2,9 @@
 
 Schedules that must survive a restart live in our own tables (an outbox row's next attempt, a
 campaign's scheduled_at, a digest subscription's next run); APScheduler 3's AsyncIOScheduler only
-wakes jobs up, with no job store. Each job claims due rows with `FOR UPDATE SKIP LOCKED` and a
-lease, and keys each run uniquely, so any number of replicas can run the same ticker.
+wakes jobs up, with no job store. Each job claims due rows on the job engine (core/jobs/engine.py:
+`FOR UPDATE SKIP LOCKED` and a lease), and keys each run uniquely, so any number of replicas can
+run the same ticker.
 
 A job is `async def job(services) -> int` (how much work it did). Registering one is a line in
 `JOBS` below, e.g. `Job("campaigns", campaigns.send_due, seconds=5)`, or, for a ticker of your own,
@@ -45,7 +46,8 @@ JOBS: tuple[Job, ...] = (
     Job("outbox", outbox.drain, seconds=2),
     Job("door_status", status.refresh_door_statuses, seconds=10),
     Job("hold_expiry", orders.expire_holds, seconds=15),
-    Job("ticket_emails", tickets.send_due, seconds=10),
+    # Every two seconds: paying an order only queues its email, so this is how soon it goes.
+    Job("ticket_emails", tickets.send_due, seconds=2),
     Job("slack_deliveries", deliveries.forget_old_deliveries, seconds=3600),
     Job("analytics", analytics.roll_up_due, seconds=60),
     Job("digests", subscriptions.send_due, seconds=15),

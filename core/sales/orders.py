@@ -24,7 +24,7 @@ from core.context import TenantContext
 from core.crm import contacts, interactions
 from core.errors import Conflict, Invalid, NotFound, SoldOut
 from core.events import events, ticket_types
-from core.jobs import outbox
+from core.jobs import engine, outbox
 from core.money import amounts
 from core.ports import PaymentProviderError
 from core.sales import tickets
@@ -185,8 +185,6 @@ async def _holding(services: Services, account_id: uuid.UUID, work) -> Held:
             if attempt == 1 and await release_expired_holds(services, account_id, event_id=full.event_id):
                 continue
             raise full.sold_out() from None
-        if held.status == "paid":
-            await tickets.send_queued(services, account_id, order_id=held.order_id)
         return held
     raise AssertionError("unreachable")
 
@@ -377,10 +375,12 @@ async def expire_holds(services: Services, *, accounts_at_once: int = 50) -> int
                 .distinct().limit(accounts_at_once)
             )
         ).scalars().all()
-    released = 0
-    for account_id in accounts:
-        released += await release_expired_holds(services, account_id)
-    return released
+
+    async def expire(account_id: uuid.UUID) -> int:
+        return await release_expired_holds(services, account_id)
+
+    # One account's failure (Stripe down for its connected account) does not hold up the others.
+    return await engine.each(accounts, expire, what="hold expiry of account")
 
 
 # --- settling ---------------------------------------------------------------------------
@@ -515,6 +515,5 @@ async def resend(services: Services, tenant: TenantContext, *, reference: str) -
             session, account_id=tenant.account_id, order_id=order.id,
             dedupe_key=f"order:{order.id}:resend:{uuid.uuid4().hex}",
         )
-    await tickets.send_queued(services, tenant.account_id, order_id=order.id)
     async with services.db.tenant(tenant.account_id) as session:
         return await order_view(session, services, order.id)

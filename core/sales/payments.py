@@ -144,8 +144,8 @@ async def mark_paid(services: Services, tenant: TenantContext, *, reference: str
             insert(payments_t).values(account_id=account_id, order_id=order.id, provider=method,
                                       amount_cents=order.total_cents, currency=order.currency)
         )
+        # Queues the ticket email and the sale alert; the ticker sends them, never this request.
         await orders.fulfil(session, services, account_id, order.id)
-    await tickets.send_queued(services, account_id, order_id=order.id)
     async with services.db.tenant(account_id) as session:
         return await orders.order_view(session, services, order.id)
 
@@ -408,7 +408,6 @@ async def handle_stripe_webhook(services: Services, payload: bytes, signature: s
             await orders.release(session, [order.id], status=status, now=services.clock.now())
         else:
             await _apply_charge_refunded(session, services, account_id, order, obj)
-    await tickets.send_queued(services, account_id, order_id=order_id)
     return WebhookResult("applied", order_id, account_id)
 
 

@@ -1,10 +1,11 @@
 """Tickets: one attendee and one signed code per seat, the ticket email (queued, sent once), the ticket page.
 
 Ticket emails are rows in `ticket_emails`, written in the transaction that settles the order,
-so an email exists exactly when the sale does. Sending locks the row (`FOR UPDATE SKIP LOCKED`,
-still pending) while the mail server takes the message and marks it sent in the same
-transaction: the webhook that settled the order sends it at once, the ticker retries what
-failed, and no two senders ever hold the same row.
+so an email exists exactly when the sale does. The request that settles the order only queues it;
+the ticker sends it on the job engine (core/jobs/engine.py), which marks each attempt before the
+mail server is called and records the outcome after. An email whose sender died mid-call is in
+doubt: it is sent once more with the same Message-ID (so receivers that de-duplicate can), and
+never a third time.
 """
 
 import io
@@ -12,15 +13,17 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import segno
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.jobs.claims import backoff, claim_due
-from core.ports import Attachment, Email
+from core.jobs import engine
+from core.jobs.engine import Attempt, Doubt, Failed, Finished, Outcome, Sent
+from core.jobs.policies import TICKET_EMAILS
+from core.ports import Attachment, Email, SendError
 from core.sales import ticket_codes
 from core.services import Services
 from core.time import local_time
@@ -37,10 +40,7 @@ from db.models import (
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
-FIRST_RETRY = timedelta(seconds=30)
-LONGEST_RETRY = timedelta(hours=2)
-MAX_ATTEMPTS = 12
+NO_TICKETS = "the order has no valid tickets any more"
 
 attendees_t = Attendee.__table__
 tickets_t = Ticket.__table__
@@ -168,79 +168,46 @@ async def queue_email(session: AsyncSession, *, account_id: uuid.UUID, order_id:
 
 
 async def emails_sent(session: AsyncSession, order_id: uuid.UUID) -> int:
+    """The order's ticket emails sent or on their way (the ticker sends a queued one within seconds)."""
     return (
         await session.execute(
             select(func.count()).select_from(emails_t)
-            .where(emails_t.c.order_id == order_id, emails_t.c.status == "sent")
+            .where(emails_t.c.order_id == order_id, emails_t.c.status != "dead")
         )
     ).scalar_one()
 
 
-async def send_queued(services: Services, account_id: uuid.UUID, *, order_id: uuid.UUID) -> int:
-    """Send an order's due ticket emails now (after the commit that queued them); returns how many went."""
-    now = services.clock.now()
-    async with services.db.tenant(account_id) as session:
-        ids = (
-            await session.execute(
-                select(emails_t.c.id).where(
-                    emails_t.c.order_id == order_id, emails_t.c.status == "pending", emails_t.c.next_attempt_at <= now
-                ).order_by(emails_t.c.created_at)
-            )
-        ).scalars().all()
-    sent = 0
-    for email_id in ids:
-        sent += await _send_one(services, account_id, email_id)
-    return sent
+async def send_due(services: Services, *, limit: int = 50, account_id: uuid.UUID | None = None) -> int:
+    """The ticker's job: send every account's (or one's) due ticket emails: new ones, retries, any a crash left behind."""
+    tally = await engine.drain(services, _Worker(services), limit=limit, account_id=account_id)
+    return tally.sent
 
 
-async def send_due(services: Services, *, limit: int = 50) -> int:
-    """The ticker's job: send every account's due ticket emails (retries, and any a crash left behind)."""
-    claimed = await claim_due(services, emails_t, now=services.clock.now(), limit=limit, lease=LEASE)
-    sent = 0
-    for row in claimed:
-        sent += await _send_one(services, row.account_id, row.id)
-    return sent
+class _Worker:
+    queue = TICKET_EMAILS
 
+    def __init__(self, services: Services) -> None:
+        self._services = services
 
-async def _send_one(services: Services, account_id: uuid.UUID, email_id: uuid.UUID) -> bool:
-    """Send one queued email under its row lock and record the outcome in the same transaction."""
-    now = services.clock.now()
-    async with services.db.tenant(account_id) as session:
-        row = (
-            await session.execute(
-                select(emails_t)
-                .where(emails_t.c.id == email_id, emails_t.c.status == "pending", emails_t.c.next_attempt_at <= now)
-                # Wait rather than skip (as the outbox does): a concurrent claim may hold a stray lock on this row.
-                .with_for_update()
-            )
-        ).first()
-        if row is None:
-            return False
-        email = await compose(session, services, row.order_id)
-        done = update(emails_t).where(emails_t.c.id == email_id)
-        if email is None:
-            await session.execute(done.values(status="dead", last_error="the order has no valid tickets any more",
-                                              claimed_until=None))
-            return False
+    async def prepare(self, session: AsyncSession, row, doubt: Doubt) -> Email | Finished:
+        email = await compose(session, self._services, row.order_id, key=f"ticket-email.{row.id}")
+        return Finished("dead", NO_TICKETS) if email is None else email
+
+    async def deliver(self, attempt: Attempt) -> Outcome:
         try:
-            await services.mailer.send(email)
-        except Exception as error:  # noqa: BLE001 - any mail failure is retried later
-            attempts = row.attempts + 1
-            delay = backoff(attempts, first=FIRST_RETRY, longest=LONGEST_RETRY)
-            dead = attempts >= MAX_ATTEMPTS
-            log.warning("ticket email %s of order %s failed (attempt %d): %s", email_id, row.order_id, attempts, error)
-            await session.execute(done.values(
-                status="dead" if dead else "pending", attempts=attempts, last_error=str(error)[:1000],
-                next_attempt_at=now + delay, claimed_until=None,
-            ))
-            return False
-        # The server has the message: from here to the commit is the one at-least-once window.
-        await session.execute(done.values(status="sent", sent_at=services.clock.now(), attempts=row.attempts + 1,
-                                          claimed_until=None, last_error=None))
-    return True
+            await self._services.mailer.send(attempt.prepared)
+        except SendError as error:
+            # Ticket emails are retried whatever the answer, until the give-up rule ends them.
+            return Failed(error.reason, retry=True)
+        return Sent()
+
+    async def recorded(self, session: AsyncSession, attempt: Attempt, outcome: Outcome, status: str) -> None:
+        return None
 
 
-async def compose(session: AsyncSession, services: Services, order_id: uuid.UUID) -> Email | None:
+async def compose(
+    session: AsyncSession, services: Services, order_id: uuid.UUID, *, key: str | None = None,
+) -> Email | None:
     """The ticket email of an order: HTML and text, one inline QR code per valid ticket, links to the pages."""
     order = (
         await session.execute(
@@ -275,7 +242,7 @@ async def compose(session: AsyncSession, services: Services, order_id: uuid.UUID
         to=order.email, subject=subject,
         text=services.templates.get_template("email/tickets.txt.j2").render(**context),
         html=services.templates.get_template("email/tickets.html.j2").render(**context),
-        attachments=tuple(attachments),
+        attachments=tuple(attachments), key=key,
     )
 
 

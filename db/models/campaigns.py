@@ -7,6 +7,7 @@ from sqlalchemy import CheckConstraint, DateTime, Index, Integer, String, Text, 
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from db.models.attempts import Attempted
 from db.models.base import Base, Tenant, now_default, tenant_fk
 
 CAMPAIGN_STATUSES = ("draft", "scheduled", "sending", "sent", "cancelled", "failed")
@@ -44,7 +45,7 @@ class Campaign(Tenant, Base):
     created_at: Mapped[datetime] = now_default()
 
 
-class CampaignRecipient(Tenant, Base):
+class CampaignRecipient(Attempted, Tenant, Base):
     __tablename__ = "campaign_recipients"
     __extra_args__ = (
         tenant_fk("campaign_id", "campaigns", ondelete="CASCADE"),
@@ -59,6 +60,7 @@ class CampaignRecipient(Tenant, Base):
     contact_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     status: Mapped[str] = mapped_column(Text, server_default="pending")
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime] = now_default()  # migration 0040
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(Text)

@@ -6,10 +6,11 @@ from sqlalchemy import CheckConstraint, DateTime, Index, Integer, String, Text, 
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from db.models.attempts import Attempted
 from db.models.base import Base, Tenant, now_default
 
 
-class OutboxMessage(Tenant, Base):
+class OutboxMessage(Attempted, Tenant, Base):
     __tablename__ = "outbox"
     __extra_args__ = (
         # The producer names each message; a second enqueue of the same key is a no-op.

@@ -3,10 +3,21 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKeyConstraint, Index, Integer, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from db.models.attempts import Attempted
 from db.models.base import Base, Tenant, now_default, tenant_fk
 
 ORDER_STATUSES = ("pending", "paid", "cancelled", "refunded", "expired")
@@ -173,7 +184,7 @@ class ProcessedWebhook(Tenant, Base):
     created_at: Mapped[datetime] = now_default()
 
 
-class TicketEmail(Tenant, Base):
+class TicketEmail(Attempted, Tenant, Base):
     """One ticket email to send (a purchase or a resend): claimed with a lease, sent once."""
 
     __tablename__ = "ticket_emails"

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.errors import Conflict, Forbidden, Invalid, NotFound, NotReady, SoldOut
-from core.sales import orders, payments
+from core.sales import orders, payments, tickets
 from core.services import Services
 from core.time.clock import FrozenClock
 from db.models import (
@@ -227,6 +227,8 @@ async def test_paying_cash_issues_one_ticket_per_seat_records_the_purchase_and_a
     assert len(paid.tickets) == 3 and len({t.code for t in paid.tickets}) == 3
     assert all(t.url == f"http://eventos.test/t/{t.code}" and t.attendee == "Ann Lee" for t in paid.tickets)
     assert await _count(services, tenant, Attendee) == 3
+    assert await _count(services, tenant, TicketEmail, TicketEmail.status == "pending") == 1
+    assert await tickets.send_due(services, account_id=tenant.account_id) == 1  # the ticker sends it; paying only queued it
     assert await _count(services, tenant, TicketEmail, TicketEmail.status == "sent") == 1
     async with services.db.tenant(tenant.account_id) as session:
         purchase = (await session.execute(select(Interaction))).scalar_one()

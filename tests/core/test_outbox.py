@@ -174,12 +174,15 @@ async def test_a_transient_failure_leaves_the_accounts_other_messages_for_the_ne
 async def test_a_message_slack_keeps_refusing_is_given_up_after_a_day(services, make_tenant, slack_standin, clock):
     tenant = await make_tenant()
     await enqueue(services, tenant, "sale:late")
-    clock.advance(hours=24)
-    slack_standin.fail_next("chat.postMessage", status=200, error="fatal_error")
-
+    slack_standin.fail_next("chat.postMessage", status=200, error="fatal_error", times=2)
     assert await outbox.drain(services, account_id=tenant.account_id) == 0
     [row] = await rows(services, tenant)
-    assert (row.status, row.attempts) == ("dead", 1)
+    assert (row.status, row.attempts) == ("pending", 1)
+
+    clock.advance(hours=24)  # the day is counted from the first attempt, on the engine's clock
+    assert await outbox.drain(services, account_id=tenant.account_id) == 0
+    [row] = await rows(services, tenant)
+    assert (row.status, row.attempts) == ("dead", 2)
 
 
 async def test_channel_not_found_is_permanent_and_never_retried(services, make_tenant, slack_standin, clock):

@@ -355,6 +355,25 @@ class SlackStandin:
         ts = self._next_ts()
         return {"ok": True, "channel": channel, "ts": ts, "message": self._message(call, channel, ts)}
 
+    def _history(self, call: SlackCall) -> dict[str, Any]:
+        """conversations.history and conversations.replies: the messages posted in a channel (or thread), newest first."""
+        channel, thread = str(call.params.get("channel", "")), call.params.get("ts")
+        with_metadata = str(call.params.get("include_all_metadata", "")).lower() in ("1", "true")
+        messages = []
+        for posted in self.calls_to("chat.postMessage"):
+            message = dict((posted.response or {}).get("message") or {})
+            if not message or posted.response.get("channel") != channel:
+                continue
+            if thread is not None and thread not in (message["ts"], message.get("thread_ts")):
+                continue
+            metadata = message.pop("metadata", None)
+            if with_metadata and metadata is not None:
+                message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
+            messages.append(message)
+        limit = int(call.params.get("limit") or 100)
+        newest_first = sorted(messages, key=lambda m: m["ts"], reverse=True)[:limit]
+        return {"ok": True, "messages": newest_first, "has_more": len(messages) > limit}
+
     def _update(self, call: SlackCall) -> dict[str, Any]:
         """chat.update."""
         channel, ts = str(call.params.get("channel", "")), str(call.params.get("ts", ""))
@@ -478,7 +497,7 @@ class SlackStandin:
             "access_token": token,
             "token_type": "bot",
             "scope": "commands,chat:write,chat:write.public,users:read,users:read.email,channels:read,"
-            "channels:join,reactions:write,team:read",
+            "channels:join,channels:history,groups:history,reactions:write,team:read",
             "bot_user_id": self.bot_user_id,
             "app_id": self.app_id,
             "team": {"id": team_id, "name": self.oauth_team_name},
@@ -502,6 +521,8 @@ _ANSWERS: dict[str, Callable[[SlackStandin, SlackCall], dict[str, Any]]] = {
     "users.info": SlackStandin._users_info,
     "conversations.info": SlackStandin._conversations_info,
     "conversations.join": SlackStandin._conversations_join,
+    "conversations.history": SlackStandin._history,
+    "conversations.replies": SlackStandin._history,
     "team.info": SlackStandin._team_info,
     "oauth.v2.access": SlackStandin._oauth_v2_access,
 }
