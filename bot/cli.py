@@ -5,10 +5,10 @@ import asyncio
 import logging
 import signal
 import sys
+from pathlib import Path
 
 from aiohttp import web
 
-from bench import command as bench_command
 from core.settings import Settings, SettingsError, load_settings
 from db import migrate
 from db.embedded import start_embedded
@@ -26,11 +26,11 @@ async def _installer_known() -> None:
 
 
 async def _seed_demo(settings: Settings) -> int:
-    from bot.console.local_slack import OWNER_ID, TEAM_ID, TEAM_NAME
     from core.accounts import accounts
     from core.demo import seed_demo
     from core.services import Services
     from db.session import Database
+    from devtools.local_workspace import OWNER_ID, TEAM_ID, TEAM_NAME
 
     url = database_url(settings)
     if not await migrate.is_current(url):
@@ -67,12 +67,6 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _serve(settings: Settings, *, console: bool, listen: tuple[str, int] | None = None) -> int:
     from bot.app import build_application, build_bolt_app
-    from bot.console.repl import (
-        install_demo_workspace,
-        start_console,
-        start_local_slack,
-        stop_console,
-    )
     from bot.runtime import build_services, use_installations
     from bot.startup import SlackStartupError, start_slack
     from core.jobs.ticker import build_ticker
@@ -81,7 +75,11 @@ async def _serve(settings: Settings, *, console: bool, listen: tuple[str, int] |
     if not await migrate.is_current(url):
         print("The database is not migrated to the current schema; run `eventos migrate` first.", file=sys.stderr)
         return 2
-    settings, local_slack = await start_local_slack(settings)
+    local_slack = None
+    if settings.slack_mode == "local":
+        from bot.console.repl import install_demo_workspace, start_local_slack
+
+        settings, local_slack = await start_local_slack(settings)
     services = await build_services(settings, url)
     if local_slack is not None:
         await install_demo_workspace(services, local_slack.directory)
@@ -105,11 +103,17 @@ async def _serve(settings: Settings, *, console: bool, listen: tuple[str, int] |
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    terminal = start_console(settings, local_slack, runner.addresses[0], stop) if console and local_slack else None
+    terminal = None
+    if console and local_slack is not None:
+        from bot.console.repl import start_console
+
+        terminal = start_console(settings, local_slack, runner.addresses[0], stop)
     try:
         await stop.wait()
     finally:
         if terminal is not None:
+            from bot.console.repl import stop_console
+
             await stop_console(terminal)
         await ticker.stop()
         await runner.cleanup()
@@ -132,6 +136,22 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_serve(without_slack_credentials(settings), console=True, listen=("127.0.0.1", 0)))
 
 
+def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    from bench import command
+
+    return command.run(settings, args)
+
+
+def _add_bench_parser(sub) -> None:
+    bench = sub.add_parser("bench", help="benchmark the server against a generated dataset; writes bench/results.json")
+    bench.add_argument("--scale", choices=("tiny", "small", "full"), default="full", help="dataset size (default: full)")
+    bench.add_argument("--duration", type=float, default=5.0, help="seconds per scenario and concurrency (default: 5)")
+    bench.add_argument("--requests", type=int, default=10_000, help="at most this many requests per scenario and concurrency")
+    bench.add_argument("--output", type=Path, help="where to write the results (default: bench/results.json)")
+    bench.add_argument("--database", help="the benchmark database's name (default: eventos_bench_SCALE)")
+    bench.set_defaults(run=cmd_bench)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eventos", description="Run an event business from Slack.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -139,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply the database migrations").set_defaults(run=cmd_migrate)
     sub.add_parser("seed-demo", help="add demo events, contacts and orders to the local workspace").set_defaults(run=cmd_seed_demo)
     sub.add_parser("console", help="the local workspace in this terminal: type slash commands, click, fill in modals").set_defaults(run=cmd_console)
-    bench_command.add_parser(sub)
+    _add_bench_parser(sub)
     return parser
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from bot.console.local_slack import Directory
+from devtools.local_workspace import Directory
 from bot.console.render import initial_text, plain
 
 REQUIRED = "Please fill out this field."

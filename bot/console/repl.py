@@ -2,7 +2,8 @@
 
 It plays the Slack client: every line becomes the signed request Slack would send to the app's
 /slack/events, and what the app shows (ack bodies, response_url posts, messages, modals, the Home
-tab) arrives through the local Slack (bot.local_slack) and is rendered by bot.console_render.
+tab) arrives through the local workspace's Slack (devtools.local_workspace) and is rendered by
+bot.console.render.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from prompt_toolkit.history import FileHistory
 from bot.app import LOCAL_BOT_TOKEN, local_signing_secret
 from bot.console import forms as forms
 from bot.console import requests as requests
-from bot.console.local_slack import (
+from devtools.local_workspace import (
     GENERAL_ID,
     OWNER_ID,
     TEAM_ID,

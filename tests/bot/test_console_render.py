@@ -3,7 +3,7 @@
 import pytest
 
 from bot.console import forms as forms
-from bot.console.local_slack import OWNER_ID, Directory
+from devtools.local_workspace import OWNER_ID, Directory
 from bot.console.render import Style, mrkdwn, render_blocks, render_message, render_view
 from bot.console.repl import escape_command_text
 

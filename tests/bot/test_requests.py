@@ -14,7 +14,8 @@ from core.accounts import accounts
 from core.services import Services
 from db.models import Account, User
 from tests.support.harness import start_harness
-from tests.support.slack_requests import FORM, JSON, event_callback, sign, slash_command
+from devtools.slack_signing import sign
+from tests.support.slack_requests import FORM, JSON, event_callback, slash_command
 
 
 def _new_id(prefix: str) -> str:

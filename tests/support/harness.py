@@ -12,7 +12,7 @@ from core.accounts import accounts
 from core.context import TenantContext
 from core.services import Services
 from tests.support.slack_requests import CommandResult, SlackDriver
-from tests.support.slack_standin import SlackStandin
+from devtools.slack_standin import SlackStandin
 
 
 @dataclass
