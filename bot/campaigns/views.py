@@ -13,6 +13,9 @@ SEND_CONFIRM = "campaign.send_confirm"
 KEEP = "campaign.keep"
 CANCEL = "campaign.cancel"
 
+# Slack caps a plain_text_input at 3000 characters; a longer message is set with `/campaign create`.
+MESSAGE_INPUT = 3000
+
 BLOCK_NAME = "name"
 BLOCK_CHANNEL = "channel"
 BLOCK_AUDIENCE = "audience"
@@ -214,8 +217,9 @@ def new_campaign_modal(*, channel_id: str, templates: dict[str, list[str]]) -> d
                hint=AUDIENCE_HINT),
         _input(BLOCK_TEMPLATE, "Template", template,
                hint=" · ".join(f"{'Email' if c == 'email' else 'SMS'}: {', '.join(ns)}" for c, ns in templates.items())),
-        _input(BLOCK_SUBJECT, "Subject", _text(BLOCK_SUBJECT, max_length=200), optional=True, hint="Email only."),
-        _input(BLOCK_MESSAGE, "Message", _text(BLOCK_MESSAGE, multiline=True, max_length=5000), optional=True,
+        _input(BLOCK_SUBJECT, "Subject (email)", _text(BLOCK_SUBJECT, max_length=200), optional=True,
+               hint="Required for an email campaign; an SMS has no subject."),
+        _input(BLOCK_MESSAGE, "Message", _text(BLOCK_MESSAGE, multiline=True, max_length=MESSAGE_INPUT), optional=True,
                hint="Your words, placed in the template; blank lines start paragraphs."),
         _input(BLOCK_EVENT, "Event", event, optional=True,
                hint="Its name, date and venue go into the message; by default the one event the audience names."),

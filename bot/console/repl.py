@@ -528,10 +528,10 @@ class Console:
             if action == "errors":
                 # Asked again from the top, answers kept (Enter), so a field the error is not on can be fixed too.
                 errors = ack.get("errors") or {}
+                labels = {f.block_id: f.label for f in fields}
                 self.terminal.show(self.style.bad("  Please fix the form; Enter keeps an answer."))
                 for block_id, error in errors.items():
-                    if block_id not in {f.block_id for f in fields}:
-                        self.terminal.show(self.style.bad(f"  {error}"))
+                    self.terminal.show(self.style.bad(f"  {labels[block_id]}: {error}" if block_id in labels else f"  {error}"))
                 continue
             if action in ("update", "push"):
                 new = {**ack["view"], "id": view["id"] if action == "update" else f"{view['id']}-{len(self.slack.views)}"}

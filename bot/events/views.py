@@ -11,7 +11,9 @@ from core.events.ticket_types import TicketType
 from core.events.venues import VenueInfo
 from core.time.local_time import local
 
-LIST_PAGE = "event.list_page"
+# Slack wants action ids unique within a block: the two page buttons differ, one listener hears both.
+LIST_PREVIOUS = "event.list_previous"
+LIST_NEXT = "event.list_next"
 SHOW = "event.show"
 EDIT = "event.edit"
 CANCEL = "event.cancel"
@@ -189,9 +191,9 @@ def event_list(page: EventPage) -> list[dict]:
         blocks.append(block)
     buttons = []
     if page.prev_cursor:
-        buttons.append(_button("← Previous", LIST_PAGE, page_value(page.scope, before=page.prev_cursor)))
+        buttons.append(_button("← Previous", LIST_PREVIOUS, page_value(page.scope, before=page.prev_cursor)))
     if page.next_cursor:
-        buttons.append(_button(f"Next {len(page.events)} →", LIST_PAGE, page_value(page.scope, after=page.next_cursor), style="primary"))
+        buttons.append(_button(f"Next {len(page.events)} →", LIST_NEXT, page_value(page.scope, after=page.next_cursor), style="primary"))
     if buttons:
         blocks.append({"type": "actions", "block_id": "event_list_pages", "elements": buttons})
     blocks.append(context("`/event list` upcoming · `/event list past` · `/event list all`"))

@@ -76,7 +76,7 @@ def test_a_modal_is_answered_by_prompts_errors_are_asked_again_and_a_button_is_c
         ("Name", "Console Gala"), ("Venue", ""), (r"Starts \(date\)", "2020-01-01"), (r"Starts \(time\)", "19:00"),
         (r"Ends \(date\)", ""), (r"Ends \(time\)", ""), ("Capacity", "many"), ("Type a whole number", None),
         ("Capacity", "50"), ("Time zone", ""),
-        ("Please fix the form", None),
+        ("Please fix the form", None), (r"Starts[^\r\n]*: [^\r\n]*in the past", None),
         (r"Name \[Console Gala\]", ""), ("Venue", ""), (r"Starts \(date\) \[2020-01-01\]", "2031-05-01"),
         (r"Starts \(time\) \[19:00\]", ""), (r"Ends \(date\)", ""), (r"Ends \(time\)", ""),
         (r"Capacity \(optional\) \[50\]", ""), ("Time zone", ""),

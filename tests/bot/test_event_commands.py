@@ -400,9 +400,9 @@ async def test_the_list_pages_through_250_events_with_next_and_previous(app):
     slugs = await add_events(app, 250)
     message = await app.run("/event", "list")
     pages = [message]
-    while views.LIST_PAGE in buttons(message["blocks"]) and "Next" in buttons(message["blocks"])[views.LIST_PAGE]["text"]["text"]:
+    while views.LIST_NEXT in buttons(message["blocks"]):
         nexts = [e for e in buttons_list(message["blocks"]) if e["text"]["text"].startswith("Next")]
-        clicked = await app.driver.action(views.LIST_PAGE, user_id=app.owner, value=nexts[0]["value"])
+        clicked = await app.driver.action(views.LIST_NEXT, user_id=app.owner, value=nexts[0]["value"])
         [message] = await app.driver.wait_responses(clicked)
         assert message["replace_original"] is True
         pages.append(message)
@@ -413,7 +413,7 @@ async def test_the_list_pages_through_250_events_with_next_and_previous(app):
     assert not [e for e in buttons_list(pages[-1]["blocks"]) if e["text"]["text"].startswith("Next")]
 
     previous = [e for e in buttons_list(pages[-1]["blocks"]) if e["text"]["text"].startswith("← Previous")]
-    clicked = await app.driver.action(views.LIST_PAGE, user_id=app.owner, value=previous[0]["value"])
+    clicked = await app.driver.action(views.LIST_PREVIOUS, user_id=app.owner, value=previous[0]["value"])
     [back] = await app.driver.wait_responses(clicked)
     assert listed_slugs(back) == slugs[220:240] and "Showing 221–240 of 250" in str(back["blocks"])
 

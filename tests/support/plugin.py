@@ -15,11 +15,12 @@ from tests.support.stripe_standin import StripeStandin
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
     """A test that made the app send Slack something Slack would refuse fails, with what was wrong."""
-    result = yield
-    standin = getattr(item, "funcargs", {}).get("slack_standin")
-    if isinstance(standin, SlackStandin) and standin.violations:
-        pytest.fail("the app sent Slack what it would refuse:\n  " + "\n  ".join(standin.violations), pytrace=False)
-    return result
+    try:
+        return (yield)
+    finally:
+        standin = getattr(item, "funcargs", {}).get("slack_standin")
+        if isinstance(standin, SlackStandin) and standin.violations:
+            pytest.fail("the app sent Slack what it would refuse:\n  " + "\n  ".join(standin.violations), pytrace=False)
 
 
 @pytest_asyncio.fixture
