@@ -27,7 +27,7 @@ class CampaignArg(BaseModel):
 
 class ScheduleArgs(BaseModel):
     campaign: str = Field(examples=["autumn-early-birds"])
-    at: str = Field(examples=["2026-07-01 09:00"])
+    at: str = Field(examples=["2031-07-01 09:00"])
 
 
 def _slug(inv: Invocation) -> str:
@@ -102,7 +102,7 @@ CAMPAIGN = Command(
             handle_create, modal=open_new,
         ),
         Subcommand("preview", "preview C", "the audience's size and a sample message", handle_preview),
-        Subcommand("schedule", 'schedule C at="2026-07-01 09:00"', "send at a time (the account's zone)", handle_schedule),
+        Subcommand("schedule", 'schedule C at="2031-07-01 09:00"', "send at a time (the account's zone)", handle_schedule),
         Subcommand("send", "send C", "send now, after a confirmation", handle_send),
         Subcommand("cancel", "cancel C", "stop a scheduled or sending campaign", handle_cancel),
         Subcommand("show", "show C", "the campaign's card with its counts", handle_show),

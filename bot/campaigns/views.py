@@ -95,7 +95,7 @@ def campaign_card(campaign: CampaignInfo, timezone: str, *, can_manage: bool, no
         buttons.append(_button("Cancel campaign", CANCEL, campaign.slug, style="danger"))
     blocks.append({"type": "actions", "block_id": f"campaign:{campaign.slug}", "elements": buttons})
     if can_manage and campaign.status in ("draft", "scheduled"):
-        blocks.append(context(f"Schedule it: `/campaign schedule {campaign.slug} at=\"2026-07-01 09:00\"` (in {escape(timezone)})"))
+        blocks.append(context(f"Schedule it: `/campaign schedule {campaign.slug} at=\"2031-07-01 09:00\"` (in {escape(timezone)})"))
     return blocks
 
 
