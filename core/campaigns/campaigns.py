@@ -225,7 +225,7 @@ async def preview_campaign(services: Services, tenant: TenantContext, *, slug: s
             body = renderer.sms(contact)
             subject, parts = None, sms_segments(body)
         else:
-            email = renderer.email(contact)
+            email = renderer.email(contact, preview=True)
             body, subject, parts = email.text, email.subject, None
         return Preview(
             await _info(session, campaign), size.reachable, size.skipped,
