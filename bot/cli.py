@@ -1,4 +1,4 @@
-"""`eventos`: serve, migrate, console, seed-demo, bench."""
+"""`eventos`: serve, migrate, console, seed-demo, mail, bench."""
 
 import argparse
 import asyncio
@@ -136,6 +136,33 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_serve(without_slack_credentials(settings), console=True, listen=("127.0.0.1", 0)))
 
 
+def cmd_mail(settings: Settings, args: argparse.Namespace) -> int:
+    """The local mailbox (no SMTP_URL): the newest messages listed, or one of them in full."""
+    from core.gateways.mail import read_mailbox
+
+    folder = settings.eventos_data_dir / "mail"
+    kept = read_mailbox(folder)
+    if settings.smtp_url:
+        print("SMTP_URL is set, so mail goes to that server; below is what stayed here before it was set.")
+    if not kept:
+        print(f"The local mailbox ({folder}) is empty.")
+        return 0
+    if args.number is not None:
+        if not 1 <= args.number <= len(kept):
+            print(f"There is no message {args.number}; the local mailbox holds 1 to {len(kept)}.", file=sys.stderr)
+            return 2
+        mail = kept[args.number - 1]
+        for header in ("Date", "From", "To", "Subject"):
+            print(f"{header}: {mail.message[header]}")
+        print()
+        print(mail.text)
+        return 0
+    for n, mail in enumerate(kept[:args.last], 1):
+        print(f"[{n}] {mail.message['Date']}  to {mail.message['To']}  {mail.message['Subject']}")
+    print(f"\n{len(kept)} message(s) in {folder}; `eventos mail N` shows one.")
+    return 0
+
+
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     from bench import command
 
@@ -159,6 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply the database migrations").set_defaults(run=cmd_migrate)
     sub.add_parser("seed-demo", help="add demo events, contacts and orders to the local workspace").set_defaults(run=cmd_seed_demo)
     sub.add_parser("console", help="the local workspace in this terminal: type slash commands, click, fill in modals").set_defaults(run=cmd_console)
+    mail = sub.add_parser("mail", help="read the mail kept on this machine when no SMTP_URL is set")
+    mail.add_argument("number", type=int, nargs="?", help="show message N in full (1 is the newest)")
+    mail.add_argument("--last", type=int, default=20, help="how many to list (default: 20)")
+    mail.set_defaults(run=cmd_mail)
     _add_bench_parser(sub)
     return parser
 

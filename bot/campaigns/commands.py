@@ -35,7 +35,8 @@ def _slug(inv: Invocation) -> str:
 
 
 async def show_card(inv: Invocation, campaign: campaigns.CampaignInfo, note: str | None = None) -> None:
-    blocks = views.campaign_card(campaign, inv.tenant.timezone, can_manage=inv.tenant.has_role("organizer"), note=note)
+    blocks = views.campaign_card(campaign, inv.tenant.timezone, can_manage=inv.tenant.has_role("organizer"), note=note,
+                                 delivers=inv.services.mailer.delivers)
     await inv.reply(note or escape(campaign.name), blocks)
 
 
@@ -70,7 +71,7 @@ async def handle_schedule(inv: Invocation) -> None:
 
 async def handle_send(inv: Invocation) -> None:
     preview = await campaigns.sending_size(inv.services, inv.tenant, slug=_slug(inv))
-    await inv.reply(f"Send {escape(preview.campaign.name)} to {preview.reachable} people?", views.send_step(preview))
+    await inv.reply(f"Send {escape(preview.campaign.name)} to {preview.reachable} people?", views.send_step(preview, delivers=inv.services.mailer.delivers))
 
 
 async def handle_cancel(inv: Invocation) -> None:

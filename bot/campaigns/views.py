@@ -2,6 +2,7 @@
 
 import json
 
+from bot import mail_words
 from bot.events.modal_views import EVENT_PICK
 from bot.text import context, divider, escape, fields, header, local_time, section
 from core.campaigns.campaigns import CampaignInfo, Preview
@@ -62,17 +63,20 @@ def _when(campaign: CampaignInfo, timezone: str) -> str:
     return "not scheduled"
 
 
-def _counts(campaign: CampaignInfo) -> str:
+def _counts(campaign: CampaignInfo, *, local: bool) -> str:
     c = campaign.counts
     waiting = c.get("pending", 0) + c.get("sending", 0)
-    parts = [f"{c.get('sent', 0):,} sent", f"{c.get('failed', 0):,} failed", f"{c.get('skipped', 0):,} skipped (no consent)"]
+    parts = [f"{c.get('sent', 0):,} {'put in the local mailbox' if local else 'sent'}", f"{c.get('failed', 0):,} failed", f"{c.get('skipped', 0):,} skipped (no consent)"]
     if waiting:
         parts.append(f"{waiting:,} to go")
     return ", ".join(parts)
 
 
-def campaign_card(campaign: CampaignInfo, timezone: str, *, can_manage: bool, note: str | None = None) -> list[dict]:
-    """One campaign: what it says, who gets it, when, and how far it got."""
+def campaign_card(
+    campaign: CampaignInfo, timezone: str, *, can_manage: bool, note: str | None = None, delivers: bool = True
+) -> list[dict]:
+    """One campaign: what it says, who gets it, when, and how far it got (`delivers`: a mail server is set)."""
+    local = campaign.channel == "email" and not delivers
     blocks = [section(note)] if note else []
     blocks += [
         header(campaign.name),
@@ -82,7 +86,7 @@ def campaign_card(campaign: CampaignInfo, timezone: str, *, can_manage: bool, no
             ("Template", f"`{escape(campaign.template)}`"),
             ("Subject", escape(campaign.subject) if campaign.subject else "—"),
             ("Event", f"{escape(campaign.event_name)} (`{campaign.event_slug}`)" if campaign.event_name else "—"),
-            ("Recipients", _counts(campaign) if campaign.status in ("sending", "sent", "cancelled") else "counted when it starts"),
+            ("Recipients", _counts(campaign, local=local) if campaign.status in ("sending", "sent", "cancelled") else "counted when it starts"),
             ("Report to", f"<#{campaign.report_channel}>" if campaign.report_channel else "—"),
         ]),
     ]
@@ -138,12 +142,13 @@ def preview_blocks(preview: Preview) -> list[dict]:
     return blocks
 
 
-def send_step(preview: Preview) -> list[dict]:
+def send_step(preview: Preview, *, delivers: bool = True) -> list[dict]:
     """The confirmation before sending to N people."""
     campaign = preview.campaign
     people = f"{preview.reachable:,} {'person' if preview.reachable == 1 else 'people'}"
+    local = f" ({mail_words.NO_MAIL_SERVER})" if campaign.channel == "email" and not delivers else ""
     return [
-        section(f"Send *{escape(campaign.name)}* now to {_reach(preview)}? It cannot be unsent."),
+        section(f"Send *{escape(campaign.name)}* now to {_reach(preview)}? It cannot be unsent.{local}"),
         {
             "type": "actions",
             "block_id": f"campaign_send:{campaign.slug}",

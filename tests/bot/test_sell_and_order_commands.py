@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from bot.sales import views as views
 from core.errors import Conflict
+from core.gateways.smtp_mailer import SmtpMailer
 from core.sales import payments
 from db.models import Contact, Order, Payment, Product, Ticket
 from tests.support.factories import make_event, make_product
@@ -52,7 +53,8 @@ async def test_sell_holds_seats_and_says_how_the_order_gets_paid(slack):
     assert order == 1
 
 
-async def test_the_order_lifecycle_paid_show_resend_refund(slack):
+async def test_the_order_lifecycle_paid_show_resend_refund(slack, smtp_sink):
+    slack.services.mailer = SmtpMailer(smtp_sink.url, "Team <team@ex.test>", retry_delay=0.01)
     tenant, event = await arrange(slack)
     reference = REFERENCE.search((await slack.run("/sell", f"{event.slug} ga qty=2 email=ann@example.com"))["text"])[0]
 
@@ -67,12 +69,14 @@ async def test_the_order_lifecycle_paid_show_resend_refund(slack):
     refunded = await confirm_refund(slack, f"refund {reference}")
     assert "Refunded in full (50.00 EUR)" in str(refunded["blocks"])
     assert await count(slack, tenant, Ticket, Ticket.status == "void") == 2
+    await slack.services.mailer.aclose()
 
 
-async def test_comp_issues_tickets_at_once(slack):
+async def test_comp_issues_tickets_at_once_and_says_they_stay_here_without_a_mail_server(slack):
     tenant, event = await arrange(slack)
     message = await slack.run("/order", f'comp {event.slug} ga email=guest@example.com name="Guest Speaker"')
-    assert "Complimentary ticket issued and emailed to guest@example.com" in str(message["blocks"])
+    assert "Complimentary ticket issued and put in the local mailbox for guest@example.com" in str(message["blocks"])
+    assert "emailed" not in str(message["blocks"]) and "`eventos mail`" in str(message["blocks"])
     assert await count(slack, tenant, Ticket, Ticket.status == "valid") == 1
 
 
