@@ -173,7 +173,9 @@ def manifest_commands(path: Path = MANIFEST) -> dict[str, SlashCommand]:
 def escape_command_text(text: str, directory: Directory) -> str:
     """What Slack sends for typed text with escaping on: &, <, > as entities, @name and #channel as mentions."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = re.sub(r"(?<![\w@/.;])@([A-Za-z][\w.-]*[\w])",
+    # @here, @channel and @everyone are Slack's special mentions, never people.
+    text = re.sub(r"(?<![\w@/.;])@(here|channel|everyone)\b", lambda m: f"<!{m.group(1).lower()}>", text, flags=re.IGNORECASE)
+    text = re.sub(r"(?<![\w@/.;!<])@([A-Za-z][\w.-]*[\w])",
                   lambda m: f"<@{directory.user_id(m.group(1))}|{m.group(1).lower()}>", text)
     return re.sub(r"(?<![\w#/;&])#([A-Za-z][\w-]*)",
                   lambda m: f"<#{directory.channel_id(m.group(1))}|{m.group(1).lower()}>", text)

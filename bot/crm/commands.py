@@ -134,7 +134,7 @@ async def open_company_add(inv: Invocation) -> None:
 
 
 async def handle_company_show(inv: Invocation) -> None:
-    company = await companies.company_card(inv.services, inv.tenant, name=inv.args.text_after(0))
+    company = await companies.company_card(inv.services, inv.tenant, name=grammar.one_value(inv.args.text_after(0)))
     await inv.reply(escape(company.name), views.company_card(company))
 
 
