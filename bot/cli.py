@@ -132,7 +132,6 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     from bot.console.repl import without_slack_credentials
 
-    logging.getLogger().setLevel(logging.WARNING)
     return asyncio.run(_serve(without_slack_credentials(settings), console=True, listen=("127.0.0.1", 0)))
 
 
