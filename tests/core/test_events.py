@@ -242,7 +242,7 @@ async def test_catalog_lookups_for_sellers(core, make_tenant):
     found = await events.get_event_by_slug(core, tenant, "GALA")
     ticket = await ticket_types.get_product(core, tenant, "gala", "general")
     assert (found.id, ticket.event_id, ticket.price_cents, ticket.currency, ticket.remaining) == (event.id, event.id, 1250, "GBP", 40)
-    with pytest.raises(NotFound, match="has no ticket type `vip`; see `/ticket list gala`"):
+    with pytest.raises(NotFound, match="has no ticket type `vip`. See `/ticket list gala`"):
         await ticket_types.get_product(core, tenant, "gala", "vip")
 
 
