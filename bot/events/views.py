@@ -4,7 +4,7 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.text import context, divider, escape, fields, header, money, section
+from bot.text import context, divider, escape, fields, header, money, section, takings
 from core.events.events import EventInfo, EventPage, Impact
 from core.events.stats import EventReport, TicketSales
 from core.events.ticket_types import TicketType
@@ -69,7 +69,7 @@ def ticket_line(sales: TicketSales, event: EventInfo) -> str:
     parts = [f"• *{escape(t.name)}* `{t.slug}` — {money(t.price_cents, t.currency)}"]
     held = f" · {sales.held:,} held" if sales.held else ""
     parts.append(f"{sales.paid:,} sold{held} / {t.capacity:,}" if t.capacity is not None else f"{sales.paid:,} sold{held} (no limit)")
-    parts.append(f"{money(sales.revenue_cents, t.currency)} revenue")
+    parts.append(f"{money(sales.revenue_cents, t.currency)} gross")
     if t.sales_end is not None:
         parts.append(f"sales end {short_date(t.sales_end, event.timezone)}")
     return " · ".join(parts)
@@ -126,7 +126,7 @@ def event_card(report: EventReport, *, can_edit: bool) -> list[dict]:
             ("Venue", escape(event.venue_name) if event.venue_name else "No venue"),
             ("Status", STATUS.get(event.status, event.status)),
             ("Seats sold or held", seats(event.sold, event.capacity)),
-            ("Revenue", money(report.revenue_cents, report.currency)),
+            ("Money", takings(report.money)),
             ("Slug", f"`{event.slug}`"),
         ]),
     ]
@@ -154,7 +154,7 @@ def stats_card(report: EventReport) -> list[dict]:
         header(f"Stats: {event.name}"),
         fields([
             ("Tickets sold", f"{report.paid_seats:,}"),
-            ("Revenue (paid orders)", money(report.revenue_cents, report.currency)),
+            ("Money (paid orders)", takings(report.money)),
             ("Orders", order_counts or "none yet"),
             ("Seats left", left),
             ("Attendees", f"{report.attendees:,}"),

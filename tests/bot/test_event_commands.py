@@ -269,15 +269,15 @@ async def test_show_and_stats_cards_count_sales_revenue_and_check_ins(app):
     card = await app.run("/event", "show gala")
     text = str(card["blocks"])
     assert "Wed 01 Jul 2026, 19:00 CEST" in text and "Hall A" in text and "📝 Draft" in text
-    assert "*General* `general` — 25.00 EUR · 2 sold · 3 held / 150 · 50.00 EUR revenue" in text
-    assert "*VIP* `vip` — 80.00 EUR · 1 sold / 20 · 80.00 EUR revenue" in text
+    assert "*General* `general` — 25.00 EUR · 2 sold · 3 held / 150 · 50.00 EUR gross" in text
+    assert "*VIP* `vip` — 80.00 EUR · 1 sold / 20 · 80.00 EUR gross" in text
     assert "Check-ins so far: *2* of 3 attendees" in text
     assert set(buttons(card["blocks"])) == {views.EDIT, views.ADD_TICKET, views.PUBLISH, views.CANCEL}
 
     stats = await app.run("/event", "stats gala")
     fields = {f["text"].split("\n")[0]: f["text"].split("\n")[1] for f in stats["blocks"][1]["fields"]}
     assert fields == {
-        "*Tickets sold*": "3", "*Revenue (paid orders)*": "130.00 EUR", "*Orders*": "2 paid, 1 pending, 1 refunded",
+        "*Tickets sold*": "3", "*Money (paid orders)*": "*130.00 EUR net* (155.00 EUR gross − 25.00 EUR refunded)", "*Orders*": "2 paid, 1 pending, 1 refunded",
         "*Seats left*": "194", "*Attendees*": "3", "*Checked in*": "2 (66%)",
     }
 

@@ -194,3 +194,14 @@ async def test_a_negative_refund_amount_says_so_without_pointing_at_zero(slack):
     zero = (await slack.run("/order", f"refund {reference} amount=0"))["text"]
     assert negative == "amount cannot be negative." and "use 0" not in negative
     assert zero == "amount must be more than 0."
+
+
+async def test_a_partial_refund_shows_the_same_gross_refunds_and_net_on_every_card(slack):
+    tenant, event = await arrange(slack)
+    reference = REFERENCE.search((await slack.run("/sell", f"{event.slug} ga qty=2 email=ann@example.com"))["text"])[0]
+    await slack.run("/order", f"paid {reference} method=bank")
+    await confirm_refund(slack, f"refund {reference} amount=10")
+    money = "*40.00 EUR net* (50.00 EUR gross − 10.00 EUR refunded)"
+    assert money in str((await slack.run("/event", f"show {event.slug}"))["blocks"])
+    assert money in str((await slack.run("/event", f"stats {event.slug}"))["blocks"])
+    assert money in str((await slack.run("/contact", "show ann@example.com"))["blocks"])
