@@ -2,7 +2,6 @@
 
 import asyncio
 import hashlib
-import hmac
 import itertools
 import json
 import math
@@ -13,8 +12,10 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from bench.standins import SlackStandin
+from devtools.slack_signing import sign
+from devtools.slack_standin import SlackStandin
 
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 # How long one request may take before it counts as an error (Slack itself gives up after 3 s).
 REQUEST_TIMEOUT = 30.0
 
@@ -88,14 +89,6 @@ async def drive(operation: Operation, *, concurrency: int, duration: float, limi
     return figures(latencies, len(failures), time.perf_counter() - started, failures[0] if failures else None)
 
 
-def sign(body: bytes, secret: str) -> dict[str, str]:
-    """Slack's request signature headers (v0, HMAC-SHA256 over `v0:timestamp:body`)."""
-    ts = str(int(time.time()))
-    digest = hmac.new(secret.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}",
-            "Content-Type": "application/x-www-form-urlencoded"}
-
-
 class SlackDriver:
     """Signed slash commands into the server; a command's latency runs from the POST to its answer's arrival."""
 
@@ -107,7 +100,8 @@ class SlackDriver:
 
     async def command(self, command: str, text: str, expect: Callable[[str], bool]) -> float:
         """Run one command; Failed unless the answer's text satisfies `expect`, Missing if nobody handles it."""
-        url, answer = self.standin.response_url()
+        url = self.standin.response_url()
+        answer = self.standin.first_response(url)
         n = next(self._triggers)
         body = urlencode({
             "token": "bench", "team_id": self.team_id, "team_domain": "bench", "channel_id": "CBENCH",
@@ -117,7 +111,7 @@ class SlackDriver:
         }).encode()
         started = time.perf_counter()
         try:
-            async with self.http.post(f"{self.server}/slack/events", data=body, headers=sign(body, self.secret)) as ack:
+            async with self.http.post(f"{self.server}/slack/events", data=body, headers=_FORM | sign(body, self.secret)) as ack:
                 await ack.read()
                 if ack.status == 404:
                     raise Missing(f"the server does not handle {command} yet")

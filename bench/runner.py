@@ -21,13 +21,14 @@ from bench.limits import open_pool
 from bench.load import Missing, SlackDriver, drive, scan
 from bench.scenarios import SCENARIOS, Context, Scenario
 from bench.server import start_server
-from bench.standins import SlackStandin, SmtpCounter
+from bench.standins import SmtpCounter
 from core.accounts import accounts
 from core.digests import analytics
 from core.services import Services
 from core.settings import Settings
 from db import logins
 from db.session import Database
+from devtools.slack_standin import SlackStandin
 
 # Fixed, bench-only secrets: the dataset's ticket codes are signed with this key.
 SECRET_KEY = "eventos-bench-secret-key-for-benchmark-data-only"
@@ -76,11 +77,11 @@ async def _run(options: Options, settings: Settings) -> dict:
 
     smtp = SmtpCounter()
     smtp.start()
-    standin = SlackStandin(team_id=fixture.team_id, team_name=fixture.team_name, token=BOT_TOKEN)
+    standin = SlackStandin(team_id=fixture.team_id, team_name=fixture.team_name, token=BOT_TOKEN, record=False)
     await standin.start()
     services = Services(db=Database(server_login), settings=Settings(
         _env_file=None, eventos_secret_key=SECRET_KEY, slack_signing_secret=SIGNING_SECRET, slack_bot_token=BOT_TOKEN,
-        slack_api_url=standin.api_url, smtp_url=smtp.url,
+        slack_api_url=standin.base_url, smtp_url=smtp.url,
     ))
     try:
         workspace = await accounts.find_workspace(services, team_id=fixture.team_id, enterprise_id=None)
@@ -91,7 +92,7 @@ async def _run(options: Options, settings: Settings) -> dict:
         with tempfile.TemporaryDirectory(prefix="eventos-bench-") as work:
             server = await start_server(Path(work), {
                 "DATABASE_URL": prepared.url, "EVENTOS_SECRET_KEY": SECRET_KEY, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": standin.api_url, "SMTP_URL": smtp.url,
+                "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": standin.base_url, "SMTP_URL": smtp.url,
                 # One client and one door token send every scan: the bench measures the server, not its rate limits.
                 "EVENTOS_RATE_SCANNER_CLIENT": UNLIMITED, "EVENTOS_RATE_SCANNER_TOKEN": UNLIMITED,
             })

@@ -1,105 +1,16 @@
-"""What the server talks to during a run, served by the bench process on 127.0.0.1.
+"""The mail server the bench's campaigns go to: an aiosmtpd server on 127.0.0.1 that counts and keeps nothing.
 
-`SlackStandin` answers the Slack Web API methods the app calls and receives response_url posts:
-each request gets its own response_url, and its future resolves when the app's answer arrives,
-which is the moment a Slack command's latency is measured to. `SmtpCounter` is an aiosmtpd
-server that accepts and counts campaign mail without keeping it.
+Slack is devtools.slack_standin, the same stand-in the tests and the console use.
 """
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 import logging
 import socket
 import threading
-import time
-from dataclasses import dataclass
-from typing import Any
 
-from aiohttp import web
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
-
-BOT_USER_ID = "UBENCHBOT"
-BOT_ID = "BBENCHBOT"
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A response_url post: when it arrived (perf_counter) and its JSON body."""
-
-    at: float
-    body: dict[str, Any]
-
-
-class SlackStandin:
-    """Slack Web API + response_url receiver for one workspace (the measured bench tenant)."""
-
-    def __init__(self, *, team_id: str, team_name: str, token: str) -> None:
-        self.team_id, self.team_name, self.token = team_id, team_name, token
-        self._waiting: dict[str, asyncio.Future[Answer]] = {}
-        self._keys = itertools.count(1)
-        self._ts = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self.base = ""
-
-    async def start(self) -> None:
-        app = web.Application(client_max_size=4 * 1024 * 1024)
-        app.router.add_route("*", "/api/{method}", self._api)
-        app.router.add_post("/response/{key}", self._response)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self.base = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    @property
-    def api_url(self) -> str:
-        return f"{self.base}/api/"
-
-    def response_url(self) -> tuple[str, asyncio.Future[Answer]]:
-        """A fresh response_url and the future its first post resolves."""
-        key = str(next(self._keys))
-        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
-        self._waiting[key] = future
-        return f"{self.base}/response/{key}", future
-
-    def forget(self, url: str) -> None:
-        """Stop waiting on a response_url (its request failed or timed out)."""
-        self._waiting.pop(url.rsplit("/", 1)[-1], None)
-
-    async def _response(self, request: web.Request) -> web.Response:
-        at = time.perf_counter()
-        body = await request.json()
-        future = self._waiting.pop(request.match_info["key"], None)
-        if future is not None and not future.done():
-            future.set_result(Answer(at, body))
-        return web.Response(text="ok")
-
-    async def _api(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        if request.can_read_body:
-            await request.read()
-        if request.headers.get("Authorization") != f"Bearer {self.token}":
-            return web.json_response({"ok": False, "error": "invalid_auth"})
-        if method == "auth.test":
-            return web.json_response({
-                "ok": True, "url": "https://bench.slack.invalid/", "team": self.team_name, "user": "eventos",
-                "team_id": self.team_id, "user_id": BOT_USER_ID, "bot_id": BOT_ID, "is_enterprise_install": False,
-            })
-        if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
-            ts = f"{int(time.time())}.{next(self._ts):06d}"
-            return web.json_response({"ok": True, "channel": "CBENCH", "ts": ts, "message_ts": ts, "message": {"ts": ts}})
-        if method == "users.info":
-            return web.json_response({"ok": True, "user": {"id": "U", "name": "bench", "profile": {"real_name": "Bench"}}})
-        if method.startswith("conversations."):
-            return web.json_response({"ok": True, "channel": {"id": "CBENCH", "name": "bench", "is_member": True}})
-        return web.json_response({"ok": True})
 
 
 class _Counting:

@@ -7,7 +7,7 @@ import logging
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
-from bot import deliveries, errors, middleware, slack_edge
+from bot import deliveries, errors, middleware, slack_edge, welcome
 from bot.accounts import commands as account_commands
 from bot.accounts import installation
 from bot.campaigns import actions as campaign_actions
@@ -56,7 +56,7 @@ LISTENERS = (
     digest_commands,
 )
 # Each feature with HTTP routes of its own (ticket page, scanner, webhooks) registers them here.
-WEB_ROUTES: tuple = (door_api, scan_page, stripe_webhook, ticket_pages, unsubscribe)
+WEB_ROUTES: tuple = (welcome, door_api, scan_page, stripe_webhook, ticket_pages, unsubscribe)
 
 
 def local_signing_secret(settings: Settings) -> str:

@@ -1,14 +1,14 @@
-"""`eventos`: serve, migrate, console, seed-demo, bench."""
+"""`eventos`: serve, migrate, console, seed-demo, mail, bench."""
 
 import argparse
 import asyncio
 import logging
 import signal
 import sys
+from pathlib import Path
 
 from aiohttp import web
 
-from bench import command as bench_command
 from bot.log_lines import bound_every_line
 from core.settings import Settings, SettingsError, load_settings
 from db import logins, migrate
@@ -51,10 +51,10 @@ async def _installer_known() -> None:
 
 
 async def _seed_demo(settings: Settings) -> int:
-    from bot.console.local_slack import OWNER_ID, TEAM_ID, TEAM_NAME
     from core.accounts import accounts
     from core.demo import seed_demo
     from core.services import Services
+    from devtools.local_workspace import OWNER_ID, TEAM_ID, TEAM_NAME
 
     database = await _server_database(settings)
     if database is None:
@@ -92,12 +92,6 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _serve(settings: Settings, *, console: bool, listen: tuple[str, int] | None = None) -> int:
     from bot.app import build_application, build_bolt_app
-    from bot.console.repl import (
-        install_demo_workspace,
-        start_console,
-        start_local_slack,
-        stop_console,
-    )
     from bot.runtime import build_services, use_installations
     from bot.startup import SlackStartupError, start_slack
     from core.jobs.ticker import build_ticker
@@ -105,7 +99,11 @@ async def _serve(settings: Settings, *, console: bool, listen: tuple[str, int] |
     database = await _server_database(settings)
     if database is None:
         return 2
-    settings, local_slack = await start_local_slack(settings)
+    local_slack = None
+    if settings.slack_mode == "local":
+        from bot.console.repl import install_demo_workspace, start_local_slack
+
+        settings, local_slack = await start_local_slack(settings)
     services = await build_services(settings, database)
     if local_slack is not None:
         await install_demo_workspace(services, local_slack.directory)
@@ -129,11 +127,17 @@ async def _serve(settings: Settings, *, console: bool, listen: tuple[str, int] |
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    terminal = start_console(settings, local_slack, runner.addresses[0], stop) if console and local_slack else None
+    terminal = None
+    if console and local_slack is not None:
+        from bot.console.repl import start_console
+
+        terminal = start_console(settings, local_slack, runner.addresses[0], stop)
     try:
         await stop.wait()
     finally:
         if terminal is not None:
+            from bot.console.repl import stop_console
+
             await stop_console(terminal)
         await ticker.stop()
         await runner.cleanup()
@@ -152,8 +156,50 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     from bot.console.repl import without_slack_credentials
 
-    logging.getLogger().setLevel(logging.WARNING)
     return asyncio.run(_serve(without_slack_credentials(settings), console=True, listen=("127.0.0.1", 0)))
+
+
+def cmd_mail(settings: Settings, args: argparse.Namespace) -> int:
+    """The local mailbox (no SMTP_URL): the newest messages listed, or one of them in full."""
+    from core.gateways.mail import read_mailbox
+
+    folder = settings.eventos_data_dir / "mail"
+    kept = read_mailbox(folder)
+    if settings.smtp_url:
+        print("SMTP_URL is set, so mail goes to that server; below is what stayed here before it was set.")
+    if not kept:
+        print(f"The local mailbox ({folder}) is empty.")
+        return 0
+    if args.number is not None:
+        if not 1 <= args.number <= len(kept):
+            print(f"There is no message {args.number}; the local mailbox holds 1 to {len(kept)}.", file=sys.stderr)
+            return 2
+        mail = kept[args.number - 1]
+        for header in ("Date", "From", "To", "Subject"):
+            print(f"{header}: {mail.message[header]}")
+        print()
+        print(mail.text)
+        return 0
+    for n, mail in enumerate(kept[:args.last], 1):
+        print(f"[{n}] {mail.message['Date']}  to {mail.message['To']}  {mail.message['Subject']}")
+    print(f"\n{len(kept)} message(s) in {folder}; `eventos mail N` shows one.")
+    return 0
+
+
+def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    from bench import command
+
+    return command.run(settings, args)
+
+
+def _add_bench_parser(sub) -> None:
+    bench = sub.add_parser("bench", help="benchmark the server against a generated dataset; writes bench/results.json")
+    bench.add_argument("--scale", choices=("tiny", "small", "full"), default="full", help="dataset size (default: full)")
+    bench.add_argument("--duration", type=float, default=5.0, help="seconds per scenario and concurrency (default: 5)")
+    bench.add_argument("--requests", type=int, default=10_000, help="at most this many requests per scenario and concurrency")
+    bench.add_argument("--output", type=Path, help="where to write the results (default: bench/results.json)")
+    bench.add_argument("--database", help="the benchmark database's name (default: eventos_bench_SCALE)")
+    bench.set_defaults(run=cmd_bench)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -163,7 +209,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply the database migrations").set_defaults(run=cmd_migrate)
     sub.add_parser("seed-demo", help="add demo events, contacts and orders to the local workspace").set_defaults(run=cmd_seed_demo)
     sub.add_parser("console", help="the local workspace in this terminal: type slash commands, click, fill in modals").set_defaults(run=cmd_console)
-    bench_command.add_parser(sub)
+    mail = sub.add_parser("mail", help="read the mail kept on this machine when no SMTP_URL is set")
+    mail.add_argument("number", type=int, nargs="?", help="show message N in full (1 is the newest)")
+    mail.add_argument("--last", type=int, default=20, help="how many to list (default: 20)")
+    mail.set_defaults(run=cmd_mail)
+    _add_bench_parser(sub)
     return parser
 
 

@@ -9,6 +9,11 @@ quoted value at the start of a word or right after `key=`; a quote elsewhere is 
 character (so `O'Brien` needs no quoting), and a quoted value ends at a matching quote that
 is followed by a space or the end of the text (so `'Anna's party'` is one value). There are
 no backslash escapes.
+
+Mentions are one rule, in Slack and in the console alike: an option declared as a Slack
+reference (`SLACK_REFERENCE`, e.g. `sales_channel=#sales`) keeps the `<#C…>` Slack made of it;
+every other value reads a mention as the text that was typed (`tags=#vip` is `#vip`, `@here`
+is `@here`), so no Slack markup is ever stored as a name, a tag or a slug.
 """
 
 from __future__ import annotations
@@ -25,16 +30,21 @@ __all__ = [
     "MAX_LENGTH",
     "Parsed",
     "UsageError",
+    "SLACK_REFERENCE",
     "as_typed",
     "bind",
     "channel_id",
     "format_args",
+    "mentions_as_text",
+    "one_value",
     "parse",
     "quote",
     "user_id",
 ]
 
 MAX_LENGTH = 4000
+# Field(json_schema_extra=SLACK_REFERENCE): the option names a Slack channel or person, kept as Slack's reference.
+SLACK_REFERENCE = {"slack_reference": True}
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -153,6 +163,26 @@ def _normalize(raw: str) -> tuple[str, dict[int, int]]:
         pos = m.end()
     out.append(_unescape(text[pos:]))
     return "".join(out), atoms
+
+
+def _mention_text(m: re.Match) -> str:
+    """`@name` / `#name` for a user or channel reference: its label, else its id."""
+    sigil, ident, label = m.group(1), m.group(2), m.group(3)
+    return sigil + (_unescape(label) if label else ident)
+
+
+_REFERENCE = re.compile(r"<([@#])([UWCGD][A-Z0-9]+)(?:\|([^<>]*))?>")
+
+
+def mentions_as_text(value: str) -> str:
+    """A value with every user or channel reference turned back into what was typed (`#vip`, `@here`)."""
+    return _REFERENCE.sub(_mention_text, value)
+
+
+def one_value(text: str) -> str:
+    """Free text meant as one value (a name): `"acme events"` and `acme events` both read `acme events`."""
+    words = parse(text).words if text.strip() else ()
+    return words[0] if len(words) == 1 and len(text.strip()) > len(words[0]) else mentions_as_text(text.strip())
 
 
 def as_typed(raw: str) -> str:
@@ -373,7 +403,10 @@ def bind(parsed: Parsed, model: type[M], *, positional: Sequence[str] = ()) -> M
             raise UsageError(f"Remove “{extra}”: this takes only {expected}, then key=value options.")
         raise UsageError(f"Remove “{extra}”: this takes only key=value options.")
 
-    data: dict[str, Any] = dict(zip(positional, parsed.words))
+    data: dict[str, Any] = {
+        name: word if (fields[name].json_schema_extra or {}).get("slack_reference") else mentions_as_text(word)
+        for name, word in zip(positional, parsed.words)
+    }
     for key, value in parsed.options.items():
         if key not in fields:
             allowed = _human_list([f"{n}=" for n in options_allowed], "or")
@@ -382,6 +415,8 @@ def bind(parsed: Parsed, model: type[M], *, positional: Sequence[str] = ()) -> M
             raise UsageError(f"Drop {key}=: this takes no options.")
         if key in data:
             raise UsageError(f"Give {key.upper()} once, either as a word or as {key}=.")
+        if not (fields[key].json_schema_extra or {}).get("slack_reference"):
+            value = mentions_as_text(value)
         if _is_collection(fields[key].annotation):
             data[key] = [part.strip() for part in value.split(",") if part.strip()]
         else:
@@ -413,13 +448,13 @@ _NUMBER_HINTS = {
     "finite_number": "a number like 25 or 25.00",
     "bool_parsing": "yes or no",
     "bool_type": "yes or no",
-    "datetime_parsing": "a date and time like 2026-07-01 19:00",
-    "datetime_from_date_parsing": "a date and time like 2026-07-01 19:00",
-    "datetime_type": "a date and time like 2026-07-01 19:00",
-    "date_parsing": "a date like 2026-07-01",
-    "date_from_datetime_parsing": "a date like 2026-07-01",
-    "date_from_datetime_inexact": "a date like 2026-07-01",
-    "date_type": "a date like 2026-07-01",
+    "datetime_parsing": "a date and time like 2031-07-01 19:00",
+    "datetime_from_date_parsing": "a date and time like 2031-07-01 19:00",
+    "datetime_type": "a date and time like 2031-07-01 19:00",
+    "date_parsing": "a date like 2031-07-01",
+    "date_from_datetime_parsing": "a date like 2031-07-01",
+    "date_from_datetime_inexact": "a date like 2031-07-01",
+    "date_type": "a date like 2031-07-01",
     "time_parsing": "a time like 09:00",
     "time_type": "a time like 09:00",
     "string_type": "text",

@@ -128,6 +128,20 @@ def _is_token_team(context: AsyncBoltContext, team_id: str | None) -> bool:
 
 
 def _refuse(context: AsyncBoltContext, body: dict, sentence: str) -> BoltResponse:
-    if body.get("command") or body.get("type") in ("block_actions", "view_submission", "message_action", "shortcut"):
+    """Say why nothing happened, in the one shape Slack accepts for each kind of request."""
+    if body.get("type") == "view_submission":
+        # A modal's submission may be answered only with a response_action: the modal itself says it.
+        return BoltResponse(status=200, body={"response_action": "update", "view": refusal_view(sentence)})
+    if body.get("command") or body.get("type") in ("block_actions", "message_action", "shortcut"):
         return BoltResponse(status=200, body={"response_type": "ephemeral", "text": sentence})
     return BoltResponse(status=200, body="")
+
+
+def refusal_view(sentence: str) -> dict:
+    """A modal that says why its form was not taken, with only a Close button."""
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "EventOS"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [{"type": "section", "text": {"type": "plain_text", "text": sentence}}],
+    }

@@ -1,6 +1,6 @@
 """Every slash command in one place: the overview in `/eventos help` and docs/commands.md.
 
-Regenerate the doc with `python -m bot.commands.reference > docs/commands.md`; a test keeps it true.
+Regenerate the doc with `python -m bot.reference > docs/commands.md`; a test keeps it true.
 """
 
 import re
@@ -37,8 +37,13 @@ def markdown() -> str:
     parts = [
         "# Slash commands",
         "",
-        "Generated from the command definitions (`python -m bot.commands.reference > docs/commands.md`).",
-        "Arguments: words, then `key=value` pairs; quote values with spaces (`name=\"Summer Gala\"`).",
+        "Generated from the command definitions (`python -m bot.reference > docs/commands.md`).",
+        "Arguments: words, then `key=value` pairs; quote values with spaces (`name=\"Summer Gala\"`, "
+        "`/company show \"acme events\"`).",
+        "Mentions follow one rule, in Slack and in the console: where a channel or a person is asked for "
+        "(`sales_channel=#sales`, `/eventos role @ana organizer`, `/digest subscribe #sales`) pick it with `#` or `@`; "
+        "anywhere else a mention reads as the text typed, so `tags=#vip` is the tag `vip` and `@here` is just those "
+        "characters.",
         "A creation command without arguments opens its form. Errors answer privately in one sentence.",
         "",
     ]

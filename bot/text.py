@@ -3,6 +3,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from core.sales.totals import Totals
 from core.text.mrkdwn import inert
 
 
@@ -21,6 +22,12 @@ def money(cents: int, currency: str) -> str:
     if currency in ("JPY",):
         return f"{cents:,} {currency}"
     return f"{cents / 100:,.2f} {currency}"
+
+
+def takings(totals: Totals) -> str:
+    """Net, then gross and refunds: how every card shows money taken (core.sales.totals)."""
+    c = totals.currency
+    return f"*{money(totals.net_cents, c)} net* ({money(totals.gross_cents, c)} gross − {money(totals.refunded_cents, c)} refunded)"
 
 
 def local_time(at: datetime | None, timezone: str) -> str:

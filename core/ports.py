@@ -133,6 +133,8 @@ class SendError(Exception):
 
 
 class Mailer(Protocol):
+    delivers: bool  # False for the local mailbox: nothing leaves the machine, and answers say so
+
     async def send(self, email: Email) -> None:
         """Hand one message to the mail server; raises SendError when it is refused."""
 

@@ -7,6 +7,7 @@ Slack team ids), so no test sees another's rows and nothing needs truncating.
 import asyncio
 import os
 import secrets
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from db.urls import async_url, with_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = "test-secret-key-0123456789abcdef"
+# The test app's data folder (its local mailbox among others): one per run, never the developer's.
+DATA_DIR = Path(tempfile.mkdtemp(prefix="eventos-test-data-"))
 
 # Property tests prove what parsing does, not how fast a loaded 2-core CI machine draws examples:
 # no per-example deadline, and drawing 4,000-character texts slowly is not a failure.
@@ -116,6 +119,7 @@ async def owner_engine(database_url: str):
 
 def test_settings(**overrides) -> Settings:
     values = {
+        "eventos_data_dir": DATA_DIR,
         "eventos_secret_key": SECRET_KEY,
         "slack_signing_secret": "test-signing-secret",
         "slack_bot_token": "xoxb-test-token",

@@ -18,13 +18,22 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler, AsyncServerErrorRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from tests.support.slack_requests import SlackDriver, event_callback, sign, slash_command, view_submission
-from tests.support.slack_standin import SlackStandin
+from devtools.slack_signing import sign
+from devtools.slack_standin import SlackStandin
+from tests.support.slack_requests import (
+    SlackDriver,
+    event_callback,
+    slash_command,
+    view_submission,
+)
 from tests.support.smtp_sink import SmtpSink
 from tests.support.stripe_standin import StripeStandin, decode_form, event, sign_webhook
 
@@ -56,7 +65,8 @@ async def test_post_message_through_slack_sdk_is_recorded_with_decoded_blocks(sl
 
 async def test_form_encoded_calls_decode_json_fields(slack_standin: SlackStandin) -> None:
     client = slack_client(slack_standin)
-    view = {"type": "modal", "callback_id": "create_event", "title": {"type": "plain_text", "text": "New"}, "blocks": []}
+    view = {"type": "modal", "callback_id": "create_event", "title": {"type": "plain_text", "text": "New"},
+            "blocks": [{"type": "section", "text": {"type": "plain_text", "text": "A modal"}}]}
     # views_open sends JSON; api_call with data= sends a form, as older code paths do.
     await client.api_call("views.open", data={"trigger_id": "1.2.3", "view": json.dumps(view)})
     opened = await client.views_open(trigger_id="1.2.4", view=view)
@@ -105,7 +115,8 @@ async def test_ok_false_failures_and_overrides(slack_standin: SlackStandin) -> N
         await client.reactions_add(channel="C1", timestamp="1.2", name="ticket")
     slack_standin.set_response("reactions.add", None)
     assert (await client.reactions_add(channel="C1", timestamp="1.2", name="ticket"))["ok"]
-    assert (await client.api_call("apps.unknown.method"))["ok"]
+    with pytest.raises(SlackApiError, match="unknown_method"):
+        await client.api_call("apps.unknown.method")
 
 
 async def test_delay_slows_answers(slack_standin: SlackStandin) -> None:

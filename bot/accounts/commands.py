@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from bot import grammar
 from bot.accounts import views as views
@@ -14,7 +14,7 @@ from core.accounts import accounts
 class SetupArgs(BaseModel):
     timezone: str | None = None
     currency: str | None = None
-    sales_channel: str | None = None
+    sales_channel: str | None = Field(None, json_schema_extra=grammar.SLACK_REFERENCE)
     default_role: str | None = None
 
 

@@ -20,7 +20,7 @@ def register(app) -> None:
         await ack()
         async with errors.answering_errors(respond):
             step = await campaigns.sending_size(services, tenant, slug=action["value"])
-            await respond(text=f"Send {escape(step.campaign.name)} to {step.reachable} people?", blocks=views.send_step(step),
+            await respond(text=f"Send {escape(step.campaign.name)} to {step.reachable} people?", blocks=views.send_step(step, delivers=services.mailer.delivers),
                           replace_original=False, response_type="ephemeral")
 
     @app.action(views.SEND_CONFIRM)
@@ -42,5 +42,6 @@ def register(app) -> None:
         async with errors.answering_errors(respond):
             result = await campaigns.cancel_campaign(services, tenant, slug=action["value"])
             note = views.cancelled_note(result.campaign, result.changed)
-            blocks = views.campaign_card(result.campaign, tenant.timezone, can_manage=tenant.has_role("organizer"), note=note)
+            blocks = views.campaign_card(result.campaign, tenant.timezone, can_manage=tenant.has_role("organizer"), note=note,
+                                         delivers=services.mailer.delivers)
             await respond(text=note, blocks=blocks, replace_original=True)

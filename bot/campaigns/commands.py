@@ -27,7 +27,7 @@ class CampaignArg(BaseModel):
 
 class ScheduleArgs(BaseModel):
     campaign: str = Field(examples=["autumn-early-birds"])
-    at: str = Field(examples=["2026-07-01 09:00"])
+    at: str = Field(examples=["2031-07-01 09:00"])
 
 
 def _slug(inv: Invocation) -> str:
@@ -35,7 +35,8 @@ def _slug(inv: Invocation) -> str:
 
 
 async def show_card(inv: Invocation, campaign: campaigns.CampaignInfo, note: str | None = None) -> None:
-    blocks = views.campaign_card(campaign, inv.tenant.timezone, can_manage=inv.tenant.has_role("organizer"), note=note)
+    blocks = views.campaign_card(campaign, inv.tenant.timezone, can_manage=inv.tenant.has_role("organizer"), note=note,
+                                 delivers=inv.services.mailer.delivers)
     await inv.reply(note or escape(campaign.name), blocks)
 
 
@@ -70,7 +71,7 @@ async def handle_schedule(inv: Invocation) -> None:
 
 async def handle_send(inv: Invocation) -> None:
     preview = await campaigns.sending_size(inv.services, inv.tenant, slug=_slug(inv))
-    await inv.reply(f"Send {escape(preview.campaign.name)} to {preview.reachable} people?", views.send_step(preview))
+    await inv.reply(f"Send {escape(preview.campaign.name)} to {preview.reachable} people?", views.send_step(preview, delivers=inv.services.mailer.delivers))
 
 
 async def handle_cancel(inv: Invocation) -> None:
@@ -102,7 +103,7 @@ CAMPAIGN = Command(
             handle_create, modal=open_new,
         ),
         Subcommand("preview", "preview C", "the audience's size and a sample message", handle_preview),
-        Subcommand("schedule", 'schedule C at="2026-07-01 09:00"', "send at a time (the account's zone)", handle_schedule),
+        Subcommand("schedule", 'schedule C at="2031-07-01 09:00"', "send at a time (the account's zone)", handle_schedule),
         Subcommand("send", "send C", "send now, after a confirmation", handle_send),
         Subcommand("cancel", "cancel C", "stop a scheduled or sending campaign", handle_cancel),
         Subcommand("show", "show C", "the campaign's card with its counts", handle_show),

@@ -30,5 +30,6 @@ def register(app) -> None:
             return
         async with errors.answering_errors(None):
             note = f"Saved the draft *{escape(campaign.name)}* `{campaign.slug}`. Preview it before sending."
-            blocks = views.campaign_card(campaign, tenant.timezone, can_manage=True, note=note)
+            blocks = views.campaign_card(campaign, tenant.timezone, can_manage=True, note=note,
+                                         delivers=services.mailer.delivers)
             await tell(client, body["user"]["id"], channel, note, blocks)

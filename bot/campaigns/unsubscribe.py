@@ -1,4 +1,8 @@
-"""GET and POST /u/{token}: one-click unsubscribe from campaigns (RFC 8058), idempotent, tenant named by the token."""
+"""GET and POST /u/{token}: a confirmation page, and the one-click unsubscribe (RFC 8058), idempotent.
+
+A GET changes nothing, so mail scanners that follow links unsubscribe nobody: the page asks, and
+its button POSTs to the same URL, as mail clients do with `List-Unsubscribe-Post: One-Click`.
+"""
 
 from aiohttp import web
 
@@ -11,24 +15,45 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Robots-Tag": "noindex",
     "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; "
                                "frame-ancestors 'none'",
 }
 
 
-async def unsubscribe_page(request: web.Request) -> web.Response:
-    """The link in every campaign email (GET), and mail clients' one-click POST to the same URL."""
+async def confirm_page(request: web.Request) -> web.Response:
+    """The link in every campaign email: who it is from, and a button that unsubscribes."""
     services = request.app[SERVICES]
     token = request.match_info["token"]
+    if token == unsubscribe.PREVIEW_TOKEN:
+        return _page(request, status=200, preview=True)
+    if (retry_after := limits(request).check_link(request, f"unsubscribe:{credential_key(token)}")) is not None:
+        return too_many_requests(retry_after, html=True)
+    found = await unsubscribe.look_up(services, token)
+    if found is None:
+        limits(request).refused(request)
+    return _page(request, status=200 if found else 404, found=found)
+
+
+async def unsubscribe_now(request: web.Request) -> web.Response:
+    """The page's button, and mail clients' one-click POST to the same URL."""
+    services = request.app[SERVICES]
+    token = request.match_info["token"]
+    if token == unsubscribe.PREVIEW_TOKEN:
+        return _page(request, status=200, preview=True)
     if (retry_after := limits(request).check_link(request, f"unsubscribe:{credential_key(token)}")) is not None:
         return too_many_requests(retry_after, html=True)
     result = await unsubscribe.unsubscribe(services, token)
     if result is None:
         limits(request).refused(request)
-    html = services.templates.get_template("web/unsubscribe.html.j2").render(result=result)
-    return web.Response(text=html, status=200 if result else 404, content_type="text/html", headers=HEADERS)
+    return _page(request, status=200 if result else 404, result=result)
+
+
+def _page(request: web.Request, *, status: int, **context) -> web.Response:
+    template = request.app[SERVICES].templates.get_template("web/unsubscribe.html.j2")
+    html = template.render({"preview": False, "found": None, "result": None, **context})
+    return web.Response(text=html, status=status, content_type="text/html", headers=HEADERS)
 
 
 def register(app: web.Application) -> None:
-    app.router.add_get("/u/{token}", unsubscribe_page)
-    app.router.add_post("/u/{token}", unsubscribe_page)
+    app.router.add_get("/u/{token}", confirm_page)
+    app.router.add_post("/u/{token}", unsubscribe_now)

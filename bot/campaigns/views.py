@@ -2,6 +2,7 @@
 
 import json
 
+from bot import mail_words
 from bot.events.modal_views import EVENT_PICK
 from bot.text import context, divider, escape, fields, header, local_time, section
 from core.campaigns.campaigns import CampaignInfo, Preview
@@ -12,6 +13,9 @@ SEND = "campaign.send"
 SEND_CONFIRM = "campaign.send_confirm"
 KEEP = "campaign.keep"
 CANCEL = "campaign.cancel"
+
+# Slack caps a plain_text_input at 3000 characters; a longer message is set with `/campaign create`.
+MESSAGE_INPUT = 3000
 
 BLOCK_NAME = "name"
 BLOCK_CHANNEL = "channel"
@@ -59,17 +63,20 @@ def _when(campaign: CampaignInfo, timezone: str) -> str:
     return "not scheduled"
 
 
-def _counts(campaign: CampaignInfo) -> str:
+def _counts(campaign: CampaignInfo, *, local: bool) -> str:
     c = campaign.counts
     waiting = c.get("pending", 0) + c.get("sending", 0)
-    parts = [f"{c.get('sent', 0):,} sent", f"{c.get('failed', 0):,} failed", f"{c.get('skipped', 0):,} skipped (no consent)"]
+    parts = [f"{c.get('sent', 0):,} {'put in the local mailbox' if local else 'sent'}", f"{c.get('failed', 0):,} failed", f"{c.get('skipped', 0):,} skipped (no consent)"]
     if waiting:
         parts.append(f"{waiting:,} to go")
     return ", ".join(parts)
 
 
-def campaign_card(campaign: CampaignInfo, timezone: str, *, can_manage: bool, note: str | None = None) -> list[dict]:
-    """One campaign: what it says, who gets it, when, and how far it got."""
+def campaign_card(
+    campaign: CampaignInfo, timezone: str, *, can_manage: bool, note: str | None = None, delivers: bool = True
+) -> list[dict]:
+    """One campaign: what it says, who gets it, when, and how far it got (`delivers`: a mail server is set)."""
+    local = campaign.channel == "email" and not delivers
     blocks = [section(note)] if note else []
     blocks += [
         header(campaign.name),
@@ -79,7 +86,7 @@ def campaign_card(campaign: CampaignInfo, timezone: str, *, can_manage: bool, no
             ("Template", f"`{escape(campaign.template)}`"),
             ("Subject", escape(campaign.subject) if campaign.subject else "—"),
             ("Event", f"{escape(campaign.event_name)} (`{campaign.event_slug}`)" if campaign.event_name else "—"),
-            ("Recipients", _counts(campaign) if campaign.status in ("sending", "sent", "cancelled") else "counted when it starts"),
+            ("Recipients", _counts(campaign, local=local) if campaign.status in ("sending", "sent", "cancelled") else "counted when it starts"),
             ("Report to", f"<#{campaign.report_channel}>" if campaign.report_channel else "—"),
         ]),
     ]
@@ -92,7 +99,7 @@ def campaign_card(campaign: CampaignInfo, timezone: str, *, can_manage: bool, no
         buttons.append(_button("Cancel campaign", CANCEL, campaign.slug, style="danger"))
     blocks.append({"type": "actions", "block_id": f"campaign:{campaign.slug}", "elements": buttons})
     if can_manage and campaign.status in ("draft", "scheduled"):
-        blocks.append(context(f"Schedule it: `/campaign schedule {campaign.slug} at=\"2026-07-01 09:00\"` (in {escape(timezone)})"))
+        blocks.append(context(f"Schedule it: `/campaign schedule {campaign.slug} at=\"2031-07-01 09:00\"` (in {escape(timezone)})"))
     return blocks
 
 
@@ -135,12 +142,13 @@ def preview_blocks(preview: Preview) -> list[dict]:
     return blocks
 
 
-def send_step(preview: Preview) -> list[dict]:
+def send_step(preview: Preview, *, delivers: bool = True) -> list[dict]:
     """The confirmation before sending to N people."""
     campaign = preview.campaign
     people = f"{preview.reachable:,} {'person' if preview.reachable == 1 else 'people'}"
+    local = f" ({mail_words.NO_MAIL_SERVER})" if campaign.channel == "email" and not delivers else ""
     return [
-        section(f"Send *{escape(campaign.name)}* now to {_reach(preview)}? It cannot be unsent."),
+        section(f"Send *{escape(campaign.name)}* now to {_reach(preview)}? It cannot be unsent.{local}"),
         {
             "type": "actions",
             "block_id": f"campaign_send:{campaign.slug}",
@@ -214,8 +222,9 @@ def new_campaign_modal(*, channel_id: str, templates: dict[str, list[str]]) -> d
                hint=AUDIENCE_HINT),
         _input(BLOCK_TEMPLATE, "Template", template,
                hint=" · ".join(f"{'Email' if c == 'email' else 'SMS'}: {', '.join(ns)}" for c, ns in templates.items())),
-        _input(BLOCK_SUBJECT, "Subject", _text(BLOCK_SUBJECT, max_length=200), optional=True, hint="Email only."),
-        _input(BLOCK_MESSAGE, "Message", _text(BLOCK_MESSAGE, multiline=True, max_length=5000), optional=True,
+        _input(BLOCK_SUBJECT, "Subject (email)", _text(BLOCK_SUBJECT, max_length=200), optional=True,
+               hint="Required for an email campaign; an SMS has no subject."),
+        _input(BLOCK_MESSAGE, "Message", _text(BLOCK_MESSAGE, multiline=True, max_length=MESSAGE_INPUT), optional=True,
                hint="Your words, placed in the template; blank lines start paragraphs."),
         _input(BLOCK_EVENT, "Event", event, optional=True,
                hint="Its name, date and venue go into the message; by default the one event the audience names."),

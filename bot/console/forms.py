@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from bot.console.local_slack import Directory
 from bot.console.render import initial_text, plain
+from devtools.local_workspace import Directory
 
 REQUIRED = "Please fill out this field."
 
@@ -20,8 +20,8 @@ _MULTI = {
 }
 _SINGLE_OPTION = frozenset({"static_select", "external_select", "radio_buttons", "overflow"})
 _HINTS = {
-    "datepicker": "a date like 2026-07-01", "timepicker": "a time like 19:30",
-    "datetimepicker": "a date and time like 2026-07-01 19:30", "users_select": "@name",
+    "datepicker": "a date like 2031-07-01", "timepicker": "a time like 19:30",
+    "datetimepicker": "a date and time like 2031-07-01 19:30", "users_select": "@name",
     "multi_users_select": "@name, @name", "conversations_select": "#channel", "channels_select": "#channel",
     "multi_conversations_select": "#channel, #channel", "multi_channels_select": "#channel, #channel",
     "number_input": "a number", "email_text_input": "an email address", "url_text_input": "a link",
@@ -233,7 +233,7 @@ def _date(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise AnswerError("Type a date like 2026-07-01.") from None
+        raise AnswerError("Type a date like 2031-07-01.") from None
 
 
 def _time(text: str) -> time:

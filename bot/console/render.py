@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import emoji
+
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 WIDTH = 78
 
@@ -85,9 +87,10 @@ def visible_len(text: str) -> int:
 
 
 def plain(obj: Any) -> str:
-    """The text of a plain_text/mrkdwn object (or a string) without any formatting."""
+    """The text of a plain_text/mrkdwn object (or a string) without formatting; plain_text shows its emoji."""
     if isinstance(obj, dict):
-        return str(obj.get("text", ""))
+        text = str(obj.get("text", ""))
+        return shortcodes(text) if obj.get("type") == "plain_text" and obj.get("emoji", True) else text
     return "" if obj is None else str(obj)
 
 
@@ -111,10 +114,15 @@ def mrkdwn(text: str, style: Style = Style(), names: Mapping[str, str] | None = 
     for pattern, kind in _EMPHASIS:
         text = pattern.sub(lambda m, kind=kind: getattr(style, kind)(m.group(1)), text)
     text = _QUOTE.sub("│ ", text)
-    text = unescape(text)
+    text = shortcodes(unescape(text))
     for _ in range(3):  # a code span may hold a link's slot, and so on
         text = _SLOT.sub(lambda m: slots[int(m.group(1))], text)
     return text
+
+
+def shortcodes(text: str) -> str:
+    """Emoji shortcodes as Slack shows them (`:white_check_mark:` → ✅); unknown ones stay as typed."""
+    return emoji.emojize(text, language="alias")
 
 
 def _preformatted(text: str, style: Style) -> str:
@@ -295,7 +303,7 @@ def _rich_inline(section: dict[str, Any], style: Style, names: Mapping[str, str]
         elif kind == "channel":
             parts.append(style.mention("#" + names.get(el.get("channel_id", ""), el.get("channel_id", ""))))
         elif kind == "emoji":
-            parts.append(f":{el.get('name', '')}:")
+            parts.append(shortcodes(f":{el.get('name', '')}:"))
         elif kind == "broadcast":
             parts.append(style.mention("@" + el.get("range", "here")))
     return "".join(parts)

@@ -2,14 +2,14 @@
 
 It plays the Slack client: every line becomes the signed request Slack would send to the app's
 /slack/events, and what the app shows (ack bodies, response_url posts, messages, modals, the Home
-tab) arrives through the local Slack (bot.local_slack) and is rendered by bot.console_render.
+tab) arrives through the local workspace's Slack (devtools.local_workspace) and is rendered by
+bot.console.render.
 """
 
 from __future__ import annotations
 
 import asyncio
 import getpass
-import io
 import json
 import logging
 import os
@@ -17,8 +17,13 @@ import re
 import sys
 import threading
 from collections import deque
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Iterator
+from contextlib import (
+    AbstractAsyncContextManager,
+    asynccontextmanager,
+    contextmanager,
+    suppress,
+)
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,7 +38,11 @@ from prompt_toolkit.history import FileHistory
 from bot.app import LOCAL_BOT_TOKEN, local_signing_secret
 from bot.console import forms as forms
 from bot.console import requests as requests
-from bot.console.local_slack import (
+from bot.console.render import Control, Style, plain, render_message, render_view
+from core.accounts import accounts
+from core.services import Services
+from core.settings import Settings
+from devtools.local_workspace import (
     GENERAL_ID,
     OWNER_ID,
     TEAM_ID,
@@ -43,15 +52,12 @@ from bot.console.local_slack import (
     Message,
     View,
 )
-from bot.console.render import Control, Style, plain, render_message, render_view
-from core.accounts import accounts
-from core.services import Services
-from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 PROMPT = "eventos> "
+LOG_FILE = "server.log"  # in the data dir: the server's log while the console runs
 ACK_TIMEOUT = 3.0  # Slack gives up on an answer after three seconds
 _CREDENTIALS = ("slack_signing_secret", "slack_bot_token", "slack_app_token", "slack_client_id", "slack_client_secret")
 
@@ -99,28 +105,7 @@ class PromptTerminal:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[None]:
-        """Log lines are shown like the rest, above the prompt."""
-        handlers = [h for h in logging.getLogger().handlers if isinstance(h, logging.StreamHandler)]
-        streams = [h.setStream(_Lines(self.show)) for h in handlers]
-        try:
-            yield
-        finally:
-            for handler, stream in zip(handlers, streams):
-                handler.setStream(stream)
-
-
-class _Lines(io.TextIOBase):
-    """A text stream that shows each complete line it is given."""
-
-    def __init__(self, show) -> None:
-        self._show = show
-        self._partial = ""
-
-    def write(self, text: str) -> int:
-        *lines, self._partial = (self._partial + text).split("\n")
-        for line in lines:
-            self._show(line)
-        return len(text)
+        yield
 
 
 class PlainTerminal:
@@ -172,7 +157,9 @@ def manifest_commands(path: Path = MANIFEST) -> dict[str, SlashCommand]:
 def escape_command_text(text: str, directory: Directory) -> str:
     """What Slack sends for typed text with escaping on: &, <, > as entities, @name and #channel as mentions."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = re.sub(r"(?<![\w@/.;])@([A-Za-z][\w.-]*[\w])",
+    # @here, @channel and @everyone are Slack's special mentions, never people.
+    text = re.sub(r"(?<![\w@/.;])@(here|channel|everyone)\b", lambda m: f"<!{m.group(1).lower()}>", text, flags=re.IGNORECASE)
+    text = re.sub(r"(?<![\w@/.;!<])@([A-Za-z][\w.-]*[\w])",
                   lambda m: f"<@{directory.user_id(m.group(1))}|{m.group(1).lower()}>", text)
     return re.sub(r"(?<![\w#/;&])#([A-Za-z][\w-]*)",
                   lambda m: f"<#{directory.channel_id(m.group(1))}|{m.group(1).lower()}>", text)
@@ -231,16 +218,38 @@ async def stop_console(task: asyncio.Task) -> None:
         log.exception("the console stopped on an error")
 
 
+@contextmanager
+def log_to_file(path: Path) -> Iterator[None]:
+    """Server log lines go to `path` while the console runs, so they never land in its screen."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    streams = [h for h in root.handlers if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)]
+    to_file = logging.FileHandler(path, encoding="utf-8")
+    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for handler in streams:
+        root.removeHandler(handler)
+    root.addHandler(to_file)
+    try:
+        yield
+    finally:
+        root.removeHandler(to_file)
+        to_file.close()
+        for handler in streams:
+            root.addHandler(handler)
+
+
 async def run_console(settings: Settings, slack: LocalSlack, events_url: str) -> None:
     """Run the console on this process's terminal (or standard input) until exit, Ctrl-D or Ctrl-C."""
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     terminal = PromptTerminal(settings.eventos_data_dir / "console_history") if sys.stdin.isatty() else PlainTerminal()
-    async with terminal.session():
-        console = Console(
-            events_url=events_url, signing_secret=local_signing_secret(settings), slack=slack,
-            terminal=terminal, commands=manifest_commands(), style=Style(color=color),
-        )
-        await console.run()
+    log_file = settings.eventos_data_dir / LOG_FILE
+    with log_to_file(log_file):
+        async with terminal.session():
+            console = Console(
+                events_url=events_url, signing_secret=local_signing_secret(settings), slack=slack,
+                terminal=terminal, commands=manifest_commands(), style=Style(color=color), log_file=log_file,
+            )
+            await console.run()
 
 
 @dataclass(frozen=True)
@@ -259,9 +268,10 @@ class Console:
 
     def __init__(
         self, *, events_url: str, signing_secret: str, slack: LocalSlack, terminal: Terminal,
-        commands: dict[str, SlashCommand], style: Style,
+        commands: dict[str, SlashCommand], style: Style, log_file: Path,
     ) -> None:
         self.events_url = events_url
+        self.log_file = log_file
         self.signing_secret = signing_secret
         self.slack = slack
         self.terminal = terminal
@@ -527,10 +537,10 @@ class Console:
             if action == "errors":
                 # Asked again from the top, answers kept (Enter), so a field the error is not on can be fixed too.
                 errors = ack.get("errors") or {}
+                labels = {f.block_id: f.label for f in fields}
                 self.terminal.show(self.style.bad("  Please fix the form; Enter keeps an answer."))
                 for block_id, error in errors.items():
-                    if block_id not in {f.block_id for f in fields}:
-                        self.terminal.show(self.style.bad(f"  {error}"))
+                    self.terminal.show(self.style.bad(f"  {labels[block_id]}: {error}" if block_id in labels else f"  {error}"))
                 continue
             if action in ("update", "push"):
                 new = {**ack["view"], "id": view["id"] if action == "update" else f"{view['id']}-{len(self.slack.views)}"}
@@ -601,7 +611,8 @@ class Console:
         return (
             f"{self.style.bold('EventOS local console')} · {TEAM_NAME}, as @{self.actor.user_name} in #{self.actor.channel_name}\n"
             f"Type a slash command such as {self.style.code('/eventos help')}, a button's number to click it, "
-            f"{self.style.code('help')} for more, {self.style.code('exit')} to quit."
+            f"{self.style.code('help')} for more, {self.style.code('exit')} to quit.\n"
+            f"{self.style.dim(f'The server logs to {self.log_file}.')}"
         )
 
     def _help(self) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import itertools
 import json
 import time
@@ -11,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.console.local_slack import APP_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID
+from devtools.local_workspace import APP_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID
+from devtools.slack_signing import sign
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -30,10 +30,8 @@ class Actor:
 
 
 def signed_headers(body: bytes, secret: str, content_type: str, *, now: int | None = None) -> dict[str, str]:
-    """Slack's v0 signature over `v0:timestamp:body`, with the content type."""
-    ts = str(int(time.time()) if now is None else now)
-    digest = hmac.new(secret.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
-    return {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+    """Slack's signature headers, with the content type."""
+    return {"Content-Type": content_type, **sign(body, secret, now)}
 
 
 def trigger_id() -> str:

@@ -17,6 +17,7 @@ from core.errors import Invalid
 log = logging.getLogger(__name__)
 
 NOT_IN_CHANNEL = "I can't post in this channel; invite me with `/invite @EventOS` and press the button again."
+IN_A_CHANNEL = "Replies in a direct message are not logged: open the card in a channel and post it there."
 
 
 def _contact_id(value: str | None) -> uuid.UUID:
@@ -62,6 +63,10 @@ async def post_card(ack, body: dict, action: dict, client, respond, tenant, serv
         require(tenant, "sales", "post contact cards")
         card = await contact_card.contact_card(services, tenant, contact_id=_contact_id(action.get("value")))
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        if str(channel).startswith("D"):
+            # The app hears thread replies in channels it is in (manifest.yml), not in direct messages.
+            await respond(text=IN_A_CHANNEL, response_type="ephemeral", replace_original=False)
+            return
         try:
             posted = await client.chat_postMessage(
                 channel=channel, text=views.card_text(card), blocks=views.contact_card(card, tenant.timezone, posted=True),

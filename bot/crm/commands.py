@@ -84,6 +84,15 @@ async def handle_tag(inv: Invocation) -> None:
     await inv.reply(escape(f"{contact.name}: {', '.join(contact.tags)}"), [section(f"*{escape(contact.name)}* now has {tags}.")])
 
 
+async def handle_phone(inv: Invocation) -> None:
+    words = inv.args.words
+    if len(words) < 2 or inv.args.options:
+        raise grammar.UsageError("Use `/contact phone EMAIL NUMBER`, for example `/contact phone ann@example.com +4915123456789`.")
+    contact = await contacts.set_phone(inv.services, inv.tenant, email=words[0], phone=" ".join(words[1:]))
+    text = f"*{escape(contact.name)}*'s phone is now {escape(contact.phone or '')}."
+    await inv.reply(text.replace("*", ""), [section(text)])
+
+
 async def handle_consent(inv: Invocation) -> None:
     args = grammar.bind(inv.args, ConsentArgs, positional=("contact",))
     result = await contacts.set_consent(
@@ -116,6 +125,7 @@ CONTACT = Command(
         Subcommand("add", "add email=… [name=…] [phone=…] [company=…] [tags=a,b]", "add a contact (no arguments: a form)",
                    handle_add, modal=open_add),
         Subcommand("tag", "tag EMAIL tag…", "add tags (`-tag` removes one)", handle_tag, keys=()),
+        Subcommand("phone", "phone EMAIL NUMBER", "set a contact's phone number (needed before SMS consent)", handle_phone, keys=()),
         Subcommand("consent", "consent EMAIL [email=yes|no] [sms=yes|no]", "record consent given or withdrawn", handle_consent),
         Subcommand("merge", "merge DUPLICATE into KEEP", "fold a duplicate contact into another, after a confirmation", handle_merge, keys=()),
     ),
@@ -134,7 +144,7 @@ async def open_company_add(inv: Invocation) -> None:
 
 
 async def handle_company_show(inv: Invocation) -> None:
-    company = await companies.company_card(inv.services, inv.tenant, name=inv.args.text_after(0))
+    company = await companies.company_card(inv.services, inv.tenant, name=grammar.one_value(inv.args.text_after(0)))
     await inv.reply(escape(company.name), views.company_card(company))
 
 

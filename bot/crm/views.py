@@ -10,9 +10,9 @@ from bot.text import (
     fields,
     header,
     local_time,
-    money,
     quoted,
     section,
+    takings,
 )
 from core.crm.card import ContactCard, NameCard
 from core.crm.companies import CompanyCard
@@ -90,7 +90,7 @@ def timeline_entry(entry: TimelineEntry, timezone: str) -> dict:
 
 
 def contact_summary(contact: ContactView, card: ContactCard, timezone: str) -> list[dict]:
-    value = ", ".join(money(a.cents, a.currency) for a in card.lifetime_value) or "—"
+    value = "; ".join(takings(t) for t in card.lifetime_value) or "—"
     events = str(card.events_attended)
     if card.recent_events:
         events += " (" + ", ".join(escape(n) for n in card.recent_events) + ")"

@@ -70,7 +70,7 @@ def _scan(body: dict[str, Any]) -> checkins.Scan:
             at = datetime.fromisoformat(offline_at)
             at = at.astimezone(UTC) if at.tzinfo is not None else at
         except (ValueError, OverflowError):
-            raise Invalid("\"offline_at\" must be an ISO 8601 time like 2026-07-01T19:04:05Z.") from None
+            raise Invalid("\"offline_at\" must be an ISO 8601 time like 2031-07-01T19:04:05Z.") from None
     return checkins.Scan(code=code, nonce=_text(body, "nonce"), offline_at=at)
 
 

@@ -21,7 +21,8 @@ def _channel(body: dict) -> str | None:
 
 
 def register(app) -> None:
-    @app.action(views.LIST_PAGE)
+    @app.action(views.LIST_PREVIOUS)
+    @app.action(views.LIST_NEXT)
     async def list_page(ack, action, respond, tenant, services) -> None:
         await ack()
         async with errors.answering_errors(respond):

@@ -17,7 +17,7 @@ LIST_WORDS = {"": "upcoming", "upcoming": "upcoming", "next": "upcoming", "past"
 
 class CreateArgs(BaseModel):
     name: str = Field(examples=["Summer Gala"])
-    starts: str = Field(examples=["2026-07-01 19:00"])
+    starts: str = Field(examples=["2031-07-01 19:00"])
     ends: str | None = None
     venue: str | None = None
     capacity: str | None = None
@@ -120,7 +120,7 @@ EVENT = Command(
     name="/event",
     summary="create, publish and follow events",
     subcommands=(
-        Subcommand("create", 'create name="Summer Gala" starts="2026-07-01 19:00" [ends=…] [venue=…] [capacity=…] [timezone=…] [slug=…]',
+        Subcommand("create", 'create name="Summer Gala" starts="2031-07-01 19:00" [ends=…] [venue=…] [capacity=…] [timezone=…] [slug=…]',
                    "create a draft event (no arguments: a form)", handle_create, modal=open_create_modal),
         Subcommand("list", "list [past|all]", "upcoming events, page by page", handle_list),
         Subcommand("show", "show EVENT", "the event's card: date, venue, status, ticket sales, check-ins", handle_show),

@@ -21,7 +21,7 @@ OPTIONS_LIMIT = 50
 
 
 def local_text(values: dict[str, Any], prefix: str) -> str | None:
-    """`2026-07-01 19:00` from a date picker and a time picker; None when both are empty."""
+    """`2031-07-01 19:00` from a date picker and a time picker; None when both are empty."""
     date, time = values.get(f"{prefix}_date"), values.get(f"{prefix}_time")
     if not date and not time:
         return None

@@ -72,7 +72,7 @@ TICKET = Command(
     name="/ticket",
     summary="an event's ticket types",
     subcommands=(
-        Subcommand("add", 'add EVENT name="General admission" price=25 [capacity=…] [sales_end="2026-06-30 23:59"] [slug=…]',
+        Subcommand("add", 'add EVENT name="General admission" price=25 [capacity=…] [sales_end="2031-06-30 23:59"] [slug=…]',
                    "add a ticket type (no arguments, or only EVENT: a form)", handle_add, modal=open_add_modal),
         Subcommand("list", "list EVENT", "the event's ticket types with prices and seats", handle_list),
         Subcommand("edit", "edit EVENT TICKET [name=…] [price=…] [capacity=…] [sales_end=…]", "change a ticket type", handle_edit),

@@ -4,14 +4,16 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.text import context, divider, escape, fields, header, money, section
+from bot.text import context, divider, escape, fields, header, money, section, takings
 from core.events.events import EventInfo, EventPage, Impact
 from core.events.stats import EventReport, TicketSales
 from core.events.ticket_types import TicketType
 from core.events.venues import VenueInfo
 from core.time.local_time import local
 
-LIST_PAGE = "event.list_page"
+# Slack wants action ids unique within a block: the two page buttons differ, one listener hears both.
+LIST_PREVIOUS = "event.list_previous"
+LIST_NEXT = "event.list_next"
 SHOW = "event.show"
 EDIT = "event.edit"
 CANCEL = "event.cancel"
@@ -67,7 +69,7 @@ def ticket_line(sales: TicketSales, event: EventInfo) -> str:
     parts = [f"• *{escape(t.name)}* `{t.slug}` — {money(t.price_cents, t.currency)}"]
     held = f" · {sales.held:,} held" if sales.held else ""
     parts.append(f"{sales.paid:,} sold{held} / {t.capacity:,}" if t.capacity is not None else f"{sales.paid:,} sold{held} (no limit)")
-    parts.append(f"{money(sales.revenue_cents, t.currency)} revenue")
+    parts.append(f"{money(sales.revenue_cents, t.currency)} gross")
     if t.sales_end is not None:
         parts.append(f"sales end {short_date(t.sales_end, event.timezone)}")
     return " · ".join(parts)
@@ -124,7 +126,7 @@ def event_card(report: EventReport, *, can_edit: bool) -> list[dict]:
             ("Venue", escape(event.venue_name) if event.venue_name else "No venue"),
             ("Status", STATUS.get(event.status, event.status)),
             ("Seats sold or held", seats(event.sold, event.capacity)),
-            ("Revenue", money(report.revenue_cents, report.currency)),
+            ("Money", takings(report.money)),
             ("Slug", f"`{event.slug}`"),
         ]),
     ]
@@ -152,7 +154,7 @@ def stats_card(report: EventReport) -> list[dict]:
         header(f"Stats: {event.name}"),
         fields([
             ("Tickets sold", f"{report.paid_seats:,}"),
-            ("Revenue (paid orders)", money(report.revenue_cents, report.currency)),
+            ("Money (paid orders)", takings(report.money)),
             ("Orders", order_counts or "none yet"),
             ("Seats left", left),
             ("Attendees", f"{report.attendees:,}"),
@@ -189,9 +191,9 @@ def event_list(page: EventPage) -> list[dict]:
         blocks.append(block)
     buttons = []
     if page.prev_cursor:
-        buttons.append(_button("← Previous", LIST_PAGE, page_value(page.scope, before=page.prev_cursor)))
+        buttons.append(_button("← Previous", LIST_PREVIOUS, page_value(page.scope, before=page.prev_cursor)))
     if page.next_cursor:
-        buttons.append(_button(f"Next {len(page.events)} →", LIST_PAGE, page_value(page.scope, after=page.next_cursor), style="primary"))
+        buttons.append(_button(f"Next {len(page.events)} →", LIST_NEXT, page_value(page.scope, after=page.next_cursor), style="primary"))
     if buttons:
         blocks.append({"type": "actions", "block_id": "event_list_pages", "elements": buttons})
     blocks.append(context("`/event list` upcoming · `/event list past` · `/event list all`"))

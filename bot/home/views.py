@@ -62,9 +62,12 @@ def _upcoming(summary: HomeSummary) -> list[dict]:
 
 
 def _event(event: UpcomingEvent, timezone: str) -> dict:
-    seats = f"{event.sold:,} / {event.capacity:,} sold" if event.capacity else f"{event.sold:,} sold"
+    held = event.sold - event.paid
+    seats = f"{event.paid:,} sold" + (f" · {held:,} held" if held > 0 else "")
+    seats += f" / {event.capacity:,}" if event.capacity else ""
     draft = " · _draft_" if event.status == "draft" else ""
-    return section(f"*{escape(event.name)}*  `{escape(event.slug)}`{draft}\n{local_time(event.starts_at, timezone)} · {seats}")
+    # An event's time is read in its own zone, named so a viewer elsewhere cannot misread it.
+    return section(f"*{escape(event.name)}*  `{escape(event.slug)}`{draft}\n{local_time(event.starts_at, event.timezone)} · {seats}")
 
 
 GUIDES = {

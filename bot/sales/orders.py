@@ -4,7 +4,7 @@ import json
 
 from pydantic import BaseModel, Field
 
-from bot import errors, grammar
+from bot import errors, grammar, mail_words
 from bot.router import Command, Invocation, Subcommand, listener
 from bot.sales import views as views
 from bot.text import escape, money
@@ -36,14 +36,16 @@ class CompArgs(BaseModel):
 async def handle_show(inv: Invocation) -> None:
     args = grammar.bind(inv.args, RefArgs, positional=["reference"])
     order = await orders.get_order(inv.services, inv.tenant, reference=args.reference)
-    await inv.reply(f"Order {order.reference}", views.order_card(order))
+    await inv.reply(f"Order {order.reference}", views.order_card(order, delivers=inv.services.mailer.delivers))
 
 
 async def handle_paid(inv: Invocation) -> None:
     args = grammar.bind(inv.args, PaidArgs, positional=["reference"])
     order = await payments.mark_paid(inv.services, inv.tenant, reference=args.reference, method=args.method)
-    note = f"Payment recorded; {order.quantity} ticket{'s' if order.quantity != 1 else ''} emailed to {escape(order.email)}."
-    await inv.reply(f"{order.reference} is paid.", views.order_card(order, note=note))
+    delivers = inv.services.mailer.delivers
+    note = (f"Payment recorded; {order.quantity} ticket{'s' if order.quantity != 1 else ''} "
+            f"{mail_words.emailed_to(order.email, delivers=delivers)}.")
+    await inv.reply(f"{order.reference} is paid.", views.order_card(order, note=note, delivers=delivers))
 
 
 async def handle_refund(inv: Invocation) -> None:
@@ -63,7 +65,7 @@ async def refund_confirmed(ack, action: dict, respond, tenant, services) -> None
         except (ValueError, KeyError, TypeError):
             raise grammar.UsageError("That button is out of date; run `/order refund REF` again.") from None
         order = await payments.refund(services, tenant, reference=reference, amount=amount, seen_refunded=seen)
-        await respond(text=f"{order.reference} refunded.", blocks=views.order_card(order, note=views.refunded_note(order)),
+        await respond(text=f"{order.reference} refunded.", blocks=views.order_card(order, note=views.refunded_note(order), delivers=services.mailer.delivers),
                       replace_original=True)
 
 
@@ -77,15 +79,18 @@ async def handle_comp(inv: Invocation) -> None:
     args = grammar.bind(inv.args, CompArgs, positional=["event", "ticket"])
     held = await orders.comp(inv.services, inv.tenant, **args.model_dump())
     order = await orders.get_order(inv.services, inv.tenant, reference=held.reference)
-    note = f"Complimentary ticket{'s' if held.quantity != 1 else ''} issued and emailed to {escape(held.email)}."
-    await inv.reply(f"{held.reference}: comp issued.", views.order_card(order, note=note))
+    delivers = inv.services.mailer.delivers
+    note = (f"Complimentary ticket{'s' if held.quantity != 1 else ''} issued and "
+            f"{mail_words.emailed_to(held.email, delivers=delivers)}.")
+    await inv.reply(f"{held.reference}: comp issued.", views.order_card(order, note=note, delivers=delivers))
 
 
 async def handle_resend(inv: Invocation) -> None:
     args = grammar.bind(inv.args, RefArgs, positional=["reference"])
     order = await orders.resend(inv.services, inv.tenant, reference=args.reference)
-    note = f"Tickets emailed again to {escape(order.email)}."
-    await inv.reply(f"{order.reference}: tickets resent.", views.order_card(order, note=note))
+    delivers = inv.services.mailer.delivers
+    note = f"Tickets {mail_words.emailed_to(order.email, delivers=delivers)} again."
+    await inv.reply(f"{order.reference}: tickets resent.", views.order_card(order, note=note, delivers=delivers))
 
 
 ORDER = Command(

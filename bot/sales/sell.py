@@ -19,7 +19,7 @@ class SellArgs(BaseModel):
 async def handle_sell(inv: Invocation) -> None:
     args = grammar.bind(inv.args, SellArgs, positional=["event", "ticket"])
     sale = await payments.sell(inv.services, inv.tenant, **args.model_dump())
-    await inv.reply(views.sale_text(sale), views.sale_card(sale))
+    await inv.reply(views.sale_text(sale), views.sale_card(sale, delivers=inv.services.mailer.delivers))
 
 
 SELL = Command(

@@ -3,6 +3,7 @@
 import json
 from decimal import Decimal
 
+from bot import mail_words
 from bot.text import context, escape, fields, header, local_time, money, section
 from core.money.amounts import exponent
 from core.sales.orders import Held, OrderView
@@ -36,14 +37,14 @@ def _held_fields(held: Held) -> dict:
     ])
 
 
-def sale_card(sale: Sale) -> list[dict]:
+def sale_card(sale: Sale, *, delivers: bool = True) -> list[dict]:
     """The answer to /sell: the held order and how it gets paid."""
     held = sale.order
     if held.status == "paid":
         return [
             header(f"Order {held.reference}: tickets issued"),
             _held_fields(held),
-            section(f"The tickets are free, so they were issued at once and emailed to {escape(held.email)}."),
+            section(f"The tickets are free, so they were issued at once and {mail_words.emailed_to(held.email, delivers=delivers)}."),
         ]
     until = local_time(held.expires_at, held.event_timezone)
     blocks = [header(f"Order {held.reference} is holding {held.quantity} seat{'s' if held.quantity != 1 else ''}"),
@@ -55,7 +56,7 @@ def sale_card(sale: Sale) -> list[dict]:
             "accessory": {"type": "button", "action_id": PAY_LINK, "text": {"type": "plain_text", "text": "Open payment link"},
                           "url": sale.payment_url},
         })
-        blocks.append(context(f"The seats are held until {until}; the tickets are emailed as soon as the payment goes through."))
+        blocks.append(context(f"The seats are held until {until}; {mail_words.when_paid(delivers=delivers)}"))
     else:
         blocks.append(section(
             f"No card payments are set up, so the order waits for payment: once the money is in, run "
@@ -74,7 +75,7 @@ def sale_text(sale: Sale) -> str:
     return f"Order {held.reference} held; it waits for /order paid {held.reference} method=cash|bank."
 
 
-def order_card(order: OrderView, *, note: str | None = None) -> list[dict]:
+def order_card(order: OrderView, *, note: str | None = None, delivers: bool = True) -> list[dict]:
     """`/order show`: status, money, buyer and tickets."""
     pairs = [
         ("Status", STATUS.get(order.status, order.status)),
@@ -105,7 +106,7 @@ def order_card(order: OrderView, *, note: str | None = None) -> list[dict]:
         if len(order.tickets) > TICKETS_SHOWN:
             lines.append(f"…and {len(order.tickets) - TICKETS_SHOWN} more.")
         blocks.append(section("*Tickets*\n" + "\n".join(lines)))
-    sent = f"Ticket email sent {order.emails_sent} time{'s' if order.emails_sent != 1 else ''}." if order.emails_sent else ""
+    sent = mail_words.times_sent(order.emails_sent, delivers=delivers) if order.emails_sent else ""
     blocks.append(context(" ".join(filter(None, [f"Order `{order.reference}`, {escape(order.event_slug)}.", sent]))))
     return blocks
 

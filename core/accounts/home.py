@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from core.context import TenantContext
 from core.services import Services
-from db.models import CheckIn, Event, Order
+from db.models import CheckIn, Event, Order, Product, ProductSales
 
 UPCOMING = 10
 
@@ -21,8 +21,10 @@ class UpcomingEvent:
     name: str
     starts_at: datetime
     status: str
-    sold: int
+    sold: int  # seats taken: paid and held
     capacity: int | None
+    timezone: str
+    paid: int  # seats of paid orders; the rest of `sold` is held by pending orders
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,16 @@ class HomeSummary:
     revenue_today: list[Revenue] | None  # None: the viewer's role may not see money
     check_ins_today: int
     upcoming: list[UpcomingEvent]
+
+
+# Paid seats per event, from the per-ticket-type counters the order triggers keep.
+_paid_seats = (
+    select(func.coalesce(func.sum(ProductSales.paid_seats), 0))
+    .join(Product, Product.id == ProductSales.product_id)
+    .where(Product.event_id == Event.id)
+    .correlate(Event)
+    .scalar_subquery()
+)
 
 
 def _day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -70,7 +82,8 @@ async def home_summary(services: Services, tenant: TenantContext) -> HomeSummary
         ).scalar_one()
         events = (
             await session.execute(
-                select(Event.id, Event.slug, Event.name, Event.starts_at, Event.status, Event.sold, Event.capacity)
+                select(Event.id, Event.slug, Event.name, Event.starts_at, Event.status, Event.sold, Event.capacity,
+                       Event.timezone, _paid_seats)
                 .where(Event.status != "cancelled", func.coalesce(Event.ends_at, Event.starts_at) >= now)
                 .order_by(Event.starts_at, Event.id)
                 .limit(UPCOMING)

@@ -27,7 +27,7 @@ from core.context import TenantContext
 from core.errors import Conflict, Invalid, NotFound, NotReady
 from core.events.events import load_event, shown
 from core.services import Services
-from core.text import names, slugs
+from core.text import lookup, names, slugs
 from core.time import local_time
 from db.models import Campaign, CampaignRecipient, Contact, Event
 
@@ -99,12 +99,10 @@ def _check_gateway(services: Services, channel: str) -> None:
 
 
 async def _campaign(session: AsyncSession, slug: str, *, lock: bool = False) -> Campaign:
-    statement = select(Campaign).where(Campaign.slug == (slug or "").strip().lower())
-    if lock:
-        statement = statement.with_for_update()
-    campaign = (await session.execute(statement)).scalar_one_or_none()
+    campaign = await lookup.find(session, Campaign, slug, lock=lock)
     if campaign is None:
-        raise NotFound(f"There is no campaign `{slug}`; see `/campaign list` for the names.", field="campaign")
+        hint = lookup.did_you_mean(await lookup.closest(session, Campaign, slug))
+        raise NotFound(f"There is no campaign `{slug}`.{hint} See `/campaign list` for the names.", field="campaign")
     return campaign
 
 
@@ -225,7 +223,7 @@ async def preview_campaign(services: Services, tenant: TenantContext, *, slug: s
             body = renderer.sms(contact)
             subject, parts = None, sms_segments(body)
         else:
-            email = renderer.email(contact)
+            email = renderer.email(contact, preview=True)
             body, subject, parts = email.text, email.subject, None
         return Preview(
             await _info(session, campaign), size.reachable, size.skipped,

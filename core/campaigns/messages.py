@@ -17,7 +17,7 @@ from jinja2 import Environment, TemplateError, TemplateNotFound, UndefinedError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.crm.unsubscribe import make_token
+from core.crm.unsubscribe import make_token, preview_url
 from core.errors import Invalid
 from core.ports import Email
 from core.services import TEMPLATES, Services
@@ -124,8 +124,8 @@ class Renderer:
     def unsubscribe_url(self, contact: Recipient) -> str:
         return f"{self._base_url}/u/{make_token(self._secret, self._account_id, contact.id)}"
 
-    def email(self, contact: Recipient) -> Email:
-        url = self.unsubscribe_url(contact)
+    def email(self, contact: Recipient, *, preview: bool = False) -> Email:
+        url = preview_url(self._base_url) if preview else self.unsubscribe_url(contact)
         context = {**self._shared, "contact": contact, "unsubscribe_url": url}
         return Email(
             to=contact.email, subject=self.content.subject or "", text=self._parts["txt"].render(context),

@@ -3,29 +3,25 @@
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import distinct, func, select
 
 from core.accounts.permissions import require
 from core.context import TenantContext
 from core.crm.contacts import ContactView, contact_id_for, load_contact
 from core.crm.interactions import TimelinePage, timeline_page
 from core.errors import NotFound
+from core.sales import totals
+from core.sales.totals import Totals
 from core.services import Services
-from db.models import Attendee, CheckIn, Contact, Event, Order, Payment
+from db.models import Attendee, CheckIn, Contact, Event, Order
 
 RECENT_EVENTS = 3
 
 
 @dataclass(frozen=True)
-class Amount:
-    cents: int
-    currency: str
-
-
-@dataclass(frozen=True)
 class ContactCard:
     contact: ContactView
-    lifetime_value: list[Amount]
+    lifetime_value: list[Totals]  # per currency
     events_attended: int
     recent_events: list[str]
     timeline: TimelinePage
@@ -67,28 +63,9 @@ async def contact_card(
         )
 
 
-async def _lifetime_value(session, contact_id: uuid.UUID) -> list[Amount]:
-    """Paid orders minus what was refunded on them, per currency."""
-    refunded = (
-        select(Payment.order_id, func.sum(Payment.refunded_cents).label("cents"))
-        .where(Payment.order_id.in_(select(Order.id).where(Order.contact_id == contact_id)))
-        .group_by(Payment.order_id)
-        .subquery()
-    )
-    net = Order.total_cents - case(
-        (Order.status == "refunded", Order.total_cents),
-        else_=func.least(Order.total_cents, func.coalesce(refunded.c.cents, 0)),
-    )
-    rows = (
-        await session.execute(
-            select(Order.currency, func.sum(net))
-            .outerjoin(refunded, refunded.c.order_id == Order.id)
-            .where(Order.contact_id == contact_id, Order.paid_at.is_not(None))
-            .group_by(Order.currency)
-            .order_by(Order.currency)
-        )
-    ).all()
-    return [Amount(int(cents), currency) for currency, cents in rows]
+async def _lifetime_value(session, contact_id: uuid.UUID) -> list[Totals]:
+    """The contact's paid orders: gross, refunds and net (core.sales.totals), per currency."""
+    return await totals.order_totals(session, Order.contact_id == contact_id)
 
 
 async def _events_attended(session, contact_id: uuid.UUID) -> tuple[int, list[str]]:

@@ -278,6 +278,16 @@ async def update_contact(
         return await load_contact(session, contact_id)
 
 
+async def set_phone(services: Services, tenant: TenantContext, *, email: str, phone: str) -> ContactView:
+    """Give a contact a phone number (read in the account's country when it has no +code)."""
+    require(tenant, "sales", "edit contacts")
+    number = normalize_phone(phone, region_for_timezone(tenant.timezone))
+    async with services.db.tenant(tenant.account_id) as session:
+        contact_id = await contact_id_for(session, email)
+        await session.execute(update(Contact).where(Contact.id == contact_id).values(phone=number, updated_at=func.now()))
+        return await load_contact(session, contact_id)
+
+
 async def tag_contact(
     services: Services, tenant: TenantContext, *, email: str, add: list[str], remove: list[str] = (),
 ) -> ContactView:
@@ -313,7 +323,8 @@ async def set_consent(
     async with services.db.tenant(tenant.account_id) as session:
         contact_id = await contact_id_for(session, email)
         if sms_consent and not await session.scalar(select(Contact.phone).where(Contact.id == contact_id)):
-            raise Invalid("Add a phone number before recording SMS consent: `/contact add` or the card's Edit button.")
+            raise Invalid(f"Add a phone number before recording SMS consent: `/contact phone {email} +4915123456789` "
+                          "or the card's Edit button.")
         changed = []
         for channel, granted in (("email", email_consent), ("sms", sms_consent)):
             if granted is not None and await record_consent(

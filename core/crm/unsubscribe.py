@@ -20,6 +20,8 @@ from db.models import Account, Contact
 
 _SIGNATURE_BYTES = 16
 _MAX_TOKEN = 100
+# The link a campaign preview shows: inert, so opening a preview unsubscribes nobody.
+PREVIEW_TOKEN = "preview"
 
 
 def _b64(data: bytes) -> str:
@@ -54,6 +56,10 @@ def read_token(secret_key: bytes, token: str) -> tuple[uuid.UUID, uuid.UUID] | N
     return uuid.UUID(bytes=body[:16]), uuid.UUID(bytes=body[16:])
 
 
+def preview_url(base_url: str) -> str:
+    return f"{base_url}/u/{PREVIEW_TOKEN}"
+
+
 def unsubscribe_url(services: Services, account_id: uuid.UUID, contact_id: uuid.UUID) -> str:
     return f"{services.settings.base_url}/u/{make_token(services.settings.secret_key, account_id, contact_id)}"
 
@@ -62,6 +68,25 @@ def unsubscribe_url(services: Services, account_id: uuid.UUID, contact_id: uuid.
 class Unsubscribed:
     organizer: str
     already: bool
+
+
+async def look_up(services: Services, token: str) -> Unsubscribed | None:
+    """Who the link is from and whether its contact already left, changing nothing (the page a GET shows)."""
+    found = read_token(services.settings.secret_key, token)
+    if found is None:
+        return None
+    account_id, contact_id = found
+    async with services.db.tenant(account_id) as session:
+        organizer = await session.scalar(select(Account.name).where(Account.id == account_id))
+        left = await session.scalar(
+            select(Contact.unsubscribed_at.is_not(None)).where(
+                Contact.id == select(func.coalesce(Contact.merged_into_id, Contact.id)).where(Contact.id == contact_id)
+                .scalar_subquery()
+            )
+        )
+        if organizer is None or left is None:
+            return None
+        return Unsubscribed(organizer, already=left)
 
 
 async def unsubscribe(services: Services, token: str) -> Unsubscribed | None:

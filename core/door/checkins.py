@@ -269,7 +269,7 @@ def _check_scan(services: Services, scan: Scan) -> None:
         raise Invalid(f"A nonce must be 1 to {MAX_NONCE} characters.")
     if scan.offline_at is not None:
         if scan.offline_at.tzinfo is None:
-            raise Invalid("offline_at needs a time zone, like 2026-07-01T19:04:05Z.")
+            raise Invalid("offline_at needs a time zone, like 2031-07-01T19:04:05Z.")
         if scan.offline_at > services.clock.now() + CLOCK_SKEW:
             raise Invalid("offline_at is in the future; check the scanner's clock.")
 

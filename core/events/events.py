@@ -21,7 +21,7 @@ from core.context import TenantContext
 from core.errors import Conflict, Invalid, NotFound, NotReady
 from core.events import venues
 from core.services import Services
-from core.text import names, slugs
+from core.text import lookup, names, slugs
 from core.time import local_time
 from db.models import Attendee, Event, Order, Product, Venue
 
@@ -89,18 +89,12 @@ def sales_close(event: Event | EventInfo) -> datetime:
     return event.ends_at or event.starts_at
 
 
-def not_found(slug: str) -> NotFound:
-    return NotFound(f"There is no event `{slug}`; see `/event list` for the slugs.", field="event")
-
-
 async def load_event(session: AsyncSession, slug: str, *, lock: bool = False) -> Event:
-    """The event row by slug; `lock` takes FOR NO KEY UPDATE (the lock sellers' counter updates take)."""
-    statement = select(Event).where(Event.slug == (slug or "").strip().lower())
-    if lock:
-        statement = statement.with_for_update(key_share=True)
-    event = (await session.execute(statement)).scalar_one_or_none()
+    """The event row by slug or name (core.text.lookup); `lock` takes FOR NO KEY UPDATE (as sellers do)."""
+    event = await lookup.find(session, Event, slug, lock=lock, key_share=True)
     if event is None:
-        raise not_found(slug)
+        hint = lookup.did_you_mean(await lookup.closest(session, Event, slug))
+        raise NotFound(f"There is no event `{slug}`.{hint} See `/event list` for the slugs.", field="event")
     return event
 
 

@@ -8,6 +8,8 @@ from core.context import TenantContext
 from core.events import events, ticket_types
 from core.events.events import EventInfo, Impact
 from core.events.ticket_types import TicketType
+from core.sales import totals
+from core.sales.totals import Totals
 from core.services import Services
 from db.models import Attendee, CheckIn, Order, Product, ProductSales
 
@@ -29,10 +31,7 @@ class EventReport:
     check_ins: int
     currency: str
     impact: Impact
-
-    @property
-    def revenue_cents(self) -> int:
-        return sum(t.revenue_cents for t in self.tickets)
+    money: Totals  # gross, refunds and net of the event's paid orders (core.sales.totals)
 
     @property
     def paid_seats(self) -> int:
@@ -67,10 +66,12 @@ async def event_report(services: Services, tenant: TenantContext, *, slug: str) 
         check_ins = (
             await session.execute(select(func.count()).where(CheckIn.event_id == row.id, CheckIn.result == "admitted"))
         ).scalar_one()
+        taken = await totals.order_totals(session, Order.event_id == row.id)
     tickets = [_ticket_sales(p, *sales.get(p.id, (0, 0))) for p in products]
     currency = products[0].currency if products else tenant.currency
     impact = Impact(orders.get("paid", 0), orders.get("pending", 0), attendees)
-    return EventReport(event, tickets, orders, attendees, check_ins, currency, impact)
+    money = taken[0] if taken else Totals(0, 0, currency)
+    return EventReport(event, tickets, orders, attendees, check_ins, currency, impact, money)
 
 
 def _ticket_sales(product: Product, paid: int, revenue_cents: int) -> TicketSales:

@@ -20,7 +20,7 @@ from core.events import events
 from core.events.events import UNCHANGED, EventInfo, Unchanged
 from core.money import amounts
 from core.services import Services
-from core.text import names, slugs
+from core.text import lookup, names, slugs
 from core.time import local_time
 from db.models import Event, Product
 
@@ -53,13 +53,12 @@ def ticket_info(product: Product) -> TicketType:
 
 
 async def load_product(session: AsyncSession, event: Event | EventInfo, slug: str, *, lock: bool = False) -> Product:
-    """The event's ticket type by slug; `lock` takes FOR NO KEY UPDATE. Lock the event row first."""
-    statement = select(Product).where(Product.event_id == event.id, Product.slug == (slug or "").strip().lower())
-    if lock:
-        statement = statement.with_for_update(key_share=True)
-    product = (await session.execute(statement)).scalar_one_or_none()
+    """The event's ticket type by slug or name (core.text.lookup); `lock` takes FOR NO KEY UPDATE. Lock the event row first."""
+    scope = [Product.event_id == event.id]
+    product = await lookup.find(session, Product, slug, scope=scope, lock=lock, key_share=True)
     if product is None:
-        raise NotFound(f"“{event.name}” has no ticket type `{slug}`; see `/ticket list {event.slug}`.", field="ticket")
+        hint = lookup.did_you_mean(await lookup.closest(session, Product, slug, scope=scope))
+        raise NotFound(f"“{event.name}” has no ticket type `{slug}`.{hint} See `/ticket list {event.slug}`.", field="ticket")
     return product
 
 

@@ -9,9 +9,9 @@ def build_mailer(settings: Settings) -> Mailer:
         from core.gateways.smtp_mailer import SmtpMailer
 
         return SmtpMailer(settings.smtp_url, settings.eventos_mail_from)
-    from core.gateways.mail import LogMailer
+    from core.gateways.mail import LocalMailbox
 
-    return LogMailer(settings.eventos_mail_from)
+    return LocalMailbox(settings.eventos_mail_from, settings.eventos_data_dir / "mail")
 
 
 def build_payments(settings: Settings) -> PaymentGateway | None:

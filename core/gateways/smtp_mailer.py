@@ -143,6 +143,8 @@ def build_plain_bytes(email: Email, sender: str) -> bytes:
 class SmtpMailer:
     """Sends over `smtp://user:pass@host:port` (STARTTLS when offered) or `smtps://` (implicit TLS)."""
 
+    delivers = True
+
     def __init__(
         self, url: str, sender: str, *, timeout: float = 20.0, connections: int = 4, retries: int = 2,
         retry_delay: float = 0.5,

@@ -39,7 +39,7 @@ def parse_amount(text: str | int, currency: str, *, field: str = "price") -> int
         if sign:
             value = -value
     if value < 0:
-        raise Invalid(f"{field} cannot be negative; use 0 for a free ticket.", field=field)
+        raise Invalid(f"{field} cannot be negative" + ("; use 0 for a free ticket." if field == "price" else "."), field=field)
     if value > MAX_MINOR:
         raise Invalid(f"{field} is too large; the most a ticket can cost is {format_amount(MAX_MINOR, currency)}.", field=field)
     return value

@@ -228,7 +228,8 @@ async def refund(
     async with services.db.tenant(account_id) as session:
         order, payment, connected = await _refundable(session, reference)
     if seen_refunded is not None and payment is not None and payment.refunded_cents != seen_refunded:
-        raise Conflict(f"{order.reference} was refunded by someone else just now; see `/order show {order.reference}`.")
+        raise Conflict(f"{order.reference} was refunded since this confirmation was shown (it was already pressed, or "
+                       f"someone else refunded it); nothing more was refunded. See `/order show {order.reference}`.")
     cents = _plan(order, payment, amount).cents
     if payment.provider == "stripe":
         if services.payments is None:
@@ -248,7 +249,8 @@ async def refund(
         else:
             changed = await _add_manual_refund(session, payment.id, payment.refunded_cents, cents, now=services.clock.now())
             if changed is None:
-                raise Conflict(f"{order.reference} was refunded by someone else just now; see `/order show {order.reference}`.")
+                raise Conflict(f"{order.reference} was refunded since this confirmation was shown (it was already pressed, or "
+                               f"someone else refunded it); nothing more was refunded. See `/order show {order.reference}`.")
         await _settle_refund(session, services, account_id, order.id, changed)
         return await orders.order_view(session, services, order.id)
 

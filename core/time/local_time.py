@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from core.errors import Invalid
 
 _LOCAL = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2})[:.h](\d{2})(?::(\d{2}))?)?$")
-EXAMPLE = "2026-07-01 19:00"
+EXAMPLE = "2031-07-01 19:00"
 
 
 def zone(name: str) -> ZoneInfo:
@@ -56,7 +56,7 @@ def to_utc(naive: datetime, timezone: str, *, field: str) -> datetime:
 
 
 def parse(text: str, timezone: str, *, field: str) -> datetime:
-    """Read `2026-07-01 19:00` (also `2026-07-01T19:00`) in `timezone`; return it in UTC."""
+    """Read `2031-07-01 19:00` (also `2031-07-01T19:00`) in `timezone`; return it in UTC."""
     m = _LOCAL.match((text or "").strip())
     if not m:
         raise Invalid(f"{field} must be a date and time like {EXAMPLE}, not “{text}”.", field=field)

@@ -53,8 +53,8 @@ async def test_opening_the_home_tab_publishes_upcoming_events_and_todays_numbers
     view = call.params["view"]
     assert view["type"] == "home"
     shown = json.dumps(view["blocks"])
-    assert "*Gala &lt;night&gt;*" in shown and "3 / 100 sold" in shown
-    assert "*Open mic*" in shown and "7 sold" in shown and "_draft_" in shown
+    assert "*Gala &lt;night&gt;*" in shown and "0 sold \\u00b7 3 held / 100" in shown
+    assert "*Open mic*" in shown and "0 sold \\u00b7 7 held" in shown and "_draft_" in shown
     assert "Last year" not in shown and "Called off" not in shown
     assert shown.index("Gala") < shown.index("Open mic")
     assert "3 in 2 orders" in shown and "75.00 USD" in shown
@@ -105,7 +105,7 @@ def test_the_home_view_reads_times_in_the_account_zone():
     summary = HomeSummary(
         as_of=at, timezone="Europe/Berlin", today=at.date(), orders_today=1, tickets_today=2,
         revenue_today=[Revenue(5000, "EUR"), Revenue(1000, "USD")], check_ins_today=0,
-        upcoming=[UpcomingEvent(None, "gala", "Gala", at + timedelta(hours=18), "published", 2, 10)],
+        upcoming=[UpcomingEvent(None, "gala", "Gala", at + timedelta(hours=18), "published", 2, 10, "Europe/Berlin", 2)],
     )
     viewer = TenantContext(account_id=None, user_id=None, role="sales", timezone="Europe/Berlin")
     shown = json.dumps(views.home_tab(summary, viewer)["blocks"])

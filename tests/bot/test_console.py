@@ -19,14 +19,17 @@ PROMPT = "eventos>"
 def console(database_url, tmp_path_factory):
     """One console process for the module, on the test database, in a fresh data dir."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "STRIPE_", "SMTP_", "DATABASE_URL"))}
+    data_dir = tmp_path_factory.mktemp("console")
     env.update(
-        DATABASE_URL=database_url, EVENTOS_DATA_DIR=str(tmp_path_factory.mktemp("console")), TERM="xterm",
+        DATABASE_URL=database_url, EVENTOS_DATA_DIR=str(data_dir), TERM="xterm",
         PROMPT_TOOLKIT_NO_CPR="1", PYTHONUNBUFFERED="1",
     )
     env.pop("NO_COLOR", None)
     child = pexpect.spawn(sys.executable, ["-m", "bot.cli", "console"], cwd=str(ROOT), env=env, encoding="utf-8",
                           timeout=60, dimensions=(60, 200))
     child.expect(PROMPT)
+    child.data_dir = data_dir
+    child.banner = child.before
     yield child
     child.sendline("exit")
     child.expect(pexpect.EOF)
@@ -40,6 +43,14 @@ def _type(child, line: str, *expected: str) -> None:
     for pattern in expected:
         child.expect(pattern)
     child.expect(PROMPT)
+
+
+def test_server_log_lines_go_to_a_file_named_in_the_banner_never_to_the_screen(console):
+    seen = console.logfile_read = io.StringIO()
+    _type(console, '/contact add email=log@example.com name="Log Test"', "Added")
+    log_file = console.data_dir / "server.log"
+    assert str(log_file) in console.banner.replace("\r\n", "")
+    assert log_file.exists() and " INFO " not in seen.getvalue() and " WARNING " not in seen.getvalue()
 
 
 def test_help_lists_the_manifest_commands_and_slash_help_answers_through_the_app(console):
@@ -76,7 +87,7 @@ def test_a_modal_is_answered_by_prompts_errors_are_asked_again_and_a_button_is_c
         ("Name", "Console Gala"), ("Venue", ""), (r"Starts \(date\)", "2020-01-01"), (r"Starts \(time\)", "19:00"),
         (r"Ends \(date\)", ""), (r"Ends \(time\)", ""), ("Capacity", "many"), ("Type a whole number", None),
         ("Capacity", "50"), ("Time zone", ""),
-        ("Please fix the form", None),
+        ("Please fix the form", None), (r"Starts[^\r\n]*: [^\r\n]*in the past", None),
         (r"Name \[Console Gala\]", ""), ("Venue", ""), (r"Starts \(date\) \[2020-01-01\]", "2031-05-01"),
         (r"Starts \(time\) \[19:00\]", ""), (r"Ends \(date\)", ""), (r"Ends \(time\)", ""),
         (r"Capacity \(optional\) \[50\]", ""), ("Time zone", ""),

@@ -3,9 +3,9 @@
 import pytest
 
 from bot.console import forms as forms
-from bot.console.local_slack import OWNER_ID, Directory
 from bot.console.render import Style, mrkdwn, render_blocks, render_message, render_view
 from bot.console.repl import escape_command_text
+from devtools.local_workspace import OWNER_ID, Directory
 
 PLAIN = Style(color=False)
 COLOR = Style(color=True)
@@ -180,3 +180,10 @@ def test_a_clicked_button_becomes_the_action_slack_sends():
                    "text": element["text"], "value": "gala", "style": "primary"}
     select = {"type": "static_select", "action_id": "pick", "options": OPTIONS}
     assert forms.action("b", select, {"type": "static_select", "selected_option": OPTIONS[0]}, "2")["selected_option"] == OPTIONS[0]
+
+
+def test_emoji_shortcodes_render_as_slack_shows_them_and_code_stays_literal():
+    text = mrkdwn(":white_check_mark: Sent · :ticket: `:x:` at 19:04:05 :not-an-emoji:")
+    assert text == "✅ Sent · 🎫 `:x:` at 19:04:05 :not-an-emoji:"
+    blocks = [{"type": "header", "text": {"type": "plain_text", "text": ":mega: News", "emoji": True}}]
+    assert "📣 News" in render_blocks(blocks).text

@@ -198,3 +198,13 @@ async def test_merge_moves_the_timeline_to_the_survivor(slack):
     assert entry.contact_id == survivor.id and survivor.phone == "+442079460000"
     via_old_email = await slack.run("/contact", "show ann.lee@gmail.com")
     assert "ann@acme.io" in text_of(via_old_email) and "Called from her gmail" in text_of(via_old_email)
+
+
+async def test_sms_consent_without_a_phone_points_at_a_command_that_sets_it(slack):
+    await slack.run("/contact", "add email=noa@acme.io name=Noa")
+    refused = await slack.run("/contact", "consent noa@acme.io sms=yes")
+    assert "`/contact phone noa@acme.io" in refused["text"]
+    phoned = await slack.run("/contact", "phone noa@acme.io +49 151 23456789")
+    assert "Noa's phone is now +4915123456789" in phoned["text"]
+    recorded = await slack.run("/contact", "consent noa@acme.io sms=yes")
+    assert "sms consent given" in recorded["text"]

@@ -9,6 +9,7 @@ from bot.crm import views as views
 from core.door import checkins
 from core.sales import orders, payments
 from db.models import Attendee, Contact, ContactThread, Interaction, Ticket
+from devtools.slack_manifest import Manifest
 from tests.support.door_factories import TICKET_TYPE, make_event
 
 THREAD = "1714000000.000100"
@@ -117,6 +118,20 @@ async def test_door_staff_are_told_privately_they_cannot_log(slack):
     [answer] = await slack.driver.wait_responses(result)
     assert answer["response_type"] == "ephemeral" and "Only a sales user" in answer["text"]
     assert slack.standin.calls_to("views.open") == []
+
+
+async def test_a_card_is_not_posted_in_a_direct_message_whose_replies_the_app_never_hears(slack):
+    await slack.run("/contact", 'add email=ann@acme.io name="Ann Lee"')
+    ann = await contact_id(slack, "ann@acme.io")
+    result = await slack.driver.action(views.POST, user_id=slack.owner, value=str(ann), channel_id="D0OWNER")
+    [note] = await slack.driver.wait_responses(result)
+    assert "not logged" in note["text"] and slack.standin.calls_to("chat.postMessage") == []
+
+
+def test_the_manifest_subscribes_to_messages_in_public_and_private_channels():
+    events = Manifest.load().bot_events
+    assert {"message.channels", "message.groups"} <= events
+    assert {"channels:history", "groups:history"} <= Manifest.load().bot_scopes
 
 
 async def test_replies_under_a_posted_card_are_logged_and_get_a_reaction(slack):

@@ -269,15 +269,15 @@ async def test_show_and_stats_cards_count_sales_revenue_and_check_ins(app):
     card = await app.run("/event", "show gala")
     text = str(card["blocks"])
     assert "Wed 01 Jul 2026, 19:00 CEST" in text and "Hall A" in text and "📝 Draft" in text
-    assert "*General* `general` — 25.00 EUR · 2 sold · 3 held / 150 · 50.00 EUR revenue" in text
-    assert "*VIP* `vip` — 80.00 EUR · 1 sold / 20 · 80.00 EUR revenue" in text
+    assert "*General* `general` — 25.00 EUR · 2 sold · 3 held / 150 · 50.00 EUR gross" in text
+    assert "*VIP* `vip` — 80.00 EUR · 1 sold / 20 · 80.00 EUR gross" in text
     assert "Check-ins so far: *2* of 3 attendees" in text
     assert set(buttons(card["blocks"])) == {views.EDIT, views.ADD_TICKET, views.PUBLISH, views.CANCEL}
 
     stats = await app.run("/event", "stats gala")
     fields = {f["text"].split("\n")[0]: f["text"].split("\n")[1] for f in stats["blocks"][1]["fields"]}
     assert fields == {
-        "*Tickets sold*": "3", "*Revenue (paid orders)*": "130.00 EUR", "*Orders*": "2 paid, 1 pending, 1 refunded",
+        "*Tickets sold*": "3", "*Money (paid orders)*": "*130.00 EUR net* (155.00 EUR gross − 25.00 EUR refunded)", "*Orders*": "2 paid, 1 pending, 1 refunded",
         "*Seats left*": "194", "*Attendees*": "3", "*Checked in*": "2 (66%)",
     }
 
@@ -400,9 +400,9 @@ async def test_the_list_pages_through_250_events_with_next_and_previous(app):
     slugs = await add_events(app, 250)
     message = await app.run("/event", "list")
     pages = [message]
-    while views.LIST_PAGE in buttons(message["blocks"]) and "Next" in buttons(message["blocks"])[views.LIST_PAGE]["text"]["text"]:
+    while views.LIST_NEXT in buttons(message["blocks"]):
         nexts = [e for e in buttons_list(message["blocks"]) if e["text"]["text"].startswith("Next")]
-        clicked = await app.driver.action(views.LIST_PAGE, user_id=app.owner, value=nexts[0]["value"])
+        clicked = await app.driver.action(views.LIST_NEXT, user_id=app.owner, value=nexts[0]["value"])
         [message] = await app.driver.wait_responses(clicked)
         assert message["replace_original"] is True
         pages.append(message)
@@ -413,7 +413,7 @@ async def test_the_list_pages_through_250_events_with_next_and_previous(app):
     assert not [e for e in buttons_list(pages[-1]["blocks"]) if e["text"]["text"].startswith("Next")]
 
     previous = [e for e in buttons_list(pages[-1]["blocks"]) if e["text"]["text"].startswith("← Previous")]
-    clicked = await app.driver.action(views.LIST_PAGE, user_id=app.owner, value=previous[0]["value"])
+    clicked = await app.driver.action(views.LIST_PREVIOUS, user_id=app.owner, value=previous[0]["value"])
     [back] = await app.driver.wait_responses(clicked)
     assert listed_slugs(back) == slugs[220:240] and "Showing 221–240 of 250" in str(back["blocks"])
 

@@ -363,7 +363,7 @@ def test_bind_accepts_a_positional_field_as_an_option_but_not_twice():
         ("gala name=VIP price=1 capacity=lots", "capacity must be a whole number like 300, not “lots”."),
         (
             "gala name=VIP price=1 sales_end=tomorrow",
-            "sales_end must be a date and time like 2026-07-01 19:00, not “tomorrow”.",
+            "sales_end must be a date and time like 2031-07-01 19:00, not “tomorrow”.",
         ),
     ],
 )

@@ -6,7 +6,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import LOCAL_BOT_TOKEN
-from bot.console.local_slack import (
+from devtools.local_workspace import (
     GENERAL_ID,
     OWNER_ID,
     Directory,
@@ -48,9 +48,11 @@ async def test_messages_posted_updated_and_shown_to_one_person_are_handed_over(l
 
 async def test_views_get_ids_and_updates_keep_them(local):
     client = AsyncWebClient(token=LOCAL_BOT_TOKEN, base_url=local.api_url)
-    opened = await client.views_open(trigger_id="1.2.3", view={"type": "modal", "callback_id": "x", "blocks": []})
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "Modal"},
+             "blocks": [{"type": "section", "text": {"type": "plain_text", "text": "Hello"}}]}
+    opened = await client.views_open(trigger_id="1.2.3", view={**modal, "callback_id": "x"})
     view_id = opened["view"]["id"]
-    await client.views_update(view_id=view_id, view={"type": "modal", "callback_id": "y", "blocks": []})
+    await client.views_update(view_id=view_id, view={**modal, "callback_id": "y"})
     items = _drain(local)
     assert [(v.method, v.view["id"], v.view["callback_id"]) for v in items] == [
         ("views.open", view_id, "x"), ("views.update", view_id, "y"),

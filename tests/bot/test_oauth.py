@@ -20,9 +20,9 @@ from bot.oauth import close_stores, manifest_scopes
 from core.accounts import accounts
 from core.services import Services
 from db.models import User
+from devtools.slack_standin import SlackStandin
 from tests.conftest import test_settings as make_settings
 from tests.support.slack_requests import SlackDriver
-from tests.support.slack_standin import SlackStandin
 
 CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "oauth-client-secret"

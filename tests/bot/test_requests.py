@@ -13,8 +13,10 @@ from core import deliveries
 from core.accounts import accounts
 from core.services import Services
 from db.models import Account, User
+from devtools import slack_rules
+from devtools.slack_signing import sign
 from tests.support.harness import start_harness
-from tests.support.slack_requests import FORM, JSON, event_callback, sign, slash_command
+from tests.support.slack_requests import FORM, JSON, event_callback, slash_command
 
 
 def _new_id(prefix: str) -> str:
@@ -160,6 +162,15 @@ async def test_app_uninstalled_deactivates_the_account_and_keeps_its_data(slack,
     assert account.currency == "EUR" and account.deactivated_at is not None and users == 1
     refused = await slack.command("/eventos", "users")
     assert refused.ack_body == {"response_type": "ephemeral", "text": INACTIVE_WORKSPACE}
+
+
+async def test_a_form_sent_after_uninstall_is_answered_in_the_modal_as_slack_accepts(slack):
+    await slack.driver.event({"type": "app_uninstalled"})
+    assert await _status_becomes(slack, "inactive") == "inactive"
+    refused = await slack.driver.submit_view("event.create", {"name": {"name": "Gala"}}, user_id=slack.owner)
+    assert refused.status == 200 and refused.ack_body["response_action"] == "update"
+    assert INACTIVE_WORKSPACE in str(refused.ack_body["view"]["blocks"])
+    assert slack_rules.ack_problems("view_submission", refused.ack_body) == []
 
 
 async def test_tokens_revoked_for_the_bot_deactivates_the_account(slack):

@@ -53,14 +53,20 @@ async def test_the_link_in_the_email_unsubscribes_once_and_later_campaigns_skip_
     link = urlsplit(ann_mail["List-Unsubscribe"].strip("<>"))
     url = f"{app.base_url}{link.path}"
 
-    status, page = await fetch("GET", url)
-    assert status == 200 and "You are unsubscribed" in page and f"Team {app.team_id}" in page
-    again_status, again = await fetch("GET", url)
+    # A GET (a person, or a mail scanner following links) only asks; it changes nothing.
+    for _ in range(2):
+        status, page = await fetch("GET", url)
+        assert status == 200 and f"Unsubscribe from Team {app.team_id}?" in page and '<form method="post">' in page
+    assert (await contact(app, "ann@ex.org"))[0].unsubscribed_at is None
+    assert ann_mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # RFC 8058: mail clients POST to the same URL, as the page's button does.
+    posted_status, posted = await fetch("POST", url, data="List-Unsubscribe=One-Click",
+                                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert posted_status == 200 and "You are unsubscribed" in posted
+    again_status, again = await fetch("POST", url)
     assert again_status == 200 and "You had already unsubscribed" in again
-    # RFC 8058: mail clients POST to the same URL.
-    posted_status, _ = await fetch("POST", url, data="List-Unsubscribe=One-Click",
-                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
-    assert posted_status == 200
+    status, page = await fetch("GET", url)
+    assert "You had already unsubscribed" in page and "<form" not in page
 
     ann, changes = await contact(app, "ann@ex.org")
     assert ann.unsubscribed_at is not None and ann.email_consent is False
@@ -76,7 +82,7 @@ async def test_two_clicks_at_once_record_one_change(app):
     tenant = await app.tenant()
     bo, _ = await contact(app, "bo@ex.org")
     url = f"{app.base_url}/u/{make_token(app.services.settings.secret_key, tenant.account_id, bo.id)}"
-    answers = await asyncio.gather(*(fetch("GET", url) for _ in range(6)))
+    answers = await asyncio.gather(*(fetch("POST", url) for _ in range(6)))
     assert {status for status, _ in answers} == {200}
     assert sum("You had already unsubscribed" not in page for _, page in answers) == 1
     _, changes = await contact(app, "bo@ex.org")
@@ -85,8 +91,24 @@ async def test_two_clicks_at_once_record_one_change(app):
 
 @pytest.mark.parametrize("token", ["nonsense", "a.b", "x" * 300])
 async def test_a_bad_or_forged_token_changes_nothing(app, token):
-    status, page = await fetch("GET", f"{app.base_url}/u/{token}")
-    assert status == 404 and "This link is not valid" in page
+    for method in ("GET", "POST"):
+        status, page = await fetch(method, f"{app.base_url}/u/{token}")
+        assert status == 404 and "This link is not valid" in page
+
+
+async def test_a_campaign_preview_carries_an_inert_link_that_unsubscribes_nobody(app):
+    tenant = await app.tenant()
+    campaign = await campaigns.create_campaign(
+        app.services, tenant, name="Peek", audience="tag:vip", template="announcement", subject="News",
+    )
+    preview = await campaigns.preview_campaign(app.services, tenant, slug=campaign.slug)
+    [link] = [word for word in preview.body.split() if "/u/" in word]
+    assert link.endswith("/u/preview")
+    for method in ("GET", "POST"):
+        status, page = await fetch(method, f"{app.base_url}{urlsplit(link).path}")
+        assert status == 200 and "does nothing" in page
+    for email in ("ann@ex.org", "bo@ex.org"):
+        assert (await contact(app, email))[0].unsubscribed_at is None
 
 
 async def test_an_altered_token_is_refused(app):

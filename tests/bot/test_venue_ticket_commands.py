@@ -110,7 +110,7 @@ async def test_ticket_add_with_arguments_reads_prices_in_the_account_currency(ap
     ('add gala name=General price=25 sales_end="2026-07-02 10:00"',
      "sales_end 2026-07-02 10:00 Europe/Berlin is after the event ends (2026-07-01 23:00 Europe/Berlin); pick an earlier time."),
     ("add gala name=\"VIP 2\" price=25 slug=vip", "“Gala” already has a ticket type `vip`; choose another slug=."),
-    ("add nope name=General price=25", "There is no event `nope`; see `/event list` for the slugs."),
+    ("add nope name=General price=25", "There is no event `nope`. See `/event list` for the slugs."),
     ("add gala name=General", "Add price=…, for example price=25.00."),
 ])
 async def test_bad_ticket_types_are_answered_privately_and_nothing_is_saved(app, text, sentence):

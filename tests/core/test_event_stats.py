@@ -46,7 +46,8 @@ async def test_the_card_counts_paid_held_and_revenue_and_a_full_refund_takes_the
     after = await stats.event_report(services, tenant, slug=event.slug)
     # A partial refund leaves the order paid (its revenue stays); a full one frees its seats too.
     assert _by_slug(after) == {"ga": (2, 1, 4000), "vip": (2, 0, 0)}
-    assert (after.paid_seats, after.revenue_cents) == (4, 4000)
+    # Money is every paid order's take: 40.00 + 60.00 gross, 15.00 + 60.00 refunded, 25.00 net.
+    assert (after.paid_seats, after.money.gross_cents, after.money.refunded_cents, after.money.net_cents) == (4, 10000, 7500, 2500)
     assert {t.ticket.id: (t.paid, t.revenue_cents) for t in after.tickets if t.paid} == await _recount(services, tenant, event)
 
 

@@ -11,8 +11,8 @@ from bot.app import build_application
 from core.accounts import accounts
 from core.context import TenantContext
 from core.services import Services
+from devtools.slack_standin import SlackStandin
 from tests.support.slack_requests import CommandResult, SlackDriver
-from tests.support.slack_standin import SlackStandin
 
 
 @dataclass

@@ -7,9 +7,20 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 import pytest_asyncio
 
-from tests.support.slack_standin import SlackStandin
+from devtools.slack_standin import SlackStandin
 from tests.support.smtp_sink import SmtpSink
 from tests.support.stripe_standin import StripeStandin
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """A test that made the app send Slack something Slack would refuse fails, with what was wrong."""
+    try:
+        return (yield)
+    finally:
+        standin = getattr(item, "funcargs", {}).get("slack_standin")
+        if isinstance(standin, SlackStandin) and standin.violations:
+            pytest.fail("the app sent Slack what it would refuse:\n  " + "\n  ".join(standin.violations), pytrace=False)
 
 
 @pytest_asyncio.fixture

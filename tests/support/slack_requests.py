@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import time
@@ -14,7 +12,9 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from tests.support.slack_standin import DEFAULT_APP_ID, DEFAULT_BOT_USER_ID, SlackStandin
+from devtools import slack_rules
+from devtools.slack_signing import sign
+from devtools.slack_standin import DEFAULT_APP_ID, DEFAULT_BOT_USER_ID, SlackStandin
 
 APP_ID = DEFAULT_APP_ID
 VERIFICATION_TOKEN = "standin-verification-token"
@@ -25,14 +25,6 @@ UNSET_RESPONSE_URL = "http://127.0.0.1:9/response/unset"
 
 _counter = itertools.count(1)
 _SELECTS = frozenset({"static_select", "external_select", "overflow", "radio_buttons"})
-
-
-def sign(body: bytes, secret: str, timestamp: int | None = None) -> dict[str, str]:
-    """Slack's signature headers: X-Slack-Request-Timestamp and X-Slack-Signature (v0=HMAC-SHA256)."""
-    ts = int(time.time()) if timestamp is None else timestamp
-    base = f"v0:{ts}:".encode() + body
-    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": str(ts), "X-Slack-Signature": f"v0={digest}"}
 
 
 def new_trigger_id() -> str:
@@ -411,12 +403,15 @@ class SlackDriver:
         return CommandResult(status, ack)
 
     async def _send(
-        self, body: bytes, content_type: str, response_url: str | None, extra: Mapping[str, str] | None = None
+        self, kind: str, body: bytes, content_type: str, response_url: str | None,
+        extra: Mapping[str, str] | None = None,
     ) -> CommandResult:
-        """Sign and post a body."""
+        """Sign and post a body; an ack body Slack would refuse for this kind of request is a violation."""
         headers = {"Content-Type": content_type, **sign(body, self.signing_secret), **(extra or {})}
         result = await self.post_raw(body, headers)
         result.response_url = response_url
+        if result.status == 200:
+            self.standin.check(f"{kind} ack", slack_rules.ack_problems(kind, result.ack_body))
         return result
 
     async def command(
@@ -436,7 +431,7 @@ class SlackDriver:
             command, text, team_id=team_id or self.team_id, user_id=user_id, channel_id=channel_id, response_url=url,
             enterprise_id=enterprise_id or self.enterprise_id, user_name=user_name,
         )
-        return await self._send(body, FORM, url)
+        return await self._send("command", body, FORM, url)
 
     async def wait_responses(self, result: CommandResult, n: int = 1, timeout: float = 15.0) -> list[dict[str, Any]]:
         """What the app posted to this request's response_url (waits for at least n posts)."""
@@ -452,7 +447,7 @@ class SlackDriver:
             action_id, team_id=team_id or self.team_id, user_id=user_id, response_url=url,
             enterprise_id=fields.pop("enterprise_id", self.enterprise_id), **fields,
         )
-        return await self._send(body, FORM, url)
+        return await self._send("block_actions", body, FORM, url)
 
     async def submit_view(
         self,
@@ -468,7 +463,7 @@ class SlackDriver:
             callback_id, values or {}, team_id=team_id or self.team_id, user_id=user_id,
             enterprise_id=fields.pop("enterprise_id", self.enterprise_id), **fields,
         )
-        return await self._send(body, FORM, None)
+        return await self._send("view_submission", body, FORM, None)
 
     async def shortcut(self, callback_id: str, *, user_id: str, team_id: str | None = None, **fields: Any) -> CommandResult:
         """Run a message shortcut (fields as for message_shortcut) with a stand-in response_url."""
@@ -477,7 +472,7 @@ class SlackDriver:
             callback_id, team_id=team_id or self.team_id, user_id=user_id, response_url=url,
             enterprise_id=fields.pop("enterprise_id", self.enterprise_id), **fields,
         )
-        return await self._send(body, FORM, url)
+        return await self._send("shortcut", body, FORM, url)
 
     async def suggest(
         self, action_id: str, value: str, *, user_id: str, team_id: str | None = None, **fields: Any
@@ -487,7 +482,7 @@ class SlackDriver:
             action_id, value, team_id=team_id or self.team_id, user_id=user_id,
             enterprise_id=fields.pop("enterprise_id", self.enterprise_id), **fields,
         )
-        return await self._send(body, FORM, None)
+        return await self._send("block_suggestion", body, FORM, None)
 
     async def event(
         self,
@@ -505,4 +500,4 @@ class SlackDriver:
             enterprise_id=fields.pop("enterprise_id", self.enterprise_id), **fields,
         )
         extra = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason} if retry_num else None
-        return await self._send(body, JSON, None, extra)
+        return await self._send("event", body, JSON, None, extra)

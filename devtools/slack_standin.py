@@ -1,4 +1,9 @@
-"""A local stand-in for the Slack Web API and for response_url, served over real HTTP."""
+"""One Slack stand-in for the console, the tests and the bench: the Web API and response_url, over real HTTP.
+
+It answers like Slack: with the scopes manifest.yml requests and no others (a method whose scope is
+missing answers `missing_scope`), and it holds every message and view the app sends to Slack's
+rules (devtools.slack_rules): a payload Slack would refuse is refused and kept in `violations`.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,9 @@ from typing import Any
 
 from aiohttp import web
 
+from devtools import slack_rules
+from devtools.slack_manifest import Manifest
+
 Answer = dict[str, Any] | Callable[["SlackCall"], dict[str, Any]]
 
 DEFAULT_TEAM_ID = "T0EVENTOS"
@@ -28,6 +36,26 @@ _JSON_FIELDS = frozenset(
 )
 _PROFILE_FIELDS = frozenset({"email", "display_name", "title", "phone", "first_name", "last_name", "image_72"})
 
+# The bot scope each Web API method the app may call needs (Slack's method reference); methods not
+# listed need none. conversations.info needs channels:read for a public channel.
+METHOD_SCOPES = {
+    "chat.postMessage": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "chat.update": "chat:write",
+    "chat.delete": "chat:write",
+    "users.info": "users:read",
+    "users.lookupByEmail": "users:read.email",
+    "conversations.info": "channels:read",
+    "conversations.join": "channels:join",
+    "conversations.open": "im:write",
+    "conversations.history": "channels:history",
+    "team.info": "team:read",
+    "reactions.add": "reactions:write",
+    "reactions.remove": "reactions:write",
+}
+_MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
+_VIEW_METHODS = frozenset({"views.open", "views.update", "views.push", "views.publish"})
+
 
 @dataclass
 class SlackCall:
@@ -40,6 +68,14 @@ class SlackCall:
     failed: bool = False
     status: int = 200
     response: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A response_url post: when it arrived (perf_counter) and its JSON body."""
+
+    at: float
+    body: dict[str, Any]
 
 
 @dataclass
@@ -63,13 +99,25 @@ class SlackStandin:
         bot_user_id: str = DEFAULT_BOT_USER_ID,
         bot_id: str = DEFAULT_BOT_ID,
         app_id: str = DEFAULT_APP_ID,
+        scopes: frozenset[str] | None = None,
+        token: str | None = None,
+        record: bool = True,
     ) -> None:
-        """Configure the default workspace identity; call start() to serve."""
+        """Configure the workspace identity; call start() to serve.
+
+        scopes: what the bot token was granted (manifest.yml's bot scopes unless given). token: when
+        set, any other token is `invalid_auth`. record: keep every call and response_url post (the
+        bench turns it off).
+        """
         self.team_id = team_id
         self.team_name = team_name
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.app_id = app_id
+        self.scopes = Manifest.load().bot_scopes if scopes is None else frozenset(scopes)
+        self.token = token
+        self.record = record
+        self.violations: list[str] = []
         self.oauth_team_id = team_id
         self.oauth_team_name = team_name
         self.oauth_enterprise_id: str | None = None
@@ -86,6 +134,8 @@ class SlackStandin:
         self._ts = itertools.count(100)
         self._ids = itertools.count(1)
         self._response_urls = itertools.count(1)
+        self._waiting: dict[str, asyncio.Future[Arrival]] = {}
+        self._homes: dict[str, str] = {}
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
 
@@ -122,6 +172,11 @@ class SlackStandin:
 
     # ----- inspection --------------------------------------------------------------------
 
+    def check(self, where: str, problems: list[str]) -> bool:
+        """Keep Slack-rule problems found in what the app sent; True when there were none."""
+        self.violations.extend(f"{where}: {problem}" for problem in problems)
+        return not problems
+
     def calls_to(self, method: str, *, include_failed: bool = False) -> list[SlackCall]:
         """Calls to one method (successful ones unless include_failed)."""
         return [c for c in self.calls if c.method == method and (include_failed or not c.failed)]
@@ -131,6 +186,7 @@ class SlackStandin:
         self.calls.clear()
         self.responses.clear()
         self.responses_by_url.clear()
+        self.violations.clear()
 
     async def wait_for_calls(self, method: str, n: int = 1, timeout: float = 15.0) -> list[SlackCall]:
         """Poll until at least n successful calls to method were recorded; return them."""
@@ -215,18 +271,48 @@ class SlackStandin:
         """A fresh response_url served by this stand-in."""
         return f"http://127.0.0.1:{self.port}/response/{next(self._response_urls)}"
 
+    def first_response(self, url: str) -> asyncio.Future[Arrival]:
+        """A future the first post to `url` resolves, stamped with its arrival time."""
+        future: asyncio.Future[Arrival] = asyncio.get_running_loop().create_future()
+        self._waiting[url] = future
+        return future
+
+    def forget(self, url: str) -> None:
+        """Stop waiting on a response_url (its request failed or timed out)."""
+        self._waiting.pop(url, None)
+
+    def next_ts(self) -> str:
+        """A unique, increasing Slack message timestamp."""
+        return f"{int(time.time())}.{next(self._ts):06d}"
+
+    # ----- hooks for a workspace that shows what it receives (the console) ------------------
+
+    def answered(self, call: SlackCall) -> None:
+        """Called after each successful Web API call."""
+
+    def responded(self, url: str, body: dict[str, Any]) -> None:
+        """Called after each accepted response_url post."""
+
     # ----- HTTP handlers -----------------------------------------------------------------
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
-        """Record a JSON post to a response_url."""
+        """Record a JSON post to a response_url; a body Slack would refuse is refused."""
+        at = time.perf_counter()
         raw = await request.text()
         try:
             body = json.loads(raw) if raw else {}
         except json.JSONDecodeError:
             return web.Response(status=400, text="invalid_payload")
         url = f"http://127.0.0.1:{self.port}{request.path}"
-        self.responses.append(body)
-        self.responses_by_url.setdefault(url, []).append(body)
+        if not self.check(f"response_url post {url}", slack_rules.response_problems(body)):
+            return web.Response(status=400, text="invalid_blocks")
+        if self.record:
+            self.responses.append(body)
+            self.responses_by_url.setdefault(url, []).append(body)
+        future = self._waiting.pop(url, None)
+        if future is not None and not future.done():
+            future.set_result(Arrival(at, body))
+        self.responded(url, body)
         return web.json_response({"ok": True})
 
     async def _handle_api(self, request: web.Request) -> web.Response:
@@ -234,7 +320,8 @@ class SlackStandin:
         method = request.match_info["method"]
         params, token = await _read_params(request)
         call = SlackCall(method=method, params=params, token=token, at=time.time())
-        self.calls.append(call)
+        if self.record:
+            self.calls.append(call)
         if (seconds := self._delays.get(method)) is not None:
             await asyncio.sleep(seconds)
         queue = self._failures.get(method)
@@ -251,21 +338,35 @@ class SlackStandin:
         if override is not None:
             answer = override(call) if callable(override) else json.loads(json.dumps(override))
         else:
-            answer = self._default_answer(call)
+            answer = self._refusal(call) or self._default_answer(call)
         call.response = answer
         call.failed = answer.get("ok") is False
+        if not call.failed:
+            self.answered(call)
         return web.json_response(answer)
+
+    def _refusal(self, call: SlackCall) -> dict[str, Any] | None:
+        """Slack's error for a call it would refuse: wrong token, missing scope, or a payload against its rules."""
+        if self.token is not None and call.token != self.token and call.method != "oauth.v2.access":
+            return {"ok": False, "error": "invalid_auth"}
+        needed = METHOD_SCOPES.get(call.method)
+        if needed is not None and needed not in self.scopes:
+            return {"ok": False, "error": "missing_scope", "needed": needed, "provided": ",".join(sorted(self.scopes))}
+        if call.method in _MESSAGE_METHODS:
+            if not self.check(call.method, slack_rules.message_problems(call.params)):
+                return {"ok": False, "error": "invalid_blocks"}
+        elif call.method in _VIEW_METHODS:
+            view = call.params.get("view")
+            if not self.check(call.method, slack_rules.view_problems(view if isinstance(view, dict) else {})):
+                return {"ok": False, "error": "invalid_arguments"}
+        return None
 
     # ----- default answers ---------------------------------------------------------------
 
     def _default_answer(self, call: SlackCall) -> dict[str, Any]:
-        """The realistic successful answer for a method ({"ok": true} when unknown)."""
+        """The realistic successful answer for a method; Slack's unknown_method for one it has not."""
         handler = _ANSWERS.get(call.method)
-        return handler(self, call) if handler else {"ok": True}
-
-    def _next_ts(self) -> str:
-        """A unique, increasing Slack message timestamp."""
-        return f"1700000000.{next(self._ts):06d}"
+        return handler(self, call) if handler else {"ok": False, "error": "unknown_method"}
 
     def _next_id(self, prefix: str) -> str:
         """A unique Slack-style id with the given prefix."""
@@ -352,7 +453,7 @@ class SlackStandin:
         channel = str(call.params.get("channel", ""))
         if channel[:1] in ("U", "W"):
             channel = "D" + channel[1:]
-        ts = self._next_ts()
+        ts = self.next_ts()
         return {"ok": True, "channel": channel, "ts": ts, "message": self._message(call, channel, ts)}
 
     def _history(self, call: SlackCall) -> dict[str, Any]:
@@ -382,7 +483,7 @@ class SlackStandin:
 
     def _ephemeral(self, call: SlackCall) -> dict[str, Any]:
         """chat.postEphemeral."""
-        return {"ok": True, "message_ts": self._next_ts()}
+        return {"ok": True, "message_ts": self.next_ts()}
 
     def _delete(self, call: SlackCall) -> dict[str, Any]:
         """chat.delete."""
@@ -402,7 +503,9 @@ class SlackStandin:
         p = call.params
         submitted = p.get("view") if isinstance(p.get("view"), dict) else {}
         view_id = p.get("view_id")
-        if not view_id and p.get("external_id"):
+        if call.method == "views.publish":
+            view_id = self._homes.get(str(p.get("user_id")))
+        elif not view_id and p.get("external_id"):
             view_id = next((v["id"] for v in self.views.values() if v.get("external_id") == p["external_id"]), None)
         previous = self.views.get(view_id) if view_id else None
         view_id = view_id or self._next_id("V")
@@ -432,8 +535,14 @@ class SlackStandin:
         view["id"] = view_id
         if call.method == "views.push":
             view["root_view_id"] = None
+        if call.method == "views.publish":
+            self._homes[str(p.get("user_id"))] = view_id
         self.views[view_id] = view
         return {"ok": True, "view": view}
+
+    def _nothing(self, call: SlackCall) -> dict[str, Any]:
+        """A method whose answer carries nothing but ok (reactions.add, reactions.remove)."""
+        return {"ok": True}
 
     def _auth_test(self, call: SlackCall) -> dict[str, Any]:
         """auth.test for the calling token's workspace."""
@@ -496,8 +605,7 @@ class SlackStandin:
             "ok": True,
             "access_token": token,
             "token_type": "bot",
-            "scope": "commands,chat:write,chat:write.public,users:read,users:read.email,channels:read,"
-            "channels:join,channels:history,groups:history,reactions:write,team:read",
+            "scope": ",".join(sorted(self.scopes)),
             "bot_user_id": self.bot_user_id,
             "app_id": self.app_id,
             "team": {"id": team_id, "name": self.oauth_team_name},
@@ -525,6 +633,8 @@ _ANSWERS: dict[str, Callable[[SlackStandin, SlackCall], dict[str, Any]]] = {
     "conversations.replies": SlackStandin._history,
     "team.info": SlackStandin._team_info,
     "oauth.v2.access": SlackStandin._oauth_v2_access,
+    "reactions.add": SlackStandin._nothing,
+    "reactions.remove": SlackStandin._nothing,
 }
 
 
