@@ -27,6 +27,7 @@ from bot.modals import contacts as contact_modals
 from bot.modals import events as event_modals
 from bot.server import SERVICES, build_web_app
 from bot.shortcuts import log_to_timeline
+from bot.storefront import web as storefront
 from bot.slack_client import build_client
 from bot.web import checkins_api, scan_page
 from bot.web import stripe_webhook
@@ -48,7 +49,7 @@ LISTENERS = (
     campaign_commands, campaign_actions, campaign_modals, digest,
 )
 # Each feature with HTTP routes of its own (ticket page, scanner, webhooks) registers them here.
-WEB_ROUTES: tuple = (checkins_api, scan_page, stripe_webhook, ticket_pages, unsubscribe)
+WEB_ROUTES: tuple = (checkins_api, scan_page, stripe_webhook, ticket_pages, unsubscribe, storefront)
 
 
 def local_signing_secret(settings: Settings) -> str:

@@ -86,6 +86,20 @@ async def enqueue(
     return inserted.first() is not None
 
 
+async def revise_pending(session: AsyncSession, *, key_prefix: str, text: str) -> bool:
+    """Replace the text of the not-yet-sent message(s) whose dedupe key starts with `key_prefix`; False if none.
+
+    A drainer sending one of them holds its row lock: this waits, then finds it sent and changes nothing.
+    """
+    revised = await session.execute(
+        update(outbox)
+        .where(outbox.c.dedupe_key.startswith(key_prefix, autoescape=True), outbox.c.status == "pending")
+        .values(payload=outbox.c.payload.op("||")(func.jsonb_build_object("text", text)))
+        .returning(outbox.c.id)
+    )
+    return revised.first() is not None
+
+
 async def sent_ts(session: AsyncSession, *, dedupe_key: str) -> str | None:
     """The Slack ts of the message enqueued under this key once it was sent (to update it later), else None."""
     return (

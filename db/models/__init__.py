@@ -10,13 +10,13 @@ from db.models.messaging import OutboxMessage, SlackDelivery
 from db.models.reporting import AnalyticsWatermark, DigestRun, DigestSubscription, EventAnalytics
 from db.models.slack import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
 from db.models.sales import (
-    Attendee, Order, OrderLine, Payment, ProcessedWebhook, ProductSales, Ticket, TicketEmail,
+    Attendee, Order, OrderLine, Payment, ProcessedWebhook, ProductSales, SaleRush, Ticket, TicketEmail,
 )
 
 __all__ = [
     "BOTS_TABLE", "INSTALLATIONS_TABLE", "OAUTH_STATES_TABLE", "ROLES", "Account", "AnalyticsWatermark", "Attendee", "Base", "Campaign", "CampaignRecipient",
     "CheckIn", "Company", "ConsentChange", "Contact", "ContactThread", "DigestRun",
     "DigestSubscription", "DoorToken", "Event", "EventAnalytics", "Interaction", "Order",
-    "OrderLine", "OutboxMessage", "Payment", "Product", "ProcessedWebhook", "ProductSales", "SlackDelivery",
+    "OrderLine", "OutboxMessage", "Payment", "Product", "ProcessedWebhook", "ProductSales", "SaleRush", "SlackDelivery",
     "Ticket", "TicketEmail", "User", "Venue",
 ]

@@ -1,0 +1,83 @@
+"""Public checkout over real HTTP: the event page, its form, the hold, Stripe Checkout and the order page."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from core.services import Services
+from db.models import ConsentChange, Contact, Event, Interaction, Order, Product, Ticket
+from tests.conftest import test_settings as settings_for
+from tests.support.factories import make_event, make_product
+from tests.support.harness import start_harness
+from tests.support.storefront import WEBHOOK_SECRET, Buyer, deliver, event_path
+
+
+@pytest.fixture
+async def store(db, slack_standin, stripe_standin, smtp_sink):
+    settings = settings_for(
+        slack_api_url=slack_standin.base_url, stripe_api_key="sk_test_eventos", stripe_webhook_secret=WEBHOOK_SECRET,
+        stripe_api_base=stripe_standin.base_url, smtp_url=smtp_sink.url,
+    )
+    harness = await start_harness(Services(db=db, settings=settings), slack_standin)
+    yield harness
+    await harness.runner.cleanup()
+
+
+@pytest.fixture
+async def buyer(store):
+    browser = Buyer(store.base_url)
+    yield browser
+    await browser.close()
+
+
+async def arrange(store, *, capacity=10, price_cents=2500, **product):
+    tenant = await store.tenant()
+    event = await make_event(store.services, tenant, name="Summer Gala")
+    await make_product(store.services, tenant, event, capacity=capacity, price_cents=price_cents, **product)
+    return tenant, event, await event_path(store.services, tenant, event)
+
+
+async def rows(store, tenant, model, *where):
+    async with store.services.db.tenant(tenant.account_id) as session:
+        return (await session.execute(select(model).where(*where))).scalars().all()
+
+
+async def test_a_buyer_pays_through_stripe_and_the_order_page_shows_the_tickets(store, buyer, stripe_standin, smtp_sink):
+    tenant, event, path = await arrange(store)
+
+    page = await buyer.get(path)
+    assert page.status == 200 and "Summer Gala" in page.text and "€25.00" in page.text
+    answer = await buyer.buy(path, qty=2, name="Bea Buyer", email="Bea@Example.com", consent=True)
+
+    assert answer.status == 303 and answer.url.startswith("https://checkout.stripe.com/")
+    [order] = await rows(store, tenant, Order)
+    assert (order.status, order.source, order.quantity, order.email) == ("pending", "web", 2, "bea@example.com")
+    [request] = stripe_standin.requests_to("/v1/checkout/sessions", "POST")
+    receipt = request.params["success_url"]
+    assert receipt.startswith(f"http://eventos.test{path}/orders/{order.reference}.")
+
+    session_id = answer.url.rsplit("/", 1)[-1]
+    assert (await deliver(store.base_url, stripe_standin.complete(session_id)))[0] == 200
+    shown = await buyer.get(receipt.removeprefix("http://eventos.test"))
+    assert shown.status == 200 and "Confirmed" in shown.text
+    assert len(re.findall(r'href="http://eventos.test/t/', shown.text)) == 2
+    [contact] = await rows(store, tenant, Contact)
+    assert contact.email_consent is True
+    [change] = await rows(store, tenant, ConsentChange)
+    assert change.source == "event page checkout"
+    [purchase] = await rows(store, tenant, Interaction, Interaction.kind == "purchase")
+    assert purchase.author == "web"
+    [mail] = await smtp_sink.wait_for(1)
+    assert mail["To"] == "bea@example.com" and "Summer Gala" in mail["Subject"]
+
+
+async def test_a_free_ticket_is_confirmed_at_once(store, buyer):
+    tenant, event, path = await arrange(store, price_cents=0)
+
+    answer = await buyer.buy(path)
+
+    assert answer.status == 303 and "/orders/EV-" in answer.url
+    shown = await buyer.get(answer.url.removeprefix("http://eventos.test"))
+    assert "Confirmed" in shown.text
+    assert len(await rows(store, tenant, Ticket)) == 1
