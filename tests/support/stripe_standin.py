@@ -248,6 +248,14 @@ class StripeStandin:
         )
         return event("checkout.session.completed", _public(session), account=account)
 
+    def expire(self, session_id: str) -> dict[str, Any]:
+        """Let a Checkout Session lapse, as Stripe does at its expires_at (or was told to); its checkout.session.expired event."""
+        session = self.sessions[session_id]
+        if session["status"] == "complete":
+            raise ValueError(f"session {session_id} is complete; it cannot expire")
+        session.update(status="expired", url=None)
+        return event("checkout.session.expired", _public(session), account=self._accounts.get(session_id))
+
     # ----- HTTP --------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
