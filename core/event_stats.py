@@ -9,6 +9,7 @@ from core.catalog import TicketType
 from core.context import TenantContext
 from core.events import EventInfo, Impact
 from core.services import Services
+from core.storefront import links
 from db.models import Attendee, CheckIn, Order, Product, ProductSales
 
 
@@ -29,6 +30,7 @@ class EventReport:
     check_ins: int
     currency: str
     impact: Impact
+    public_url: str | None = None  # the event page, while the event is published
 
     @property
     def revenue_cents(self) -> int:
@@ -70,7 +72,8 @@ async def event_report(services: Services, tenant: TenantContext, *, slug: str) 
     tickets = [_ticket_sales(p, *sales.get(p.id, (0, 0))) for p in products]
     currency = products[0].currency if products else tenant.currency
     impact = Impact(orders.get("paid", 0), orders.get("pending", 0), attendees)
-    return EventReport(event, tickets, orders, attendees, check_ins, currency, impact)
+    public_url = await links.published_url(services, tenant, event)
+    return EventReport(event, tickets, orders, attendees, check_ins, currency, impact, public_url)
 
 
 def _ticket_sales(product: Product, paid: int, revenue_cents: int) -> TicketSales:

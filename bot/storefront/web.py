@@ -16,7 +16,7 @@ from bot.server import SERVICES
 from bot.storefront import words
 from bot.storefront.formatting import Formatter, negotiate
 from core.services import Services
-from core.storefront import checkout, pages
+from core.storefront import checkout, links, pages
 from core.storefront.checkout import CheckoutForm, Refused
 from core.storefront.handles import event_url, organizer_url
 from core.storefront.tokens import new_client_id
@@ -42,11 +42,10 @@ def _render(request: web.Request, template: str, *, status: int = 200, **context
     nonce = secrets.token_urlsafe(16)
     fmt = Formatter(negotiate(request.headers.get("Accept-Language")))
     html = services.templates.get_template(f"web/storefront/{template}").render(nonce=nonce, fmt=fmt, **context)
-    response = web.Response(text=html, status=status, content_type="text/html", headers={
+    return web.Response(text=html, status=status, content_type="text/html", headers={
         "Content-Security-Policy": _policy(services, nonce), "Cache-Control": "no-store",
         "Referrer-Policy": "same-origin", "X-Content-Type-Options": "nosniff", "Vary": "Accept-Language",
     })
-    return response
 
 
 def _not_found(request: web.Request) -> web.Response:
@@ -133,8 +132,16 @@ async def order(request: web.Request) -> web.Response:
                    event_url=event_url(services, found.organizer.handle, found.order.event_slug))
 
 
+async def qr(request: web.Request) -> web.Response:
+    png = await links.qr_png(request.app[SERVICES], request.match_info["account"], request.match_info["event"])
+    if png is None:
+        return _not_found(request)
+    return web.Response(body=png, content_type="image/png", headers={"Cache-Control": "public, max-age=3600"})
+
+
 def register(app: web.Application) -> None:
     app.router.add_get("/e/{account}", organizer)
     app.router.add_get("/e/{account}/{event}", event)
     app.router.add_post("/e/{account}/{event}", buy)
+    app.router.add_get("/e/{account}/{event}/qr.png", qr)
     app.router.add_get("/e/{account}/{event}/orders/{key}", order)

@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select
 from bot.views import event_modals as modals
 from bot.views import events as views
 from core.clock import FrozenClock
+from core.storefront import handles
 from db.models import Attendee, CheckIn, Contact, Event, Order, OrderLine, Product, Ticket
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -319,10 +320,11 @@ async def test_publish_needs_a_ticket_type_then_puts_the_event_on_sale(app):
     card = await app.run("/event", "show gala")
     clicked = await app.driver.action(views.PUBLISH, user_id=app.owner, value=buttons(card["blocks"])[views.PUBLISH]["value"])
     [answer] = await app.driver.wait_responses(clicked)
-    assert answer["text"] == "*Gala* is published and on sale."
+    handle = await handles.public_handle(app.services, await app.tenant())
+    assert answer["text"] == f"*Gala* is published and on sale: <http://eventos.test/e/{handle}/gala>"
     assert (await rows(app, Event))[0].status == "published"
     again = await app.run("/event", "publish gala")
-    assert again["text"] == "*Gala* was already published."
+    assert again["text"] == f"*Gala* was already published: <http://eventos.test/e/{handle}/gala>"
 
 
 async def test_the_edit_button_opens_a_prefilled_modal_that_saves_changes(app):
