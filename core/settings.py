@@ -1,16 +1,44 @@
 """Settings from the environment or a .env file, names as CONTRACT.md fixes them."""
 
+import re
 import secrets
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, PlainValidator, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class SettingsError(Exception):
     """A malformed setting; its message is one line naming the setting."""
+
+
+PERIODS = {"second": 1, "minute": 60, "hour": 3600}
+RATE = re.compile(r"\s*(\d+)\s*/\s*(second|minute|hour)\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """At most `count` requests per `period` seconds, refilled evenly; a burst may spend the whole count."""
+
+    count: int
+    period: int
+
+    @classmethod
+    def parse(cls, value: "str | Rate") -> "Rate":
+        """`120/minute`, `10/second` or `5000/hour`."""
+        if isinstance(value, Rate):
+            return value
+        match = RATE.fullmatch(str(value))
+        if match is None or int(match[1]) < 1:
+            raise ValueError("must look like 120/minute (a positive count per second, minute or hour)")
+        return cls(int(match[1]), PERIODS[match[2].lower()])
+
+
+RateSetting = Annotated[Rate, NoDecode, PlainValidator(Rate.parse)]
 
 
 class Settings(BaseSettings):
@@ -38,6 +66,15 @@ class Settings(BaseSettings):
     eventos_mail_from: str = "EventOS <tickets@eventos.invalid>"
     sms_api_url: str | None = None
     sms_api_token: SecretStr | None = None
+
+    # Rate limits of the public HTTP edge (bot/ratelimit.py; docs/security.md explains each).
+    eventos_rate_scanner_client: RateSetting = Rate(600, 60)
+    eventos_rate_scanner_token: RateSetting = Rate(300, 60)
+    eventos_rate_batch_scans: RateSetting = Rate(5000, 3600)
+    eventos_rate_refusals_client: RateSetting = Rate(20, 60)
+    eventos_rate_pages_client: RateSetting = Rate(120, 60)
+    eventos_rate_pages_key: RateSetting = Rate(60, 60)
+    eventos_trusted_proxies: int = Field(0, ge=0, le=8)
 
     @field_validator("database_url")
     @classmethod
