@@ -8,7 +8,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
-from bot import deliveries, errors, middleware
+from bot import deliveries, errors, middleware, ratelimit
 from bot.actions import campaigns as campaign_actions
 from bot.actions import contacts as contact_actions
 from bot.actions import events as event_actions
@@ -91,6 +91,7 @@ def build_bolt_app(services: Services) -> AsyncApp:
 def build_application(services: Services, bolt: AsyncApp | None = None) -> web.Application:
     """The whole HTTP surface: probes, Slack, and every feature's routes."""
     web_app = build_web_app(services)
+    ratelimit.install(web_app, services.settings)
     bolt = bolt or build_bolt_app(services)
     dispatch = _dispatcher(bolt)
     web_app.router.add_post("/slack/events", dispatch)

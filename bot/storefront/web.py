@@ -7,11 +7,13 @@ forgery by a token signed for this event and for a random id kept in an HttpOnly
 cookie of this browser.
 """
 
+import math
 import secrets
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot import ratelimit
 from bot.server import SERVICES
 from bot.storefront import words
 from bot.storefront.formatting import Formatter, negotiate
@@ -22,6 +24,7 @@ from core.storefront.handles import event_url, organizer_url
 from core.storefront.tokens import new_client_id
 
 CLIENT_COOKIE = "eventos_client"
+HOLD_LIMITS = web.AppKey("storefront_hold_limits", tuple)
 STRIPE_CHECKOUT = "https://checkout.stripe.com"
 
 
@@ -65,8 +68,29 @@ def _remember(request: web.Request, response: web.Response, client: str) -> None
     )
 
 
+def _busy(request: web.Request, retry_after: float, back: str) -> web.Response:
+    """The clear page a client sees when it is held back (not an error): wait, then try again."""
+    response = _render(request, "busy.html.j2", status=429, sentence=words.SENTENCES["too_many"], back=back)
+    response.headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
+    return response
+
+
+def _held_back(request: web.Request) -> float | None:
+    """Seconds this client must wait before another public page, or None."""
+    edge = ratelimit.limits(request)
+    return edge.pages_client.check(edge.client(request))
+
+
+def _hold_held_back(request: web.Request, event_key: str) -> float | None:
+    """Seconds before this client may try another checkout, for itself and for the event; or None."""
+    per_client, per_event = request.app[HOLD_LIMITS]
+    return per_client.check(ratelimit.limits(request).client(request)) or per_event.check(event_key)
+
+
 async def organizer(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
+    if (wait := _held_back(request)) is not None:
+        return _busy(request, wait, request.path)
     page = await pages.organizer_page(services, request.match_info["account"])
     if page is None:
         return _not_found(request)
@@ -76,6 +100,8 @@ async def organizer(request: web.Request) -> web.Response:
 
 
 async def event(request: web.Request) -> web.Response:
+    if (wait := _held_back(request)) is not None:
+        return _busy(request, wait, request.path)
     page = await pages.event_page(request.app[SERVICES], request.match_info["account"], request.match_info["event"])
     if page is None:
         return _not_found(request)
@@ -102,6 +128,8 @@ def _event_page(request: web.Request, page: pages.PublicEvent, client: str, *, s
 async def buy(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     handle, slug = request.match_info["account"], request.match_info["event"]
+    if (wait := _hold_held_back(request, f"{handle.lower()}/{slug.lower()}")) is not None:
+        return _busy(request, wait, request.path)
     data = await request.post()
     ticket = str(data.get("ticket", ""))
     form = CheckoutForm(
@@ -124,9 +152,13 @@ async def buy(request: web.Request) -> web.Response:
 
 async def order(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
-    handle, slug = request.match_info["account"], request.match_info["event"]
-    found = await checkout.receipt(services, handle, slug, request.match_info["key"])
+    handle, slug, key = request.match_info["account"], request.match_info["event"], request.match_info["key"]
+    edge = ratelimit.limits(request)
+    if (wait := edge.check_page(request, ratelimit.credential_key(key))) is not None:
+        return _busy(request, wait, f"/e/{handle}/{slug}")
+    found = await checkout.receipt(services, handle, slug, key)
     if found is None:
+        edge.refused(request)
         return _not_found(request)
     return _render(request, "order.html.j2", receipt=found, order=found.order,
                    event_url=event_url(services, found.organizer.handle, found.order.event_slug))
@@ -140,6 +172,9 @@ async def qr(request: web.Request) -> web.Response:
 
 
 def register(app: web.Application) -> None:
+    settings = app[SERVICES].settings
+    app[HOLD_LIMITS] = (ratelimit.RateLimiter(settings.eventos_rate_holds_client),
+                        ratelimit.RateLimiter(settings.eventos_rate_holds_event))
     app.router.add_get("/e/{account}", organizer)
     app.router.add_get("/e/{account}/{event}", event)
     app.router.add_post("/e/{account}/{event}", buy)

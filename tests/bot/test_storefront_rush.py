@@ -26,7 +26,8 @@ def clock():
 async def store(db, slack_standin, stripe_standin, clock):
     settings = settings_for(
         slack_api_url=slack_standin.base_url, stripe_api_key="sk_test_eventos", stripe_webhook_secret=WEBHOOK_SECRET,
-        stripe_api_base=stripe_standin.base_url,
+        stripe_api_base=stripe_standin.base_url, eventos_rate_pages_client="100000/second",
+        eventos_rate_holds_client="100000/second", eventos_rate_holds_event="100000/second",
     )
     harness = await start_harness(Services(db=db, settings=settings, clock=clock), slack_standin)
     yield harness
