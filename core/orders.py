@@ -113,6 +113,7 @@ class OrderView:
     created_at: datetime
     tickets: tuple[TicketLine, ...]
     emails_sent: int = 0
+    source: str = "slack"  # where it was placed: slack | web (the public event page)
 
 
 class _Full(Exception):
@@ -561,7 +562,7 @@ async def order_view(session: AsyncSession, services: Services, order_id: uuid.U
         order.id, order.reference, order.status, order.kind, event.slug, event.name, event.timezone,
         await _product_names(session, order_id), order.quantity, order.total_cents, order.currency, order.email,
         order.name, order.payment_method, int(paid), int(refunded), order.checkout_url, order.expires_at,
-        order.paid_at, order.created_at, tuple(TicketLine(*line) for line in lines), sent,
+        order.paid_at, order.created_at, tuple(TicketLine(*line) for line in lines), sent, order.source,
     )
 
 

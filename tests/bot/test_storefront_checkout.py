@@ -81,3 +81,17 @@ async def test_a_free_ticket_is_confirmed_at_once(store, buyer):
     shown = await buyer.get(answer.url.removeprefix("http://eventos.test"))
     assert "Confirmed" in shown.text
     assert len(await rows(store, tenant, Ticket)) == 1
+
+
+async def test_a_public_order_shows_in_order_show_and_on_the_contacts_timeline_as_web(store, buyer):
+    tenant, event, path = await arrange(store, price_cents=0)
+    await buyer.buy(path, name="Bea Buyer", email="bea@example.com")
+    [order] = await rows(store, tenant, Order)
+
+    shown = await store.run("/order", f"show {order.reference}")
+    contact = await store.run("/contact", "show bea@example.com")
+
+    assert "on the public event page" in str(shown["blocks"]) and "Bea Buyer" in str(shown["blocks"])
+    timeline = str(contact["blocks"])
+    assert "*Purchase*" in timeline and "web" in timeline
+    assert f"Bought 1 × General admission for Summer Gala on the event page (order {order.reference}" in timeline
