@@ -165,6 +165,8 @@ async def order(request: web.Request) -> web.Response:
 
 
 async def qr(request: web.Request) -> web.Response:
+    if (wait := _held_back(request)) is not None:
+        return _busy(request, wait, request.path.removesuffix("/qr.png"))
     png = await links.qr_png(request.app[SERVICES], request.match_info["account"], request.match_info["event"])
     if png is None:
         return _not_found(request)

@@ -19,6 +19,7 @@ from db.models import Event, Product, Venue
 
 FEW_LEFT = 10  # a ticket type with fewer seats left than this says so
 CACHE_SECONDS = 1.0
+CACHE_ENTRIES = 10_000  # made-up URLs cannot grow the cache past this
 UPCOMING_SHOWN = 50
 
 
@@ -95,6 +96,8 @@ async def event_page(services: Services, handle: str, event_slug: str) -> Public
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
     page = await read_event_page(services, *key)
+    if len(_cache) >= CACHE_ENTRIES:
+        _cache.clear()
     _cache[key] = (time.monotonic() + CACHE_SECONDS, page)
     return page
 
