@@ -14,14 +14,14 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import text
 
-from bench import campaign, dataset, report
+from bench import campaign, dataset, report, rush
 from bench.cpu import CpuMeter, background_cores
 from bench.database import prepare, server_version
 from bench.load import Missing, SlackDriver, drive, scan
 from bench.limits import open_pool
 from bench.scenarios import SCENARIOS, Context, Scenario
 from bench.server import start_server
-from bench.standins import SlackStandin, SmtpCounter
+from bench.standins import SlackStandin, SmtpCounter, StripeStandin
 from core import accounts, analytics
 from core.services import Services
 from core.settings import Settings
@@ -31,6 +31,10 @@ from db.session import Database
 SECRET_KEY = "eventos-bench-secret-key-for-benchmark-data-only"
 SIGNING_SECRET = "eventos-bench-signing-secret"
 BOT_TOKEN = "xoxb-eventos-bench"
+STRIPE_WEBHOOK_SECRET = "whsec_eventos_bench"
+# The rush drives thousands of buyers from one address: the edge's per-client limits would refuse
+# nearly all of them, so the bench lifts them (the per-event hold limit too, to measure the database).
+UNLIMITED = "1000000/second"
 CONCURRENCY = (1, 16, 64)
 WARM_UP = 5
 RACE_TICKETS = 64
@@ -73,6 +77,8 @@ async def _run(options: Options, settings: Settings) -> dict:
     smtp.start()
     standin = SlackStandin(team_id=fixture.team_id, team_name=fixture.team_name, token=BOT_TOKEN)
     await standin.start()
+    stripe = StripeStandin(webhook_secret=STRIPE_WEBHOOK_SECRET)
+    await stripe.start()
     services = Services(db=Database(prepared.url), settings=Settings(
         _env_file=None, eventos_secret_key=SECRET_KEY, slack_signing_secret=SIGNING_SECRET, slack_bot_token=BOT_TOKEN,
         slack_api_url=standin.api_url, smtp_url=smtp.url,
@@ -87,6 +93,9 @@ async def _run(options: Options, settings: Settings) -> dict:
             server = await start_server(Path(work), {
                 "DATABASE_URL": prepared.url, "EVENTOS_SECRET_KEY": SECRET_KEY, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
                 "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": standin.api_url, "SMTP_URL": smtp.url,
+                "STRIPE_API_KEY": "sk_test_eventos_bench", "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
+                "STRIPE_API_BASE": stripe.api_url, "EVENTOS_RATE_PAGES_CLIENT": UNLIMITED,
+                "EVENTOS_RATE_HOLDS_CLIENT": UNLIMITED, "EVENTOS_RATE_HOLDS_EVENT": UNLIMITED,
             })
             try:
                 async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
@@ -98,6 +107,9 @@ async def _run(options: Options, settings: Settings) -> dict:
                         results["scenarios"][scenario.key] = await _measure(ctx, scenario, options)
                     if results["scenarios"]["checkin"]["status"] == "ok":
                         results["scenarios"]["checkin"]["race"] = await _race(ctx)
+                    say("on-sale rush (public event page and checkout)")
+                    results["rush"] = await rush.measure(ctx, stripe, duration=options.duration,
+                                                         requests=options.requests, say=say)
                 results["server"] = server.memory_mb()
             finally:
                 await server.stop()
@@ -112,6 +124,7 @@ async def _run(options: Options, settings: Settings) -> dict:
     finally:
         await services.db.dispose()
         await standin.stop()
+        await stripe.stop()
         smtp.stop()
     report.finish(results)
     say(report.table(results))
