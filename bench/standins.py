@@ -15,6 +15,7 @@ import hmac
 import itertools
 import json
 import logging
+import secrets
 import socket
 import threading
 import time
@@ -160,7 +161,6 @@ class StripeStandin:
     def __init__(self, *, webhook_secret: str) -> None:
         self.webhook_secret = webhook_secret
         self.sessions: dict[str, dict[str, Any]] = {}
-        self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._port = 0
 
@@ -185,7 +185,7 @@ class StripeStandin:
 
     async def _create(self, request: web.Request) -> web.Response:
         form = await request.post()
-        session_id = f"cs_bench_{next(self._ids)}"
+        session_id = f"cs_bench_{secrets.token_hex(12)}"  # unique across runs on a kept dataset
         session = {
             "id": session_id, "object": "checkout.session", "status": "open", "payment_status": "unpaid",
             "url": f"https://checkout.stripe.com/c/pay/{session_id}", "currency": str(form.get("currency", "eur")),
