@@ -132,3 +132,21 @@ async def test_session_expired_delivered_twice_at_once_and_after_the_hold_expire
     assert (await deliver(store.base_url, expired))[1]["outcome"] == "duplicate"
     assert await seats(store, tenant, event, product) == (0, 0, 0)
     assert sorted(o.status for o in await _orders(store, tenant)) == ["expired", "expired"]
+
+
+async def test_the_expiry_job_and_session_expired_arriving_at_the_same_moment_return_the_seats_once(
+    store, stripe_standin, clock
+):
+    tenant, event, product, path = await arrange(store, capacity=10)
+    sessions = [await _hold(store, path) for _ in range(3)]
+    clock.advance(minutes=31)
+
+    expired = [stripe_standin.expire(session_id) for session_id in sessions]
+    await asyncio.gather(
+        orders.release_expired_holds(store.services, tenant.account_id),
+        *(deliver(store.base_url, envelope) for envelope in expired),
+        *(deliver(store.base_url, envelope) for envelope in reversed(expired)),
+    )
+
+    assert await seats(store, tenant, event, product) == (0, 0, 0)
+    assert [o.status for o in await _orders(store, tenant)] == ["expired"] * 3
