@@ -16,7 +16,7 @@ from core.orders import OrderView, Placement
 from core.services import Services
 from core.storefront import tokens
 from core.storefront.handles import Organizer, event_url, find_organizer
-from core.storefront.pages import PublicEvent, forget, read_event_page
+from core.storefront.pages import Offer, PublicEvent, forget, read_event_page
 from db.models import Order
 
 MAX_NAME = 120
@@ -120,16 +120,9 @@ async def check_out(services: Services, handle: str, event_slug: str, form: Chec
     if offer is None:
         raise _refuse("ticket_unknown", "ticket")
     name, email, phone, qty = _read_form(form, page.timezone)
-    if offer.state == "sold_out":
-        raise _refuse("sold_out", "ticket", ticket=offer.name)
-    if not offer.buyable:
-        raise _refuse(f"ticket_{offer.state}", "ticket", ticket=offer.name, opens_at=offer.opens_at)
-    if qty > offer.max_qty:
-        if offer.remaining is not None and qty > offer.remaining:
-            raise _refuse("qty_above_stock", "qty", most=offer.remaining, ticket=offer.name)
-        raise _refuse("qty_above_max", "qty", most=offer.max_qty, ticket=offer.name)
-    if offer.price_cents and services.payments is None:
-        raise _refuse("payments_unavailable")
+    # A form sent again (a double click on the last seats) goes to its first order, sold out or not.
+    if not await _token_used(services, organizer.account_id, nonce):
+        _check_offer(services, offer, qty)
     held = await _hold(services, organizer, page, offer.slug, qty, email, name, phone, nonce)
     forget(organizer.handle, page.slug)
     if form.consent and not held.replayed:
@@ -142,6 +135,25 @@ async def check_out(services: Services, handle: str, event_slug: str, form: Chec
     except payments.PaymentFailed:
         raise _refuse("payment_failed") from None
     return Placed(held.reference, held.status, pay_url, receipt)
+
+
+def _check_offer(services: Services, offer: Offer, qty: int) -> None:
+    """What the page showed (a second old at most) already refuses; the hold decides the rest."""
+    if offer.state == "sold_out":
+        raise _refuse("sold_out", "ticket", ticket=offer.name)
+    if not offer.buyable:
+        raise _refuse(f"ticket_{offer.state}", "ticket", ticket=offer.name, opens_at=offer.opens_at)
+    if qty > offer.max_qty:
+        if offer.remaining is not None and qty > offer.remaining:
+            raise _refuse("qty_above_stock", "qty", most=offer.remaining, ticket=offer.name)
+        raise _refuse("qty_above_max", "qty", most=offer.max_qty, ticket=offer.name)
+    if offer.price_cents and services.payments is None:
+        raise _refuse("payments_unavailable")
+
+
+async def _token_used(services: Services, account_id: uuid.UUID, nonce: str) -> bool:
+    async with services.db.tenant(account_id) as session:
+        return (await session.execute(select(Order.id).where(Order.checkout_token == nonce))).first() is not None
 
 
 async def _hold(services: Services, organizer: Organizer, page: PublicEvent, ticket: str, qty: int, email: str,
