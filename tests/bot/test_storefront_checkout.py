@@ -2,9 +2,11 @@
 
 import re
 
+import aiohttp
 import pytest
 from sqlalchemy import func, select
 
+from core import audiences, door_tokens
 from core.services import Services
 from db.models import ConsentChange, Contact, Event, Interaction, Order, Product, Ticket
 from tests.conftest import test_settings as settings_for
@@ -95,3 +97,21 @@ async def test_a_public_order_shows_in_order_show_and_on_the_contacts_timeline_a
     timeline = str(contact["blocks"])
     assert "*Purchase*" in timeline and "web" in timeline
     assert f"Bought 1 × General admission for Summer Gala on the event page (order {order.reference}" in timeline
+
+
+async def test_a_public_buyer_with_consent_is_in_the_events_audience_and_their_ticket_admits_at_the_door(store, buyer):
+    tenant, event, path = await arrange(store, price_cents=0)
+    await buyer.buy(path, name="Bea Buyer", email="bea@example.com", consent=True)
+    [ticket] = await rows(store, tenant, Ticket)
+    door = await door_tokens.create_door_token(store.services, tenant, event_slug=event.slug, name="Front")
+
+    async with store.services.db.tenant(tenant.account_id) as session:
+        bound = await audiences.bind(session, audiences.parse(f"event:{event.slug}:bought"))
+        reached = await audiences.size(session, bound, "email")
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{store.base_url}/api/v1/checkins", json={"code": ticket.code},
+                             headers={"Authorization": f"Bearer {door.secret}"}) as response:
+            scanned = await response.json()
+
+    assert (reached.reachable, reached.skipped) == (1, 0)
+    assert scanned["result"] == "admitted" and scanned["attendee"]["name"] == "Bea Buyer"
