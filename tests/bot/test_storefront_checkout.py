@@ -4,11 +4,11 @@ import re
 
 import aiohttp
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core import audiences, door_tokens
 from core.services import Services
-from db.models import ConsentChange, Contact, Event, Interaction, Order, Product, Ticket
+from db.models import ConsentChange, Contact, Interaction, Order, Ticket
 from tests.conftest import test_settings as settings_for
 from tests.support.factories import make_event, make_product
 from tests.support.harness import start_harness
