@@ -55,9 +55,10 @@ async def measure(ctx, stripe: StripeStandin, *, duration: float, requests: int,
         run = await _rush(ctx, stripe, url, slug, Rush(buyers, seats), concurrency)
         run["pages"] = pages.to_json()
         result["runs"][str(concurrency)] = run
+        holds = run["holds"]
         say(f"  c={concurrency:<3} pages: n={pages.count} p50={pages.p50_ms:.1f} ms p99={pages.p99_ms:.1f} ms "
-            f"{pages.per_second:.0f}/s · holds: p50={run['holds']['p50_ms']:.1f} ms p99={run['holds']['p99_ms']:.1f} ms "
-            f"{run['holds']['per_second']:.0f}/s · held {run['held']}, sold {run['sold']}, sold out {run['sold_out']}, "
+            f"{pages.per_second:.0f}/s · holds: p50={holds['p50_ms']:.1f} ms p99={holds['p99_ms']:.1f} ms "
+            f"{holds['per_second']:.0f}/s · held {run['held']}, sold {run['sold']}, sold out {run['sold_out']}, "
             f"errors {run['errors']} · seats taken {run['seats_taken']} of {seats}"
             + ("" if run["ok"] else "  NOT OK"))
     result["ok"] = all(run["ok"] for run in result["runs"].values())

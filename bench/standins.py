@@ -207,7 +207,8 @@ class StripeStandin:
     async def _retrieve(self, request: web.Request) -> web.Response:
         session = self.sessions.get(request.match_info["id"])
         if session is None:
-            return web.json_response({"error": {"type": "invalid_request_error", "message": "no such session"}}, status=404)
+            missing = {"error": {"type": "invalid_request_error", "message": "no such session"}}
+            return web.json_response(missing, status=404)
         return web.json_response(session)
 
     def completed(self, session_id: str) -> tuple[bytes, str]:
