@@ -68,7 +68,9 @@ async def sell(
     return Sale(held, await start_checkout(services, tenant.account_id, held))
 
 
-async def start_checkout(services: Services, account_id: uuid.UUID, held: Held, *, return_url: str | None = None) -> str:
+async def start_checkout(
+    services: Services, account_id: uuid.UUID, held: Held, *, return_url: str | None = None
+) -> str:
     """Create the Stripe Checkout Session of a pending order and remember it; returns its URL.
 
     The buyer comes back to `return_url` (the public order page), or to the plain thank-you page.

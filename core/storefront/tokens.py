@@ -58,4 +58,5 @@ def receipt_reference(secret_key: bytes, key: str, *, account_id: uuid.UUID) -> 
     match = _RECEIPT.match(key or "")
     if match is None:
         return None
-    return match[1] if hmac.compare_digest(key, receipt_key(secret_key, account_id=account_id, reference=match[1])) else None
+    expected = receipt_key(secret_key, account_id=account_id, reference=match[1])
+    return match[1] if hmac.compare_digest(key, expected) else None

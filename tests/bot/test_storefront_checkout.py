@@ -45,7 +45,9 @@ async def rows(store, tenant, model, *where):
         return (await session.execute(select(model).where(*where))).scalars().all()
 
 
-async def test_a_buyer_pays_through_stripe_and_the_order_page_shows_the_tickets(store, buyer, stripe_standin, smtp_sink):
+async def test_a_buyer_pays_through_stripe_and_the_order_page_shows_the_tickets(
+    store, buyer, stripe_standin, smtp_sink
+):
     tenant, event, path = await arrange(store)
 
     page = await buyer.get(path)

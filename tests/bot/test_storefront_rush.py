@@ -47,7 +47,7 @@ async def seats(store, tenant, event, product) -> tuple[int, int, int]:
         return (
             (await session.execute(select(Event.sold).where(Event.id == event.id))).scalar_one(),
             (await session.execute(select(Product.sold).where(Product.id == product.id))).scalar_one(),
-            (await session.execute(select(func.count()).select_from(Order).where(Order.status == "pending"))).scalar_one(),
+            (await session.execute(select(func.count()).where(Order.status == "pending"))).scalar_one(),
         )
 
 
