@@ -14,14 +14,14 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import text
 
-from bench import campaign, dataset, report
+from bench import campaign, dataset, report, rush
 from bench.cpu import CpuMeter, background_cores
 from bench.database import prepare, server_version
 from bench.limits import open_pool
 from bench.load import Missing, SlackDriver, drive, scan
 from bench.scenarios import SCENARIOS, Context, Scenario
 from bench.server import start_server
-from bench.standins import SmtpCounter
+from bench.standins import SmtpCounter, StripeStandin
 from core.accounts import accounts
 from core.digests import analytics
 from core.services import Services
@@ -34,6 +34,9 @@ from devtools.slack_standin import SlackStandin
 SECRET_KEY = "eventos-bench-secret-key-for-benchmark-data-only"
 SIGNING_SECRET = "eventos-bench-signing-secret"
 BOT_TOKEN = "xoxb-eventos-bench"
+STRIPE_WEBHOOK_SECRET = "whsec_eventos_bench"
+# The rush drives thousands of buyers from one address: the edge's per-client limits would refuse
+# nearly all of them, so the bench lifts them (the per-event hold limit too, to measure the database).
 UNLIMITED = "1000000/second"
 CONCURRENCY = (1, 16, 64)
 WARM_UP = 5
@@ -79,6 +82,8 @@ async def _run(options: Options, settings: Settings) -> dict:
     smtp.start()
     standin = SlackStandin(team_id=fixture.team_id, team_name=fixture.team_name, token=BOT_TOKEN, record=False)
     await standin.start()
+    stripe = StripeStandin(webhook_secret=STRIPE_WEBHOOK_SECRET)
+    await stripe.start()
     services = Services(db=Database(server_login), settings=Settings(
         _env_file=None, eventos_secret_key=SECRET_KEY, slack_signing_secret=SIGNING_SECRET, slack_bot_token=BOT_TOKEN,
         slack_api_url=standin.base_url, smtp_url=smtp.url,
@@ -95,6 +100,9 @@ async def _run(options: Options, settings: Settings) -> dict:
                 "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": standin.base_url, "SMTP_URL": smtp.url,
                 # One client and one door token send every scan: the bench measures the server, not its rate limits.
                 "EVENTOS_RATE_SCANNER_CLIENT": UNLIMITED, "EVENTOS_RATE_SCANNER_TOKEN": UNLIMITED,
+                "STRIPE_API_KEY": "sk_test_eventos_bench", "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
+                "STRIPE_API_BASE": stripe.api_url, "EVENTOS_RATE_PAGES_CLIENT": UNLIMITED,
+                "EVENTOS_RATE_HOLDS_CLIENT": UNLIMITED, "EVENTOS_RATE_HOLDS_EVENT": UNLIMITED,
             })
             try:
                 async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
@@ -106,6 +114,9 @@ async def _run(options: Options, settings: Settings) -> dict:
                         results["scenarios"][scenario.key] = await _measure(ctx, scenario, options)
                     if results["scenarios"]["checkin"]["status"] == "ok":
                         results["scenarios"]["checkin"]["race"] = await _race(ctx)
+                    say("on-sale rush (public event page and checkout)")
+                    results["rush"] = await rush.measure(ctx, stripe, duration=options.duration,
+                                                         requests=options.requests, say=say)
                 results["server"] = server.memory_mb()
             finally:
                 await server.stop()
@@ -120,6 +131,7 @@ async def _run(options: Options, settings: Settings) -> dict:
     finally:
         await services.db.dispose()
         await standin.stop()
+        await stripe.stop()
         smtp.stop()
     report.finish(results)
     say(report.table(results))

@@ -7,7 +7,7 @@ import logging
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
-from bot import deliveries, errors, middleware, slack_edge, welcome
+from bot import deliveries, errors, middleware, ratelimit, slack_edge, welcome
 from bot.accounts import commands as account_commands
 from bot.accounts import installation
 from bot.campaigns import actions as campaign_actions
@@ -37,6 +37,7 @@ from bot.sales import sell, stripe_webhook
 from bot.sales import web as ticket_pages
 from bot.server import SERVICES, build_web_app
 from bot.slack_client import build_client
+from bot.storefront import web as storefront
 from core.services import Services
 from core.settings import Settings
 
@@ -56,7 +57,7 @@ LISTENERS = (
     digest_commands,
 )
 # Each feature with HTTP routes of its own (ticket page, scanner, webhooks) registers them here.
-WEB_ROUTES: tuple = (welcome, door_api, scan_page, stripe_webhook, ticket_pages, unsubscribe)
+WEB_ROUTES: tuple = (welcome, door_api, scan_page, stripe_webhook, ticket_pages, unsubscribe, storefront)
 
 
 def local_signing_secret(settings: Settings) -> str:
@@ -98,6 +99,7 @@ def build_bolt_app(services: Services) -> AsyncApp:
 def build_application(services: Services, bolt: AsyncApp | None = None) -> web.Application:
     """The whole HTTP surface: probes, Slack, and every feature's routes."""
     web_app = build_web_app(services)
+    ratelimit.install(web_app, services.settings)
     bolt = bolt or build_bolt_app(services)
     web_app.router.add_post("/slack/events", slack_edge.slack_events(bolt, signing_secret(services.settings)))
     if bolt.oauth_flow is not None:

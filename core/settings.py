@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     eventos_rate_refusals_client: RateSetting = Rate(20, 60)
     eventos_rate_pages_client: RateSetting = Rate(120, 60)
     eventos_rate_pages_key: RateSetting = Rate(60, 60)
+    eventos_rate_holds_client: RateSetting = Rate(10, 60)
+    eventos_rate_holds_event: RateSetting = Rate(500, 1)
     eventos_trusted_proxies: int = Field(0, ge=0, le=8)
 
     @field_validator("database_url")

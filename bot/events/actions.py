@@ -5,9 +5,9 @@ import json
 from bot import errors
 from bot.events import modal_views as modals
 from bot.events import views as views
-from bot.text import escape
 from core.accounts.permissions import require
 from core.events import events, stats
+from core.storefront import links
 
 
 async def _card(services, tenant, slug: str, note: str | None = None) -> list[dict]:
@@ -61,7 +61,7 @@ def register(app) -> None:
         await ack()
         async with errors.answering_errors(respond):
             event, changed = await events.publish_event(services, tenant, slug=action["value"])
-            note = f"*{escape(event.name)}* is published and on sale." if changed else f"*{escape(event.name)}* was already published."
+            note = views.published_note(event, changed, await links.published_url(services, tenant, event))
             await respond(text=note, blocks=await _card(services, tenant, event.slug, note), replace_original=True)
 
     @app.action(views.CANCEL)

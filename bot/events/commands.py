@@ -11,6 +11,7 @@ from core.accounts.permissions import require
 from core.events import events
 from core.events import stats as event_stats
 from core.events.events import UNCHANGED
+from core.storefront import links
 
 LIST_WORDS = {"": "upcoming", "upcoming": "upcoming", "next": "upcoming", "past": "past", "all": "all"}
 
@@ -106,8 +107,14 @@ async def handle_edit(inv: Invocation) -> None:
 async def handle_publish(inv: Invocation) -> None:
     slug = grammar.bind(inv.args, EventArg, positional=["event"]).event
     event, changed = await events.publish_event(inv.services, inv.tenant, slug=slug)
-    note = f"*{escape(event.name)}* is published and on sale." if changed else f"*{escape(event.name)}* was already published."
+    note = views.published_note(event, changed, await links.published_url(inv.services, inv.tenant, event))
     await show_card(inv, event.slug, note)
+
+
+async def handle_link(inv: Invocation) -> None:
+    slug = grammar.bind(inv.args, EventArg, positional=["event"]).event
+    link = await links.event_link(inv.services, inv.tenant, event=slug)
+    await inv.reply(f"{escape(link.event_name)}: {link.url}", views.event_link(link))
 
 
 async def handle_cancel(inv: Invocation) -> None:
@@ -128,6 +135,7 @@ EVENT = Command(
         Subcommand("edit", "edit EVENT [name=…] [starts=…] [ends=…] [venue=…] [capacity=…]",
                    "change an event (only EVENT: a form)", handle_edit),
         Subcommand("publish", "publish EVENT", "put a draft on sale", handle_publish),
+        Subcommand("link", "link EVENT", "the public page's URL to share, with a QR code for posters", handle_link),
         Subcommand("cancel", "cancel EVENT", "cancel an event, after showing what it affects", handle_cancel),
     ),
 )

@@ -9,6 +9,7 @@ from core.events.events import EventInfo, EventPage, Impact
 from core.events.stats import EventReport, TicketSales
 from core.events.ticket_types import TicketType
 from core.events.venues import VenueInfo
+from core.storefront.links import EventLink
 from core.time.local_time import local
 
 # Slack wants action ids unique within a block: the two page buttons differ, one listener hears both.
@@ -130,6 +131,8 @@ def event_card(report: EventReport, *, can_edit: bool) -> list[dict]:
             ("Slug", f"`{event.slug}`"),
         ]),
     ]
+    if report.public_url:
+        blocks.append(section(f"*Public page:* <{report.public_url}>"))
     if report.tickets:
         blocks += sections(["*Ticket types*", *(ticket_line(t, event) for t in report.tickets)])
     else:
@@ -284,3 +287,22 @@ def created_note(event: EventInfo) -> str:
 def notice(text: str, card: list[dict]) -> list[dict]:
     """A sentence above a card."""
     return [section(text), divider(), *card]
+
+
+def event_link(link: EventLink) -> list[dict]:
+    """`/event link`: the public URL to share and its QR code for posters."""
+    blocks = [section(f"*{escape(link.event_name)}* on sale to the public at:\n<{link.url}>")]
+    if link.status == "published":
+        blocks.append({"type": "image", "image_url": link.qr_url, "alt_text": f"QR code of {link.url}"})
+        blocks.append(context(f"QR code for posters: <{link.qr_url}|download the PNG>"))
+    elif link.status == "draft":
+        blocks.append(context("This link goes live when the event is published."))
+    else:
+        blocks.append(context("The event is cancelled: its page says so and sells nothing."))
+    return blocks
+
+
+def published_note(event: EventInfo, changed: bool, url: str | None) -> str:
+    """What publishing answers: the event is on sale, and where the public buys."""
+    state = "is published and on sale" if changed else "was already published"
+    return f"*{escape(event.name)}* {state}" + (f": <{url}>" if url else ".")

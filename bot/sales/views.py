@@ -84,6 +84,8 @@ def order_card(order: OrderView, *, note: str | None = None, delivers: bool = Tr
         ("Total", money(order.total_cents, order.currency)),
         ("Buyer", _buyer(order.email, order.name)),
     ]
+    if order.source == "web":
+        pairs.append(("Placed", "on the public event page"))
     if order.payment_method:
         pairs.append(("Paid by" if order.paid_at else "Payment", METHODS.get(order.payment_method, escape(order.payment_method))))
     if order.refunded_cents:

@@ -11,6 +11,7 @@ from core.events.ticket_types import TicketType
 from core.sales import totals
 from core.sales.totals import Totals
 from core.services import Services
+from core.storefront import links
 from db.models import Attendee, CheckIn, Order, Product, ProductSales
 
 
@@ -32,6 +33,7 @@ class EventReport:
     currency: str
     impact: Impact
     money: Totals  # gross, refunds and net of the event's paid orders (core.sales.totals)
+    public_url: str | None = None  # the event page, while the event is published
 
     @property
     def paid_seats(self) -> int:
@@ -71,7 +73,8 @@ async def event_report(services: Services, tenant: TenantContext, *, slug: str) 
     currency = products[0].currency if products else tenant.currency
     impact = Impact(orders.get("paid", 0), orders.get("pending", 0), attendees)
     money = taken[0] if taken else Totals(0, 0, currency)
-    return EventReport(event, tickets, orders, attendees, check_ins, currency, impact, money)
+    public_url = await links.published_url(services, tenant, event)
+    return EventReport(event, tickets, orders, attendees, check_ins, currency, impact, money, public_url)
 
 
 def _ticket_sales(product: Product, paid: int, revenue_cents: int) -> TicketSales:

@@ -15,7 +15,7 @@ a stored ts) are simply made again. So every message appears once in its channel
 import logging
 import uuid
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,6 +59,20 @@ async def enqueue(
         .returning(outbox.c.id)
     )
     return inserted.first() is not None
+
+
+async def revise_pending(session: AsyncSession, *, key_prefix: str, text: str) -> bool:
+    """Replace the text of the not-yet-sent message(s) whose dedupe key starts with `key_prefix`; False if none.
+
+    A drainer sending one of them holds its row lock: this waits, then finds it sent and changes nothing.
+    """
+    revised = await session.execute(
+        update(outbox)
+        .where(outbox.c.dedupe_key.startswith(key_prefix, autoescape=True), outbox.c.status == "pending")
+        .values(payload=outbox.c.payload.op("||")(func.jsonb_build_object("text", text)))
+        .returning(outbox.c.id)
+    )
+    return revised.first() is not None
 
 
 async def sent_ts(session: AsyncSession, *, dedupe_key: str) -> str | None:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.permissions import require
 from core.context import TenantContext
-from core.crm import contacts, interactions
+from core.crm import contacts, interactions, phones
 from core.errors import Conflict, Invalid, NotFound, SoldOut
 from core.events import events, ticket_types
 from core.jobs import engine, outbox
@@ -29,6 +29,7 @@ from core.money import amounts
 from core.ports import PaymentProviderError
 from core.sales import tickets
 from core.services import Services
+from core.storefront import alerts
 from core.text.mrkdwn import inert
 from db.models import Account, Event, Order, OrderLine, Payment, Product
 
@@ -66,6 +67,21 @@ class Held:
     email: str
     name: str | None
     expires_at: datetime | None
+    replayed: bool = False  # the order an earlier submission of the same checkout form made
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an order is placed: a Slack channel and user (`/sell`), or the public page's one-time form token."""
+
+    source: str = "slack"
+    channel: str | None = None
+    user_id: uuid.UUID | None = None
+    token: str | None = None
+
+    @classmethod
+    def by(cls, tenant: TenantContext) -> "Placement":
+        return cls("slack", tenant.channel_id, tenant.user_id)
 
 
 @dataclass(frozen=True)
@@ -101,6 +117,7 @@ class OrderView:
     created_at: datetime
     tickets: tuple[TicketLine, ...]
     emails_sent: int = 0
+    source: str = "slack"  # where it was placed: slack | web (the public event page)
 
 
 class _Full(Exception):
@@ -148,15 +165,31 @@ async def hold_seats(
 ) -> Held:
     """Reserve seats for a pending order that expires in 30 minutes; SoldOut says how many are left."""
     require(tenant, "sales", "sell tickets")
+    return await place_hold(
+        services, tenant.account_id, Placement.by(tenant), event=event, ticket=ticket, qty=qty, email=email, name=name,
+    )
+
+
+async def place_hold(
+    services: Services, account_id: uuid.UUID, placement: Placement, *, event: str, ticket: str, qty: int, email: str,
+    name: str | None = None, phone: str | None = None,
+) -> Held:
+    """The hold behind every sale, whoever places it (permissions are the caller's); free tickets settle at once.
+
+    With a form token, the order already placed under it is returned (`replayed`) instead of a second one.
+    """
     email = contacts.normalize_email(email)
     _check_qty(qty)
 
     async def hold(session: AsyncSession) -> Held:
         found = await _find_ticket(session, services, event, ticket, qty, comp=False)
         settle = "free" if found[1].price_cents == 0 else None
-        return await _create_order(session, services, tenant, found, qty, email, name, kind="sale", settle_as=settle)
+        return await _create_order(
+            session, services, account_id, placement, found, qty, email, name, kind="sale", settle_as=settle,
+            phone=phone,
+        )
 
-    return await _holding(services, tenant.account_id, hold)
+    return await _holding(services, account_id, hold)
 
 
 async def comp(
@@ -170,7 +203,10 @@ async def comp(
 
     async def give(session: AsyncSession) -> Held:
         found = await _find_ticket(session, services, event, ticket, qty, comp=True)
-        return await _create_order(session, services, tenant, found, qty, email, name, kind="comp", settle_as="comp")
+        return await _create_order(
+            session, services, tenant.account_id, Placement.by(tenant), found, qty, email, name, kind="comp",
+            settle_as="comp",
+        )
 
     return await _holding(services, tenant.account_id, give)
 
@@ -236,13 +272,15 @@ async def _take_seats(session: AsyncSession, event: Event, product: Product, qty
 
 
 async def _create_order(
-    session: AsyncSession, services: Services, tenant: TenantContext, found: tuple[Event, Product], qty: int,
-    email: str, name: str | None, *, kind: str, settle_as: str | None,
+    session: AsyncSession, services: Services, account_id: uuid.UUID, placement: Placement,
+    found: tuple[Event, Product], qty: int, email: str, name: str | None, *, kind: str, settle_as: str | None,
+    phone: str | None = None,
 ) -> Held:
     event, product = found
-    account_id = tenant.account_id
     now = services.clock.now()
-    contact_id = await contacts.upsert_contact(session, account_id, email=email, name=name)
+    contact_id = await contacts.upsert_contact(
+        session, account_id, email=email, name=name, phone=phone, region=phones.region_for_timezone(event.timezone),
+    )
     price = 0 if kind == "comp" else product.price_cents
     total = price * qty
     expires_at = None if settle_as else now + HOLD
@@ -250,20 +288,27 @@ async def _create_order(
         account_id=account_id, event_id=event.id, contact_id=contact_id, kind=kind, quantity=qty,
         total_cents=total, currency=product.currency, email=email, name=(name or "").strip() or None,
         status="paid" if settle_as else "pending", payment_method=settle_as, paid_at=now if settle_as else None,
-        expires_at=expires_at, slack_channel=tenant.channel_id, created_by=tenant.user_id,
+        expires_at=expires_at, slack_channel=placement.channel, created_by=placement.user_id,
+        source=placement.source, checkout_token=placement.token,
     )
     for _ in range(8):
         reference = new_reference()
-        # The unique index decides: a clash (1 in ~10^9) just draws again.
+        # The unique indexes decide: a reference clash (1 in ~10^9) just draws again; a form token
+        # already used means this is the same form again. A concurrent submission of the same token
+        # waits here on the index until the first one's transaction ends, then finds its order.
         order_id = (
             await session.execute(
                 insert(orders_t).values(reference=reference, **values)
-                .on_conflict_do_nothing(index_elements=["account_id", "reference"])
+                .on_conflict_do_nothing()
                 .returning(orders_t.c.id)
             )
         ).scalar_one_or_none()
         if order_id is not None:
             break
+        if placement.token is not None and (
+            earlier := await _placed_with(session, placement.token, event, product, qty, email)
+        ):
+            return earlier
     else:
         raise RuntimeError("could not draw a free order reference")
     await session.execute(
@@ -282,6 +327,25 @@ async def _create_order(
     return Held(
         order_id, reference, values["status"], kind, event.slug, event.name, event.timezone, product.name, qty,
         price, total, product.currency, email, values["name"], expires_at,
+    )
+
+
+async def _placed_with(
+    session: AsyncSession, token: str, event: Event, product: Product, qty: int, email: str
+) -> Held | None:
+    """The order an earlier submission of this form token placed; Conflict if it asked for something else."""
+    order = (await session.execute(select(orders_t).where(orders_t.c.checkout_token == token))).first()
+    if order is None:
+        return None
+    line = (await session.execute(select(lines_t.c.product_id, lines_t.c.unit_price_cents)
+                                  .where(lines_t.c.order_id == order.id))).first()
+    if (order.event_id, line.product_id, order.quantity, order.email) != (event.id, product.id, qty, email):
+        raise Conflict(f"This form was already used for order {order.reference}.", code="form_used",
+                       reference=order.reference)
+    return Held(
+        order.id, order.reference, order.status, order.kind, event.slug, event.name, event.timezone, product.name,
+        order.quantity, line.unit_price_cents, order.total_cents, order.currency, order.email, order.name,
+        order.expires_at, replayed=True,
     )
 
 
@@ -405,10 +469,12 @@ async def fulfil(session: AsyncSession, services: Services, account_id: uuid.UUI
     if order.kind == "comp":
         body = f"Received {order.quantity} × {products} for {event.name} as a comp (order {order.reference})."
     else:
-        body = f"Bought {order.quantity} × {products} for {event.name} (order {order.reference}, {amount})."
+        where = " on the event page" if order.source == "web" else ""
+        body = f"Bought {order.quantity} × {products} for {event.name}{where} (order {order.reference}, {amount})."
     await interactions.record_interaction(
         session, account_id, contact_id=order.contact_id, kind="purchase", body=body, occurred_at=now,
-        user_id=order.created_by, source_key=f"order:{order_id}:purchase",
+        user_id=order.created_by, author="web" if order.source == "web" else None,
+        source_key=f"order:{order_id}:purchase",
     )
     if order.kind == "sale":
         await _alert_sale(session, services, account_id, order, event, products, amount)
@@ -417,7 +483,7 @@ async def fulfil(session: AsyncSession, services: Services, account_id: uuid.UUI
 
 async def _alert_sale(session: AsyncSession, services: Services, account_id, order, event, products: str,
                       amount: str) -> None:
-    """Queue the sale alert for the event's sales channel."""
+    """Queue the sale alert for the event's sales channel (public orders fold into a rush alert), and sold-out."""
     channel = await sales_channel(session, order.event_id)
     if not channel:
         return
@@ -427,13 +493,20 @@ async def _alert_sale(session: AsyncSession, services: Services, account_id, ord
             .where(orders_t.c.event_id == order.event_id, orders_t.c.status == "paid")
         )
     ).scalar_one()
-    text = services.templates.get_template("slack/sale_alert.md.j2").render(
-        event=inert(event.name), products=inert(products), quantity=order.quantity, amount=amount,
-        buyer=inert(order.name or order.email), email=inert(order.email), reference=order.reference,
-        method=_METHODS.get(order.payment_method or "", order.payment_method or "unknown"),
-        sold=int(sold), capacity=event.capacity,
-    ).strip()
-    await outbox.enqueue(session, account_id=account_id, dedupe_key=f"sale:{order.id}", channel=channel, text=text)
+    if order.source == "web":
+        sale = alerts.Sale(order.event_id, event.name, products, order.quantity, order.total_cents, amount,
+                           alerts.short_name(order.name, order.email), order.reference, int(sold), event.capacity)
+        await alerts.alert_public_sale(session, services, account_id, channel, sale, now=services.clock.now())
+    else:
+        text = services.templates.get_template("slack/sale_alert.md.j2").render(
+            event=inert(event.name), products=inert(products), quantity=order.quantity, amount=amount,
+            buyer=inert(order.name or order.email), email=inert(order.email), reference=order.reference,
+            method=_METHODS.get(order.payment_method or "", order.payment_method or "unknown"),
+            sold=int(sold), capacity=event.capacity,
+        ).strip()
+        await outbox.enqueue(session, account_id=account_id, dedupe_key=f"sale:{order.id}", channel=channel, text=text)
+    await alerts.announce_if_sold_out(session, services, account_id, channel, event_id=order.event_id,
+                                      event_name=event.name, capacity=event.capacity)
 
 
 async def sales_channel(session: AsyncSession, event_id: uuid.UUID) -> str | None:
@@ -493,7 +566,7 @@ async def order_view(session: AsyncSession, services: Services, order_id: uuid.U
         order.id, order.reference, order.status, order.kind, event.slug, event.name, event.timezone,
         await _product_names(session, order_id), order.quantity, order.total_cents, order.currency, order.email,
         order.name, order.payment_method, int(paid), int(refunded), order.checkout_url, order.expires_at,
-        order.paid_at, order.created_at, tuple(TicketLine(*line) for line in lines), sent,
+        order.paid_at, order.created_at, tuple(TicketLine(*line) for line in lines), sent, order.source,
     )
 
 

@@ -78,8 +78,13 @@ async def sell(
     return Sale(held, await start_checkout(services, tenant.account_id, held))
 
 
-async def start_checkout(services: Services, account_id: uuid.UUID, held: Held) -> str:
-    """Create the Stripe Checkout Session of a pending order and remember it; returns its URL."""
+async def start_checkout(
+    services: Services, account_id: uuid.UUID, held: Held, *, return_url: str | None = None
+) -> str:
+    """Create the Stripe Checkout Session of a pending order and remember it; returns its URL.
+
+    The buyer comes back to `return_url` (the public order page), or to the plain thank-you page.
+    """
     async with services.db.tenant(account_id) as session:
         connected = (await session.execute(select(Account.stripe_account_id))).scalar_one_or_none()
     base = services.settings.base_url
@@ -88,8 +93,8 @@ async def start_checkout(services: Services, account_id: uuid.UUID, held: Held) 
             order_id=str(held.order_id), account_id=str(account_id), reference=held.reference,
             currency=held.currency, customer_email=held.email,
             lines=[CheckoutLine(f"{held.product_name} · {held.event_name}", held.unit_price_cents, held.quantity)],
-            success_url=f"{base}/checkout/paid?order={held.reference}",
-            cancel_url=f"{base}/checkout/cancelled?order={held.reference}",
+            success_url=return_url or f"{base}/checkout/paid?order={held.reference}",
+            cancel_url=return_url or f"{base}/checkout/cancelled?order={held.reference}",
             expires_at=held.expires_at + CHECKOUT_GRACE, connected_account=connected,
         )
     except PaymentProviderError as error:

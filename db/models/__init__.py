@@ -20,6 +20,7 @@ from db.models.sales import (
     Payment,
     ProcessedWebhook,
     ProductSales,
+    SaleRush,
     Ticket,
     TicketEmail,
 )
@@ -29,6 +30,6 @@ __all__ = [
     "BOTS_TABLE", "INSTALLATIONS_TABLE", "OAUTH_STATES_TABLE", "ROLES", "Account", "AnalyticsWatermark", "Attendee", "Base", "Campaign", "CampaignRecipient",
     "CheckIn", "Company", "ConsentChange", "Contact", "ContactThread", "DigestRun",
     "DigestSubscription", "DoorToken", "Event", "EventAnalytics", "Interaction", "Order",
-    "OrderLine", "OutboxMessage", "Payment", "Product", "ProcessedWebhook", "ProductSales", "SlackDelivery",
+    "OrderLine", "OutboxMessage", "Payment", "Product", "ProcessedWebhook", "ProductSales", "SaleRush", "SlackDelivery",
     "SlackRequestSignature", "Ticket", "TicketEmail", "User", "Venue",
 ]

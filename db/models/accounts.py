@@ -21,6 +21,7 @@ class Account(Base):
             unique=True,
             postgresql_where=text("slack_team_id IS NOT NULL OR slack_enterprise_id IS NOT NULL"),
         ),
+        Index("uq_accounts_slug", "slug", unique=True),
         CheckConstraint(f"default_role IN {ROLES!r}", name="default_role"),
         CheckConstraint("status IN ('active', 'inactive')", name="status"),
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency"),
@@ -36,6 +37,8 @@ class Account(Base):
     default_role: Mapped[str] = mapped_column(Text, server_default="sales")
     status: Mapped[str] = mapped_column(Text, server_default="active")
     stripe_account_id: Mapped[str | None] = mapped_column(Text)
+    # The organizer's name in public URLs (/e/{slug}/…), given when the first link is asked for.
+    slug: Mapped[str | None] = mapped_column(String(48))
     created_at: Mapped[datetime] = now_default()
     deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

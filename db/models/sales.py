@@ -21,6 +21,7 @@ from db.models.attempts import Attempted
 from db.models.base import Base, Tenant, now_default, tenant_fk
 
 ORDER_STATUSES = ("pending", "paid", "cancelled", "refunded", "expired")
+ORDER_SOURCES = ("slack", "web")
 ATTENDEE_STATUSES = ("active", "cancelled", "refunded")
 TICKET_STATUSES = ("valid", "void")
 PAYMENT_STATUSES = ("succeeded", "partially_refunded", "refunded")
@@ -39,6 +40,11 @@ class Order(Tenant, Base):
         Index("ix_orders_paid", "account_id", "paid_at"),
         Index("ix_orders_hold_expiry", "expires_at", postgresql_where=text("status = 'pending'")),
         Index("uq_orders_checkout", "checkout_session_id", unique=True),
+        Index(
+            "uq_orders_checkout_token", "account_id", "checkout_token",
+            unique=True, postgresql_where=text("checkout_token IS NOT NULL"),
+        ),
+        CheckConstraint(f"source IN {ORDER_SOURCES!r}", name="source"),
         CheckConstraint(f"status IN {ORDER_STATUSES!r}", name="status"),
         CheckConstraint("total_cents >= 0", name="total"),
         CheckConstraint("quantity > 0", name="quantity"),
@@ -49,6 +55,9 @@ class Order(Tenant, Base):
     reference: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(Text, server_default="pending")
     kind: Mapped[str] = mapped_column(Text, server_default="sale")  # sale | comp
+    source: Mapped[str] = mapped_column(Text, server_default="slack")  # where it was placed: slack | web
+    # The public checkout form's one-time token: a form submitted twice makes one order.
+    checkout_token: Mapped[str | None] = mapped_column(Text)
     quantity: Mapped[int] = mapped_column(Integer)
     total_cents: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
@@ -205,3 +214,21 @@ class TicketEmail(Attempted, Tenant, Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = now_default()
+
+
+class SaleRush(Base):
+    """Running totals of an event's public orders while they come fast, shown in one Slack alert (0031)."""
+
+    __tablename__ = "sale_rushes"
+    __table_args__ = (
+        ForeignKeyConstraint(["account_id"], ["accounts.id"], ondelete="CASCADE"),
+        ForeignKeyConstraint(["account_id", "event_id"], ["events.account_id", "events.id"], ondelete="CASCADE"),
+    )
+
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_sale_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    orders: Mapped[int] = mapped_column(Integer)
+    seats: Mapped[int] = mapped_column(Integer)
+    revenue_cents: Mapped[int] = mapped_column(BigInteger)

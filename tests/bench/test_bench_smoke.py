@@ -55,6 +55,12 @@ async def test_the_bench_measures_every_scenario_at_tiny_scale(server_url, tmp_p
     campaign = results["campaign"]
     assert campaign["status"] == "ok", campaign.get("note")
     assert 0 < campaign["emails"] == campaign["recipients"] == campaign["received_by_smtp"] and campaign["per_second"] > 0
+    rush = results["rush"]
+    assert rush["ok"] and set(rush["runs"]) == {"64", "256"}, rush
+    for run in rush["runs"].values():
+        assert run["seats_taken"] == run["orders_holding"] == rush["seats"] and run["oversold"] == 0
+        assert run["held"] == rush["seats"] and run["held"] + run["sold_out"] == rush["buyers"]
+        assert 0 < run["sold"] <= run["held"] and sane(run["pages"]) and run["errors"] == 0
     assert 0 < results["server"]["peak_rss_mb"] < 2_000
     assert all(t["value"] is not None for t in results["targets"]), results["targets"]
     assert "targets (full scale, 2 cores)" in printed.decode()

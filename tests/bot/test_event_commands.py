@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select
 
 from bot.events import modal_views as modals
 from bot.events import views as views
+from core.storefront import handles
 from core.time.clock import FrozenClock
 from db.models import (
     Attendee,
@@ -328,10 +329,11 @@ async def test_publish_needs_a_ticket_type_then_puts_the_event_on_sale(app):
     card = await app.run("/event", "show gala")
     clicked = await app.driver.action(views.PUBLISH, user_id=app.owner, value=buttons(card["blocks"])[views.PUBLISH]["value"])
     [answer] = await app.driver.wait_responses(clicked)
-    assert answer["text"] == "*Gala* is published and on sale."
+    handle = await handles.public_handle(app.services, await app.tenant())
+    assert answer["text"] == f"*Gala* is published and on sale: <http://eventos.test/e/{handle}/gala>"
     assert (await rows(app, Event))[0].status == "published"
     again = await app.run("/event", "publish gala")
-    assert again["text"] == "*Gala* was already published."
+    assert again["text"] == f"*Gala* was already published: <http://eventos.test/e/{handle}/gala>"
 
 
 async def test_the_edit_button_opens_a_prefilled_modal_that_saves_changes(app):

@@ -35,7 +35,9 @@ WITH
   ds AS (INSERT INTO digest_subscriptions (account_id, channel_id, at_local, next_run_at) VALUES (:a, 'C1', '09:00', now()) RETURNING id),
   dr AS (INSERT INTO digest_runs (account_id, subscription_id, local_date) SELECT :a, ds.id, current_date FROM ds RETURNING id),
   te AS (INSERT INTO ticket_emails (account_id, order_id, dedupe_key) SELECT :a, o.id, 'te-' || :tag FROM o RETURNING id),
-  ob AS (INSERT INTO outbox (account_id, dedupe_key, kind, channel_id, payload) VALUES (:a, 'k-' || :tag, 'post', 'C1', '{}') RETURNING id)
+  ob AS (INSERT INTO outbox (account_id, dedupe_key, kind, channel_id, payload) VALUES (:a, 'k-' || :tag, 'post', 'C1', '{}') RETURNING id),
+  sr AS (INSERT INTO sale_rushes (account_id, event_id, started_at, last_sale_at, orders, seats, revenue_cents)
+         SELECT :a, e.id, now(), now(), 1, 1, 2500 FROM e RETURNING event_id)
 SELECT 1
 """
 

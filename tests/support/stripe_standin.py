@@ -6,6 +6,7 @@ import asyncio
 import copy
 import hashlib
 import hmac
+import json
 import re
 import secrets
 import time
@@ -13,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import stripe
 from aiohttp import web
 
@@ -142,6 +144,7 @@ class StripeStandin:
         self._delays: dict[str, float] = {}
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        self._webhook: tuple[str, str] | None = None
 
     # ----- lifecycle -------------------------------------------------------------------
 
@@ -172,6 +175,10 @@ class StripeStandin:
     def base_url(self) -> str:
         """The API base, for StripeClient(base_addresses={"api": base_url})."""
         return f"http://127.0.0.1:{self.port}"
+
+    def host_checkout(self, webhook_url: str, webhook_secret: str) -> None:
+        """Serve Checkout pages here (session URLs point at them) and deliver their events to the app, signed."""
+        self._webhook = (webhook_url, webhook_secret)
 
     # ----- inspection and control --------------------------------------------------------
 
@@ -248,11 +255,21 @@ class StripeStandin:
         )
         return event("checkout.session.completed", _public(session), account=account)
 
+    def expire(self, session_id: str) -> dict[str, Any]:
+        """Let a Checkout Session lapse, as Stripe does at its expires_at (or was told to); its checkout.session.expired event."""
+        session = self.sessions[session_id]
+        if session["status"] == "complete":
+            raise ValueError(f"session {session_id} is complete; it cannot expire")
+        session.update(status="expired", url=None)
+        return event("checkout.session.expired", _public(session), account=self._accounts.get(session_id))
+
     # ----- HTTP --------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
         """Record, then answer (failure, idempotent replay, or the endpoint)."""
         path = request.path
+        if self._webhook is not None and path.startswith("/c/pay/"):
+            return await self._checkout_page(request, path.removeprefix("/c/pay/"))
         if request.method == "POST":
             params = decode_form((await request.post()).items())  # type: ignore[arg-type]
         else:
@@ -397,12 +414,33 @@ class StripeStandin:
             "success_url": params.get("success_url"),
             "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
             "ui_mode": "hosted",
-            "url": f"https://checkout.stripe.com/c/pay/{session_id}",
+            "url": f"{self.base_url if self._webhook else 'https://checkout.stripe.com'}/c/pay/{session_id}",
             "_payment_intent_metadata": dict((params.get("payment_intent_data") or {}).get("metadata") or {}),
         }
         self.sessions[session_id] = session
         self._accounts[session_id] = account
         return 200, _public(session)
+
+    async def _checkout_page(self, request: web.Request, session_id: str) -> web.Response:
+        """A minimal hosted Checkout: GET shows the amount and a Pay button; POST pays, tells the app, returns."""
+        session = self.sessions.get(session_id)
+        if session is None or session["status"] != "open":
+            return web.Response(status=404, text="<!doctype html><title>Expired</title><p>This checkout has expired.</p>",
+                                content_type="text/html")
+        if request.method == "GET":
+            amount = f"{session['amount_total'] / 100:.2f} {session['currency'].upper()}"
+            page = (f'<!doctype html><html lang="en"><title>Pay</title><main><h1>Pay {amount}</h1>'
+                    f'<form method="post"><button type="submit">Pay {amount}</button></form>'
+                    f'<p><a href="{session["cancel_url"]}">Cancel</a></p></main></html>')
+            return web.Response(text=page, content_type="text/html")
+        completed = self.complete(session_id, email=session.get("customer_email") or "buyer@example.com")
+        url, secret = self._webhook
+        payload = json.dumps(completed).encode()
+        headers = {"Stripe-Signature": sign_webhook(payload, secret), "Content-Type": "application/json"}
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url, data=payload, headers=headers) as answer:
+                answer.raise_for_status()
+        raise web.HTTPSeeOther(session["success_url"])
 
     def _expire_session(self, session_id: str, account: str | None) -> Result:
         """POST /v1/checkout/sessions/{id}/expire."""

@@ -1,0 +1,32 @@
+"""How the storefront's refusals read on the page: one sentence each, saying what to fix."""
+
+from core.storefront.checkout import Refused
+
+SENTENCES = {
+    "event_unknown": "This event is not on sale here; check the link you followed.",
+    "event_cancelled": "This event was cancelled, so it sells no tickets.",
+    "event_ended": "This event has ended, so it sells no more tickets.",
+    "form_expired": "This page was open too long or came from another browser; reload it and fill in the form again.",
+    "form_used": "This form was already used for order {reference}; reload the page to buy more tickets.",
+    "ticket_unknown": "Choose one of the ticket types listed on this page.",
+    "ticket_ended": "Sales for {ticket} have closed; choose another ticket type.",
+    "ticket_not_yet": "Sales for {ticket} have not opened yet; come back when they do.",
+    "sold_out": "{ticket} just sold out; choose another ticket type.",
+    "qty_invalid": "Enter how many tickets you want as a whole number, 1 or more.",
+    "qty_above_stock": "Only {most} {ticket} tickets are left; choose {most} or fewer.",
+    "qty_above_max": "You can buy at most {most} {ticket} tickets in one order; choose {most} or fewer.",
+    "name_missing": "Enter your name, as it should appear on the tickets.",
+    "name_too_long": "Shorten your name to at most {most} characters.",
+    "email_missing": "Enter your email address; your tickets are sent there.",
+    "email_too_long": "Shorten your email address to at most {most} characters.",
+    "email_invalid": "Enter a valid email address, like ann@example.com.",
+    "phone_too_long": "Shorten your phone number to at most {most} characters, or leave it empty.",
+    "phone_invalid": "Enter a valid phone number with its country code, like +49 30 1234567, or leave it empty.",
+    "payments_unavailable": "Card payments are not set up for this event yet; please ask the organizer.",
+    "payment_failed": "The payment service did not answer, and nothing was charged; try again in a minute.",
+    "too_many": "Lots of people are buying right now; wait a few seconds, then submit the form again.",
+}
+
+
+def sentence(refused: Refused) -> str:
+    return SENTENCES[refused.code].format(**refused.details)
