@@ -83,8 +83,8 @@ async def test_a_populated_database_upgrades_correctly_as_a_non_superuser_owner(
     try:
         await loop.run_in_executor(None, migrate.upgrade, owner_url, "0009")
         async with superuser.begin() as connection:  # the sales made before product_sales existed
-            await seed_graph(connection, a, a.hex[:8])
-            await seed_graph(connection, b, b.hex[:8])
+            await seed_graph(connection, a, a.hex[:8], later=False)
+            await seed_graph(connection, b, b.hex[:8], later=False)
         await loop.run_in_executor(None, migrate.upgrade, owner_url, "0011")
         async with superuser.connect() as connection:  # 0010's backfill, run as this owner, saw no order
             assert await connection.scalar(text("SELECT count(*) FROM product_sales")) == 0

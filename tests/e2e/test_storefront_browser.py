@@ -13,6 +13,7 @@ from sqlalchemy import update
 
 from bot.app import build_application
 from core.accounts import accounts
+from core.sales import tickets
 from core.services import Services
 from core.storefront import handles
 from db.models import Product
@@ -100,6 +101,7 @@ async def test_browse_buy_pay_then_the_ticket_arrives_by_email_and_opens(site, b
         await _buy_and_pay(await context.new_page(), base, handle, event)
     finally:
         await context.close()
+    await tickets.send_due(services, account_id=tenant.account_id)  # the ticker's job: the webhook only queued it
     [mail] = await smtp_sink.wait_for(1)
     assert mail["To"] == "bea@example.com"
     assert f"{base}/t/" in mail.get_body(("plain",)).get_content()

@@ -41,7 +41,7 @@ from tests.conftest import _create_database, _drop_database
 from tests.conftest import test_settings as make_settings
 from tests.support.factories import make_event, make_product
 from tests.support.slack_requests import SlackDriver
-from tests.support.slack_standin import SlackStandin
+from devtools.slack_standin import SlackStandin
 from tests.support.smtp_sink import SmtpSink
 
 SECRET_KEY = "faults-secret-key-0123456789abcdef"

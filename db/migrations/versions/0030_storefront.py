@@ -17,6 +17,7 @@ down_revision = "0040"
 branch_labels = None
 depends_on = None
 
+APP = "eventos_app"
 SYSTEM = "eventos_system"
 
 
@@ -24,6 +25,8 @@ def upgrade() -> None:
     op.add_column("accounts", sa.Column("slug", sa.String(48), nullable=True))
     op.create_index("uq_accounts_slug", "accounts", ["slug"], unique=True)
     op.execute(f"GRANT SELECT (slug) ON accounts TO {SYSTEM}")
+    # The public handle is the one more column a tenant may set on its own account (once, on first link).
+    op.execute(f"GRANT UPDATE (slug) ON accounts TO {APP}")
     op.add_column("orders", sa.Column("source", sa.Text(), server_default="slack", nullable=False))
     op.create_check_constraint(op.f("ck_orders_source"), "orders", "source IN ('slack', 'web')")
     op.add_column("orders", sa.Column("checkout_token", sa.Text(), nullable=True))
@@ -38,6 +41,7 @@ def downgrade() -> None:
     op.drop_column("orders", "checkout_token")
     op.drop_constraint(op.f("ck_orders_source"), "orders", type_="check")
     op.drop_column("orders", "source")
+    op.execute(f"REVOKE UPDATE (slug) ON accounts FROM {APP}")
     op.execute(f"REVOKE SELECT (slug) ON accounts FROM {SYSTEM}")
     op.drop_index("uq_accounts_slug", table_name="accounts")
     op.drop_column("accounts", "slug")
