@@ -11,7 +11,7 @@ from db.models.base import Base, Tenant, now_default, tenant_fk
 
 INTERACTION_KINDS = (
     "note", "call", "meeting", "email", "slack",
-    "purchase", "refund", "checkin", "campaign",
+    "purchase", "refund", "checkin", "campaign", "guestlist",
 )
 
 CONTACT_SEARCH = (

@@ -27,6 +27,11 @@ WITH
   dt AS (INSERT INTO door_tokens (account_id, event_id, name, token_hash) SELECT :a, e.id, 'Door', md5(:tag) FROM e RETURNING id),
   ci AS (INSERT INTO check_ins (account_id, event_id, ticket_id, attendee_id, result, source, scanned_at, door_token_id)
          SELECT :a, e.id, t.id, at.id, 'admitted', 'api', now(), dt.id FROM e, t, at, dt RETURNING id),
+  gl AS (INSERT INTO guest_lists (account_id, event_id, name, promoter_id, cap, taken) SELECT :a, e.id, 'vip', u.id, 10, 1 FROM e, u RETURNING id),
+  ge AS (INSERT INTO guest_entries (account_id, event_id, list_id, name, contact_id, promoter_id)
+         SELECT :a, e.id, gl.id, 'Gus', c.id, u.id FROM e, gl, c, u RETURNING id),
+  gci AS (INSERT INTO check_ins (account_id, event_id, guest_entry_id, party, result, source, scanned_at)
+          SELECT :a, e.id, ge.id, 1, 'admitted', 'slack', now() FROM e, ge RETURNING id),
   pw AS (INSERT INTO processed_webhooks (account_id, provider, event_id, event_type) VALUES (:a, 'stripe', 'evt_' || :tag, 'x') RETURNING id),
   cam AS (INSERT INTO campaigns (account_id, event_id, slug, name, channel, audience, template) SELECT :a, e.id, 'spring', 'Spring', 'email', 'all', 'announce' FROM e RETURNING id),
   cr AS (INSERT INTO campaign_recipients (account_id, campaign_id, contact_id) SELECT :a, cam.id, c.id FROM cam, c RETURNING id),
