@@ -5,6 +5,7 @@ from pydantic import BaseModel, Field
 from bot import grammar
 from bot.events import modal_views as modals
 from bot.events import views as views
+from bot.exports.commands import handle_event_export
 from bot.router import Command, Invocation, Subcommand, listener
 from bot.text import escape
 from core.accounts.permissions import require
@@ -129,6 +130,9 @@ EVENT = Command(
                    "change an event (only EVENT: a form)", handle_edit),
         Subcommand("publish", "publish EVENT", "put a draft on sale", handle_publish),
         Subcommand("cancel", "cancel EVENT", "cancel an event, after showing what it affects", handle_cancel),
+        Subcommand("export", "export EVENT [what=attendees|orders|checkins|guests]",
+                   "a CSV of the event's attendees (or orders, check-ins, guests), shared here", handle_event_export,
+                   keys=("what",)),
     ),
 )
 
