@@ -172,3 +172,28 @@ async def test_an_import_saves_all_or_nothing(services, make_tenant):
     result = await entries.import_guests(services, owner, event=event.slug, text="Ann, ann@example.test, +1\n\nBob\nann")
     assert (result.added, result.places, result.already_listed) == (2, 3, ["ann"])
     assert await seats(services, owner, event.id) == (3, 3)
+
+
+async def test_audiences_reach_guests_by_event_and_by_list_name(services, make_tenant):
+    from core.campaigns import audiences
+    from db.models import Contact
+
+    owner = await make_tenant()
+    gala = await factories.make_event(services, owner, slug="gala-guests")
+    jazz = await factories.make_event(services, owner, slug="jazz-guests")
+    await entries.add_guest(services, owner, event=gala.slug, name="Vera Vip", email="vera@example.test", list_name="vip")
+    await entries.add_guest(services, owner, event=jazz.slug, name="Paul Plain", email="paul@example.test")
+    added = await entries.add_guest(services, owner, event=jazz.slug, name="Nina Nomail", list_name="vip")
+    await door.admit_guest(services, owner, entry_id=added.entry_id)
+
+    async def emails(text: str) -> set[str]:
+        async with services.db.tenant(owner.account_id) as session:
+            bound = await audiences.bind(session, audiences.parse(text))
+            return set((await session.scalars(select(Contact.email).where(bound.condition()))).all())
+
+    assert await emails("event:gala-guests:guestlist") == {"vera@example.test"}
+    assert await emails("list:vip") == {"vera@example.test"}
+    assert await emails("event:jazz-guests:guestlist and not list:vip") == {"paul@example.test"}
+    assert audiences.parse("list:VIP or event:gala-guests:guest-list").text == "list:vip or event:gala-guests:guestlist"
+    with pytest.raises(NotFound):
+        await emails("list:nobody")
