@@ -6,12 +6,14 @@ from bot import grammar
 from bot.events import modal_views as modals
 from bot.events import views as views
 from bot.exports.commands import handle_event_export
+from bot.guestlists import views as guest_views
 from bot.router import Command, Invocation, Subcommand, listener
 from bot.text import escape
 from core.accounts.permissions import require
 from core.events import events
 from core.events import stats as event_stats
 from core.events.events import UNCHANGED
+from core.guestlists import stats as guest_stats
 
 LIST_WORDS = {"": "upcoming", "upcoming": "upcoming", "next": "upcoming", "past": "past", "all": "all"}
 
@@ -86,7 +88,9 @@ async def handle_show(inv: Invocation) -> None:
 async def handle_stats(inv: Invocation) -> None:
     slug = grammar.bind(inv.args, EventArg, positional=["event"]).event
     report = await event_stats.event_report(inv.services, inv.tenant, slug=slug)
-    await inv.reply(f"Stats: {escape(report.event.name)}", views.stats_card(report))
+    guests = await guest_stats.counts_for_stats(inv.services, inv.tenant, event=slug)
+    blocks = views.stats_card(report) + (guest_views.counts_blocks(guests) if guests else [])
+    await inv.reply(f"Stats: {escape(report.event.name)}", blocks)
 
 
 async def handle_edit(inv: Invocation) -> None:

@@ -94,3 +94,10 @@ async def counts_for(
     lists = [Counts(n, *map(int, (a, b, c, d)), cap=cap, closes_at=closes) for n, cap, closes, a, b, c, d in by_list]
     promoters = [Counts(n, *map(int, (a, b, c, d))) for n, a, b, c, d in by_promoter]
     return GuestStats(slug, name, timezone, lists, promoters, promoter is not None)
+
+
+async def counts_for_stats(services: Services, tenant: TenantContext, *, event: str) -> GuestStats | None:
+    """The guest counts `/event stats` adds: None for users who handle no guest lists (door staff)."""
+    if not tenant.has_role("promoter"):
+        return None
+    return await guest_stats(services, tenant, event=event)

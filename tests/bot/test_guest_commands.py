@@ -137,3 +137,16 @@ async def test_setup_sets_a_cap_and_a_promoter_and_the_cap_holds(slack):
     assert "The *anna* list: promoter User" in set_up["text"] and "cap 3 (3 left)" in set_up["text"]
     assert "Only 1 place is left on the anna list; this needs 2." == full["text"]
     assert [e.name for e in await entries(slack)] == ["One"]
+
+
+async def test_event_stats_show_guest_counts_per_list_and_promoter(slack):
+    tenant = await slack.tenant()
+    event = await factories.make_event(slack.services, tenant, name="Club")
+    promoter = await slack.user("promoter")
+    await slack.run("/guest", f'add {event.slug} "Pia Guest" +1', user=promoter)
+
+    card = await slack.run("/event", f"stats {event.slug}")
+    door_card = await slack.run("/event", f"stats {event.slug}", user=await slack.user("door"))
+
+    assert "*Guest lists* — 1 name(s), 2 place(s)" in str(card["blocks"]) and "*By promoter*" in str(card["blocks"])
+    assert "Guest lists" not in str(door_card["blocks"])

@@ -197,3 +197,25 @@ async def test_audiences_reach_guests_by_event_and_by_list_name(services, make_t
     assert audiences.parse("list:VIP or event:gala-guests:guest-list").text == "list:vip or event:gala-guests:guestlist"
     with pytest.raises(NotFound):
         await emails("list:nobody")
+
+
+async def test_the_checkin_digest_counts_guests_per_promoter(services, make_tenant):
+    from core.digests import analytics, render, reports
+
+    owner = await make_tenant()
+    event = await factories.make_event(services, owner, name="Club", timezone="UTC",
+                                       starts_at=datetime.now(UTC) - timedelta(hours=1))
+    promoter = await colleague(services, owner, "promoter", name="Ana Promo")
+    came = await entries.add_guest(services, promoter, event=event.slug, name="Came Along", companions=2)
+    await entries.add_guest(services, promoter, event=event.slug, name="Stayed Home")
+    await door.admit_guest(services, owner, entry_id=came.entry_id, party=2)
+
+    now = datetime.now(UTC)
+    async with services.db.tenant(owner.account_id) as session:
+        await analytics.roll_up(session, owner.account_id, now=now)
+        digest = await reports.checkin_digest(session, day=now.date(), now=now)
+    [doors] = digest.events
+    text = render.render(services.templates, sales=None, checkins=digest, currency="EUR")
+
+    assert (doors.guests.total.names, doors.guests.total.arrived, doors.guests.total.people) == (2, 1, 2)
+    assert "Guest lists: 1 of 2 names arrived, 2 people in · Ana Promo 1/2 (+1)" in str(text)
