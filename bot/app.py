@@ -33,6 +33,7 @@ from bot.events import venues as venue_commands
 from bot.guestlists import actions as guest_actions
 from bot.guestlists import commands as guest_commands
 from bot.guestlists import modals as guest_modals
+from bot.guestlists import web as guest_api
 from bot.home import actions as home_actions
 from bot.home import events as home_events
 from bot.sales import orders as order_commands
@@ -60,7 +61,7 @@ LISTENERS = (
     guest_commands, guest_modals, guest_actions,
 )
 # Each feature with HTTP routes of its own (ticket page, scanner, webhooks) registers them here.
-WEB_ROUTES: tuple = (door_api, scan_page, stripe_webhook, ticket_pages, unsubscribe)
+WEB_ROUTES: tuple = (door_api, guest_api, scan_page, stripe_webhook, ticket_pages, unsubscribe)
 
 
 def local_signing_secret(settings: Settings) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.accounts.permissions import require
 from core.context import TenantContext
 from core.crm.interactions import record_interaction
+from core.door.tokens import resolve_door_token
 from core.errors import Invalid, NotFound
 from core.events.events import load_event
 from core.services import Services
@@ -179,3 +180,20 @@ async def _record(
             .returning(check_ins_t.c.id)
         )
     ).scalar_one_or_none()
+
+
+async def find_at_door(services: Services, *, token: str | None, query: str) -> list[GuestMatch]:
+    """The scanner page's search: names on the lists of the token's event; DoorTokenRefused for a bad token."""
+    access = await resolve_door_token(services, token)
+    async with services.db.tenant(access.account_id) as session:
+        return await search(session, access.event_id, query)
+
+
+async def admit_at_door(
+    services: Services, *, token: str | None, entry_id: uuid.UUID, party: int | None, source: str = "scan"
+) -> GuestAdmission:
+    """The scanner page's Admit: the entry must be on the token's event."""
+    access = await resolve_door_token(services, token)
+    door = Door(source if source in ("api", "scan") else "scan", door_token_id=access.token_id, event_id=access.event_id)
+    async with services.db.tenant(access.account_id) as session:
+        return await admit(session, services, access.account_id, door, entry_id, party)
