@@ -55,6 +55,9 @@ async def test_the_bench_measures_every_scenario_at_tiny_scale(server_url, tmp_p
     campaign = results["campaign"]
     assert campaign["status"] == "ok", campaign.get("note")
     assert 0 < campaign["emails"] == campaign["recipients"] == campaign["received_by_smtp"] and campaign["per_second"] > 0
+    exported = results["export"]
+    assert exported["status"] == "ok", exported.get("note")
+    assert exported["rows"] > 0 and exported["rows_per_second"] > 0 and exported["peak_memory_mb"] > 0
     assert 0 < results["server"]["peak_rss_mb"] < 2_000
     assert all(t["value"] is not None for t in results["targets"]), results["targets"]
     assert "targets (full scale, 2 cores)" in printed.decode()
