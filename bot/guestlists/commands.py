@@ -73,7 +73,7 @@ async def handle_remove(inv: Invocation) -> None:
     if not rest or inv.args.options:
         raise grammar.UsageError(f"Say whom to take off: {usage}.")
     removed = await entries.remove_guest(inv.services, inv.tenant, event=event, name=" ".join(rest))
-    await inv.reply(*views.guest_removed(removed, event))
+    await inv.reply(*views.guest_removed(removed))
 
 
 async def handle_import(inv: Invocation) -> None:

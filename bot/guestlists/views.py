@@ -5,7 +5,7 @@ from datetime import datetime
 
 from bot.text import context, escape, fields, header, local_time, quoted, section
 from core.guestlists.door import GuestAdmission, GuestMatch
-from core.guestlists.entries import GuestAdded, GuestListing, GuestRow, ImportResult
+from core.guestlists.entries import GuestAdded, GuestListing, GuestRemoved, GuestRow, ImportResult
 from core.guestlists.lists import ListInfo
 from core.guestlists.stats import Counts, GuestStats
 
@@ -37,8 +37,11 @@ def guest_added(added: GuestAdded) -> tuple[str, list[dict]]:
     return text, blocks
 
 
-def guest_removed(row: GuestRow, event_name: str) -> tuple[str, list[dict]]:
-    text = f"Took *{escape(row.name)}*{_plus(row.companions)} off the {escape(row.list_name)} list for {escape(event_name)}; their places are free again."
+def guest_removed(removed: GuestRemoved) -> tuple[str, list[dict]]:
+    text = (
+        f"Took *{escape(removed.name)}*{_plus(removed.companions)} off the {escape(removed.list_name)} list "
+        f"for {escape(removed.event_name)}; their places are free again."
+    )
     return text, [section(text)]
 
 
@@ -88,11 +91,15 @@ def guest_listing(listing: GuestListing) -> tuple[str, list[dict]]:
     return title, blocks
 
 
-def _counts_line(counts: Counts) -> str:
+def _counts_text(counts: Counts) -> str:
     return (
-        f"*{escape(counts.label)}* — {counts.names:,} name(s), {counts.places:,} place(s); "
+        f"{counts.names:,} name(s), {counts.places:,} place(s); "
         f"arrived {counts.arrived:,} (+{counts.companions_in:,} companions, {_people(counts.people)} in)"
     )
+
+
+def _counts_line(counts: Counts) -> str:
+    return f"*{escape(counts.label)}* — {_counts_text(counts)}"
 
 
 def _list_line(counts: Counts, timezone: str) -> str:
@@ -109,7 +116,7 @@ def counts_blocks(stats: GuestStats) -> list[dict]:
     """The guest-list part of a card: totals, then per list and per promoter."""
     if not stats.lists and not stats.promoters:
         return []
-    blocks = [section(f"*Guest lists* — {_counts_line(stats.total).split(' — ', 1)[1]}")]
+    blocks = [section(f"*Guest lists* — {_counts_text(stats.total)}")]
     if stats.lists:
         blocks.append(section("*By list*\n" + "\n".join(f"• {_list_line(c, stats.timezone)}" for c in stats.lists[:25])))
     if stats.promoters:

@@ -61,7 +61,7 @@ async def export_event(
     """Write the CSV into `out`: sales and up export everything; promoters their own guests; door staff nothing."""
     choice = what_to_export(what)
     if choice == "guests":
-        guest_access.require_adder(tenant)
+        guest_access.require_adder(tenant, "export guest lists")
     else:
         require(tenant, "sales", f"export {choice}")
     async with services.db.tenant(tenant.account_id) as session:

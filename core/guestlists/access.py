@@ -14,8 +14,9 @@ from core.errors import Forbidden
 MANAGER = "organizer"
 
 
-def require_adder(tenant: TenantContext) -> None:
-    require(tenant, "promoter", "add names to guest lists")
+def require_adder(tenant: TenantContext, action: str = "add names to guest lists") -> None:
+    """Promoters and up; door staff handle guests only at the door."""
+    require(tenant, "promoter", action)
 
 
 def require_manager(tenant: TenantContext, action: str) -> None:

@@ -129,6 +129,9 @@ async def admit(
             .join(GuestList, and_(GuestList.account_id == GuestEntry.account_id, GuestList.id == GuestEntry.list_id))
             .join(Event, and_(Event.account_id == GuestEntry.account_id, Event.id == GuestEntry.event_id))
             .where(GuestEntry.id == entry_id)
+            # FOR KEY SHARE: a removal running at the same time finishes first (and this finds nothing)
+            # or waits for this admission; concurrent admissions do not block each other on it.
+            .with_for_update(read=True, key_share=True, of=GuestEntry)
         )
     ).first()
     if found is None or (door.event_id is not None and found.GuestEntry.event_id != door.event_id):

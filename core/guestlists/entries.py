@@ -56,6 +56,14 @@ class ImportResult:
 
 
 @dataclass(frozen=True)
+class GuestRemoved:
+    name: str
+    companions: int
+    list_name: str
+    event_name: str
+
+
+@dataclass(frozen=True)
 class GuestRow:
     id: uuid.UUID
     name: str
@@ -188,9 +196,9 @@ def _event_full(full: orders.Full) -> SoldOut:
 # ----- removing -------------------------------------------------------------------------------
 
 
-async def remove_guest(services: Services, tenant: TenantContext, *, event: str, name: str) -> GuestRow:
+async def remove_guest(services: Services, tenant: TenantContext, *, event: str, name: str) -> GuestRemoved:
     """Take a name off its list and give its places back (promoters: only names they added)."""
-    access.require_adder(tenant)
+    access.require_adder(tenant, "remove names from guest lists")
     wanted = guest_name(name)
     async with services.db.tenant(tenant.account_id) as session:
         row_event = await load_event(session, event)
@@ -218,7 +226,7 @@ async def remove_guest(services: Services, tenant: TenantContext, *, event: str,
         await session.flush()
         await lists.give_back_places(session, entry.list_id, places)
         await session.execute(update(events_t).where(events_t.c.id == row_event.id).values(sold=events_t.c.sold - places))
-        return GuestRow(entry.id, entry.name, entry.companions, found.list_name, entry.email, entry.note, None, None)
+        return GuestRemoved(entry.name, entry.companions, found.list_name, row_event.name)
 
 
 # ----- listing --------------------------------------------------------------------------------
@@ -226,7 +234,7 @@ async def remove_guest(services: Services, tenant: TenantContext, *, event: str,
 
 async def list_guests(services: Services, tenant: TenantContext, *, event: str, list_name: str | None = None) -> GuestListing:
     """The names on an event's lists, A to Z (promoters: their own), with who has arrived."""
-    access.require_adder(tenant)
+    access.require_adder(tenant, "see guest lists")
     only = lists.list_name(list_name)
     async with services.db.tenant(tenant.account_id) as session:
         row_event = await load_event(session, event)

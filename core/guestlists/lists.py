@@ -50,11 +50,12 @@ def list_name(value: str | None) -> str | None:
 async def for_adding(
     session: AsyncSession, services: Services, tenant: TenantContext, event: Event, name: str | None
 ) -> GuestList:
-    """The list a name goes on, made on first use; checks its owner and closing time. Not locked."""
+    """The list a name goes on, made on first use; checks its owner and (for promoters) its closing time. Not locked."""
     name = list_name(name) or await _default_name(session, tenant, event)
     row = await _find_or_make(session, tenant, event, name)
     access.check_list_owner(tenant, name, row.promoter_id)
-    if row.closes_at is not None and row.closes_at <= services.clock.now():
+    # Organizers may still add late names; promoters are held to the closing time.
+    if row.closes_at is not None and row.closes_at <= services.clock.now() and not access.sees_all(tenant):
         raise Conflict(
             f"The {name} list closed at {shown(row.closes_at, event.timezone)}; ask an organizer to add late names.",
             list=name, closed_at=row.closes_at,

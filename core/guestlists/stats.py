@@ -50,7 +50,7 @@ class GuestStats:
 
 async def guest_stats(services: Services, tenant: TenantContext, *, event: str) -> GuestStats:
     """`/guest stats`: every list and promoter for organizers; a promoter's own counts for them."""
-    access.require_adder(tenant)
+    access.require_adder(tenant, "see guest-list counts")
     async with services.db.tenant(tenant.account_id) as session:
         row = await load_event(session, event)
         return await counts_for(session, row.id, row.slug, row.name, row.timezone, promoter=access.owner_filter(tenant))
