@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from core.money.amounts import exponent
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
 class Amount(str):
@@ -30,7 +30,7 @@ def cell(value: object) -> object:
     if isinstance(value, int | float | Amount):
         return value
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if text[:1] in FORMULA_STARTS else text
 
 
 def money(minor: int | None, currency: str) -> Amount:
@@ -47,7 +47,7 @@ def money(minor: int | None, currency: str) -> Amount:
 
 def local(at: datetime | None, zone: ZoneInfo) -> str:
     """A time as wall-clock time in the export's zone (named in the header)."""
-    return "" if at is None else at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+    return "" if at is None else at.astimezone(zone).replace(tzinfo=None).isoformat(" ", "seconds")
 
 
 @dataclass(frozen=True)

@@ -41,8 +41,9 @@ class _Sheet:
 
 
 async def stream(session: AsyncSession, query: Select, row: Callable[[object], Sequence[object]]) -> AsyncIterator[Sequence[object]]:
-    """The query's rows through a server-side cursor, a page at a time."""
-    result = await session.stream(query.execution_options(yield_per=PAGE))
+    """The query's rows through a server-side cursor, a page at a time (Core rows: no ORM on the hot loop)."""
+    connection = await session.connection()
+    result = await connection.stream(query.execution_options(yield_per=PAGE))
     async for page in result.partitions():
         for record in page:
             yield row(record)
