@@ -129,3 +129,17 @@ async def test_contact_export_by_audience(slack):
     assert [r[0] for r in listed[1:]] == ["vera@example.test"]
     assert {r[0] for r in everyone[1:]} >= {"vera@example.test", "tom@example.test"}
     assert listed[0][:3] == ["email", "first_name", "last_name"]
+
+
+async def test_a_promoter_exports_only_their_own_guests_and_no_attendees(slack):
+    tenant = await slack.tenant()
+    event = await make_event(slack.services, tenant, name="Club")
+    promoter = await slack.user("promoter")
+    await slack.run("/guest", f'add {event.slug} "Mine Only" +1', user=promoter)
+    await slack.run("/guest", f'add {event.slug} "Organizer Pick"')
+
+    _, rows, _ = await export(slack, f"export {event.slug} what=guests", user=promoter)
+    refused = await slack.run("/event", f"export {event.slug}", user=promoter)
+
+    assert [r[0] for r in rows[1:]] == ["Mine Only"]
+    assert "can export attendees" in refused["text"]
