@@ -51,11 +51,17 @@ async def for_adding(
     session: AsyncSession, services: Services, tenant: TenantContext, event: Event, name: str | None
 ) -> GuestList:
     """The list a name goes on, made on first use; checks its owner and (for promoters) its closing time. Not locked."""
+    now = services.clock.now()
+    if event.status == "cancelled":
+        raise Conflict(f"“{event.name}” is cancelled; it takes no guests.")
+    # Names are added at the door during the night too; only a finished event takes none.
+    if event.ends_at is not None and now >= event.ends_at:
+        raise Invalid(f"“{event.name}” is over; it takes no more guests.")
     name = list_name(name) or await _default_name(session, tenant, event)
     row = await _find_or_make(session, tenant, event, name)
     access.check_list_owner(tenant, name, row.promoter_id)
     # Organizers may still add late names; promoters are held to the closing time.
-    if row.closes_at is not None and row.closes_at <= services.clock.now() and not access.sees_all(tenant):
+    if row.closes_at is not None and row.closes_at <= now and not access.sees_all(tenant):
         raise Conflict(
             f"The {name} list closed at {shown(row.closes_at, event.timezone)}; ask an organizer to add late names.",
             list=name, closed_at=row.closes_at,
@@ -70,13 +76,14 @@ async def _default_name(session: AsyncSession, tenant: TenantContext, event: Eve
     mine = (
         await session.execute(
             select(GuestList.name).where(GuestList.event_id == event.id, GuestList.promoter_id == tenant.user_id)
-            .order_by(GuestList.name).limit(2)
+            .order_by(GuestList.name).limit(4)
         )
     ).scalars().all()
     if len(mine) == 1:
         return mine[0]
-    if len(mine) > 1:
-        raise Invalid(f"You have several lists at this event ({', '.join(mine)}, …); say which with list=NAME.", field="list")
+    if mine:
+        shown_names = ", ".join(mine[:3]) + (", …" if len(mine) > 3 else "")
+        raise Invalid(f"You have several lists at this event ({shown_names}); say which with list=NAME.", field="list")
     user_name = (await session.execute(select(User.name).where(User.id == tenant.user_id))).scalar_one_or_none()
     return slugify(user_name or "", "promoter")[:MAX_LIST_NAME].strip("-") or "promoter"
 

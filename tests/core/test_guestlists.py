@@ -223,3 +223,16 @@ async def test_the_checkin_digest_counts_guests_per_promoter(services, make_tena
 
     assert (doors.guests.total.names, doors.guests.total.arrived, doors.guests.total.people) == (2, 1, 2)
     assert "Guest lists: 1 of 2 names arrived, 2 people in · Ana Promo 1/2 (+1)" in str(text)
+
+
+async def test_a_cancelled_or_finished_event_takes_no_guests(services, make_tenant):
+    owner = await make_tenant()
+    cancelled = await factories.make_event(services, owner, status="cancelled")
+    over = await factories.make_event(services, owner, starts_at=datetime.now(UTC) - timedelta(hours=6),
+                                      ends_at=datetime.now(UTC) - timedelta(hours=1))
+
+    with pytest.raises(Conflict):
+        await entries.add_guest(services, owner, event=cancelled.slug, name="Too Late")
+    with pytest.raises(Invalid):
+        await entries.add_guest(services, owner, event=over.slug, name="Too Late")
+    assert await entry_count(services, owner) == 0
