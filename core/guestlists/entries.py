@@ -140,23 +140,21 @@ async def _insert(
     session: AsyncSession, services: Services, tenant: TenantContext, event: Event, guest_list: GuestList,
     line: GuestLine, note: str | None,
 ) -> uuid.UUID | None:
-    """Insert the entry (None when the name is on the event's lists already) and put it on the guest's timeline."""
-    contact_id = (
-        await contacts.upsert_contact(session, tenant.account_id, email=line.email, name=line.name) if line.email else None
-    )
+    """Insert the entry (None when the name is on the event's lists already); with an email, link its contact and timeline."""
     entry_id = (
         await session.execute(
             insert(entries_t)
             .values(
                 account_id=tenant.account_id, event_id=event.id, list_id=guest_list.id, name=line.name,
-                companions=line.companions, email=line.email, contact_id=contact_id, note=note,
-                promoter_id=tenant.user_id,
+                companions=line.companions, email=line.email, note=note, promoter_id=tenant.user_id,
             )
             .on_conflict_do_nothing()
             .returning(entries_t.c.id)
         )
     ).scalar_one_or_none()
-    if entry_id is not None and contact_id is not None:
+    if entry_id is not None and line.email:
+        contact_id = await contacts.upsert_contact(session, tenant.account_id, email=line.email, name=line.name)
+        await session.execute(update(entries_t).where(entries_t.c.id == entry_id).values(contact_id=contact_id))
         plus = f" (+{line.companions})" if line.companions else ""
         await record_interaction(
             session, tenant.account_id, contact_id=contact_id, kind="guestlist",
