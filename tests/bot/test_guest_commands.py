@@ -150,3 +150,18 @@ async def test_event_stats_show_guest_counts_per_list_and_promoter(slack):
 
     assert "*Guest lists* — 1 name(s), 2 place(s)" in str(card["blocks"]) and "*By promoter*" in str(card["blocks"])
     assert "Guest lists" not in str(door_card["blocks"])
+
+
+async def test_a_big_party_is_admitted_from_a_menu(slack):
+    tenant = await slack.tenant()
+    event = await make_door_event(slack.services, tenant, name="Club Night")
+    await slack.run("/guest", f'add {event.slug} "Big Group" +5')
+
+    found = await slack.run("/checkin", f"{event.slug} big")
+
+    [menu] = [e for b in found["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert menu["type"] == "static_select" and len(menu["options"]) == 6
+    four = next(o["value"] for o in menu["options"] if o["text"]["text"] == "Admit 4")
+    click = await slack.driver.action(views.ADMIT_PARTY, user_id=slack.owner, action_type="static_select", selected_option=four)
+    [admitted] = await slack.driver.wait_responses(click, 1)
+    assert "4 of 6" in admitted["text"]
