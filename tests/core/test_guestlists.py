@@ -236,3 +236,17 @@ async def test_a_cancelled_or_finished_event_takes_no_guests(services, make_tena
     with pytest.raises(Invalid):
         await entries.add_guest(services, owner, event=over.slug, name="Too Late")
     assert await entry_count(services, owner) == 0
+
+
+async def test_a_merged_contact_takes_its_guest_list_entries_along(services, make_tenant):
+    from core.crm import contacts
+
+    owner = await make_tenant()
+    event = await factories.make_event(services, owner)
+    await contacts.add_contact(services, owner, email="ann@acme.test", name="Ann Lee")
+    added = await entries.add_guest(services, owner, event=event.slug, name="Ann Lee", email="ann.old@example.test")
+
+    survivor = await contacts.merge_contacts(services, owner, duplicate="ann.old@example.test", survivor="ann@acme.test")
+
+    async with services.db.tenant(owner.account_id) as session:
+        assert (await session.get(GuestEntry, added.entry_id)).contact_id == survivor.id
