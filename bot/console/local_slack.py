@@ -2,7 +2,8 @@
 
 In local mode (no Slack credentials) the app's SLACK_API_URL points here, so every listener runs
 exactly as with Slack: it answers the Web API methods the app uses and hands every message and
-view the app shows to the console through `deliveries`.
+view the app shows to the console through `deliveries`. Files the app shares (CSV exports) are
+saved in a `files` folder beside the workspace's JSON file, and their path is posted.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 import itertools
 import json
 import logging
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -134,6 +136,10 @@ class LocalSlack:
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._response_urls: dict[str, _ResponseUrl] = {}
+        # files.getUploadURLExternal: file id → (file name, where its bytes went once uploaded)
+        self._files: dict[str, tuple[str, Path | None]] = {}
+        parent = directory.path.parent if directory.path is not None else Path(tempfile.gettempdir()) / "eventos-local"
+        self.files_dir = parent / "files"
         self._runner: web.AppRunner | None = None
         self._base = ""
 
@@ -142,6 +148,7 @@ class LocalSlack:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -186,6 +193,19 @@ class LocalSlack:
             ts = self.next_ts()
             target.original_ts = target.original_ts or ts
             self._deliver(Message("posted", target.channel, ts, body, ephemeral))
+        return web.Response(text="ok")
+
+    # ----- file uploads --------------------------------------------------------------
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        if file_id not in self._files:
+            return web.Response(status=404, text="no_such_upload")
+        filename, _ = self._files[file_id]
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        path = self.files_dir / f"{file_id}-{Path(filename).name}"
+        path.write_bytes(await request.read())
+        self._files[file_id] = (filename, path)
         return web.Response(text="ok")
 
     # ----- Web API -----------------------------------------------------------------------
@@ -275,6 +295,22 @@ class LocalSlack:
     def _nothing(self, params: dict[str, Any]) -> dict[str, Any]:
         return {}
 
+    def _upload_url(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F{next(self._ids):08d}"
+        self._files[file_id] = (str(params.get("filename") or "file"), None)
+        return {"file_id": file_id, "upload_url": f"{self._base}/upload/{file_id}"}
+
+    def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Shares the uploaded files: one message in the channel naming each and where it was saved."""
+        files = params.get("files")
+        files = json.loads(files) if isinstance(files, str) else files or []
+        saved = [(item, self._files.get(item.get("id"), ("", None))) for item in files]
+        lines = [str(params.get("initial_comment") or "")]
+        lines += [f":paperclip: {item.get('title') or name} — saved to {path}" for item, (name, path) in saved if path]
+        self._deliver(Message("posted", self._channel(params.get("channel_id")), self.next_ts(),
+                              {"text": "\n".join(line for line in lines if line)}))
+        return {"files": [{"id": item.get("id"), "name": name, "title": item.get("title")} for item, (name, _) in saved]}
+
 
 _METHODS: dict[str, Callable[[LocalSlack, dict[str, Any]], dict[str, Any]]] = {
     "auth.test": LocalSlack._auth_test,
@@ -290,6 +326,8 @@ _METHODS: dict[str, Callable[[LocalSlack, dict[str, Any]], dict[str, Any]]] = {
     "team.info": LocalSlack._team_info,
     "reactions.add": LocalSlack._nothing,
     "reactions.remove": LocalSlack._nothing,
+    "files.getUploadURLExternal": LocalSlack._upload_url,
+    "files.completeUploadExternal": LocalSlack._complete_upload,
     **{m: partial(LocalSlack._show_view, method=m) for m in ("views.open", "views.update", "views.push", "views.publish")},
 }
 
