@@ -8,6 +8,7 @@ from bot import grammar
 from bot.events.commands import CLEAR
 from bot.guestlists import views as views
 from bot.router import Command, Invocation, Subcommand, listener
+from core.events import events
 from core.guestlists import entries, lists, stats
 from core.guestlists.access import require_adder
 
@@ -80,9 +81,10 @@ async def handle_import(inv: Invocation) -> None:
     args = grammar.bind(inv.args, EventArg, positional=["event"])
     require_adder(inv.tenant)
     lists.list_name(args.list)
+    event = await events.get_event_by_slug(inv.services, inv.tenant, args.event)
     await inv.client.views_open(
         trigger_id=inv.trigger_id,
-        view=views.import_modal(event=args.event, list_name=args.list, channel_id=inv.channel_id),
+        view=views.import_modal(event=event.slug, event_name=event.name, list_name=args.list, channel_id=inv.channel_id),
     )
 
 

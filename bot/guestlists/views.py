@@ -152,7 +152,7 @@ def list_set_up(info: ListInfo) -> tuple[str, list[dict]]:
     return text, [section(text)]
 
 
-def import_modal(*, event: str, list_name: str | None, channel_id: str) -> dict:
+def import_modal(*, event: str, event_name: str, list_name: str | None, channel_id: str) -> dict:
     return {
         "type": "modal",
         "callback_id": IMPORT_VIEW,
@@ -161,7 +161,7 @@ def import_modal(*, event: str, list_name: str | None, channel_id: str) -> dict:
         "close": {"type": "plain_text", "text": "Cancel"},
         "private_metadata": json.dumps({"event": event, "channel": channel_id}, separators=(",", ":")),
         "blocks": [
-            section(f"One guest per line for `{escape(event)}`: `Name, email, +N` (email and +N are optional)."),
+            section(f"One guest per line for *{escape(event_name)}*: `Name, email, +N` (email and +N are optional)."),
             {
                 "type": "input", "block_id": BLOCK_LINES, "label": {"type": "plain_text", "text": "Guests"},
                 "element": {

@@ -165,3 +165,10 @@ async def test_a_big_party_is_admitted_from_a_menu(slack):
     click = await slack.driver.action(views.ADMIT_PARTY, user_id=slack.owner, action_type="static_select", selected_option=four)
     [admitted] = await slack.driver.wait_responses(click, 1)
     assert "4 of 6" in admitted["text"]
+
+
+async def test_import_for_an_unknown_event_opens_no_form(slack):
+    message = await slack.run("/guest", "import no-such-event")
+
+    assert message["text"] == "There is no event `no-such-event`; see `/event list` for the slugs."
+    assert slack.standin.calls_to("views.open") == []
