@@ -15,6 +15,8 @@ from core.exports.event_exports import Export, export_event
 # Slack refuses to share a file where the app is not a member, or in a closed channel.
 CHANNEL_REFUSALS = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
 NOT_HERE = "I can't share files here; invite me with `/invite @EventOS`, or ask again in a DM with me."
+# Workspaces installed before exports existed have not granted files:write yet.
+NO_SCOPE = "I'm not allowed to upload files yet; ask an admin to reinstall EventOS so it may (files:write)."
 
 
 class EventExportArgs(BaseModel):
@@ -43,7 +45,11 @@ async def _share(inv: Invocation, out, export: Export) -> None:
         await share_file(inv.client, channel_id=inv.channel_id, file=out, filename=export.filename,
                          title=export.title, comment=comment)
     except SlackApiError as error:
-        if error.response.get("error") not in CHANNEL_REFUSALS:
+        refusal = error.response.get("error")
+        if refusal == "missing_scope":
+            await inv.reply(NO_SCOPE)
+            return
+        if refusal not in CHANNEL_REFUSALS:
             raise
         await inv.reply(NOT_HERE)
         return

@@ -117,6 +117,16 @@ async def test_a_channel_that_refuses_files_gets_one_private_sentence(slack):
     assert message["text"].startswith("I can't share files here")
 
 
+async def test_a_workspace_without_the_files_scope_is_told_to_reinstall(slack):
+    tenant = await slack.tenant()
+    event = await make_event(slack.services, tenant)
+    slack.standin.set_response("files.getUploadURLExternal", {"ok": False, "error": "missing_scope", "needed": "files:write"})
+
+    message = await slack.run("/event", f"export {event.slug}")
+
+    assert message["text"].startswith("I'm not allowed to upload files yet")
+
+
 async def test_contact_export_by_audience(slack):
     tenant = await slack.tenant()
     event = await make_event(slack.services, tenant, name="Club")
