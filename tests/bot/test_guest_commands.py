@@ -172,3 +172,22 @@ async def test_import_for_an_unknown_event_opens_no_form(slack):
 
     assert message["text"] == "There is no event `no-such-event`; see `/event list` for the slugs."
     assert slack.standin.calls_to("views.open") == []
+
+
+async def test_a_hundred_guest_adds_at_once_through_slack_keep_exactly_the_twenty_places_left(slack):
+    import asyncio
+
+    tenant = await slack.tenant()
+    event = await factories.make_event(slack.services, tenant, capacity=500)
+    await slack.run("/guest", f"setup {event.slug} list=door cap=20")
+
+    answers = await asyncio.gather(
+        *(slack.run("/guest", f'add {event.slug} "Guest {i}" list=door') for i in range(100))
+    )
+
+    added = [a for a in answers if a["text"].startswith("Added")]
+    refused = [a for a in answers if not a["text"].startswith("Added")]
+    assert len(added) == 20 and await count(slack, GuestEntry) == 20
+    assert {a["text"] for a in refused} == {"The door list is full."}
+    async with slack.services.db.tenant(tenant.account_id) as session:
+        assert await session.scalar(select(Event.sold).where(Event.id == event.id)) == 20
