@@ -32,9 +32,7 @@ async def handle_checkin(inv: Invocation) -> None:
     elif len(words) >= 2:
         search = await checkins.find_attendees(inv.services, inv.tenant, event_slug=words[0], query=" ".join(words[1:]))
         guests = await guest_door.find_guests(inv.services, inv.tenant, event_slug=words[0], query=search.query)
-        await inv.reply(*guest_views.door_matches(
-            views.attendee_matches(search), bool(search.matches), guests, search.event_name, search.query, search.timezone
-        ))
+        await inv.reply(*guest_views.door_matches(search, guests))
         return
     else:
         raise grammar.UsageError(USAGE)

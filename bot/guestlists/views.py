@@ -3,7 +3,9 @@
 import json
 from datetime import datetime
 
+from bot.door import views as door_views
 from bot.text import context, escape, fields, header, local_time, quoted, section
+from core.door.checkins import AttendeeSearch
 from core.guestlists.door import GuestAdmission, GuestMatch
 from core.guestlists.entries import GuestAdded, GuestListing, GuestRemoved, GuestRow, ImportResult
 from core.guestlists.lists import ListInfo
@@ -225,15 +227,15 @@ def guest_match_blocks(matches: list[GuestMatch], timezone: str) -> list[dict]:
     return blocks
 
 
-def door_matches(attendees: tuple[str, list[dict]], has_tickets: bool, guests: list[GuestMatch], event_name: str,
-                 query: str, timezone: str) -> tuple[str, list[dict]]:
+def door_matches(search: AttendeeSearch, guests: list[GuestMatch]) -> tuple[str, list[dict]]:
     """`/checkin EVENT name`: ticket holders first, then guest-list names."""
+    tickets = door_views.attendee_matches(search)
     if not guests:
-        return attendees
-    text = f"{len(guests)} guest-list match(es) for “{quoted(query)}” at {escape(event_name)}"
-    if not has_tickets:
-        return text, [header(f"Check in · {event_name}"), *guest_match_blocks(guests, timezone)]
-    return f"{attendees[0]}; {text}", [*attendees[1], *guest_match_blocks(guests, timezone)]
+        return tickets
+    text = f"{len(guests)} guest-list match(es) for “{quoted(search.query)}” at {escape(search.event_name)}"
+    if not search.matches:
+        return text, [header(f"Check in · {search.event_name}"), *guest_match_blocks(guests, search.timezone)]
+    return f"{tickets[0]}; {text}", [*tickets[1], *guest_match_blocks(guests, search.timezone)]
 
 
 def admission(answer: GuestAdmission) -> tuple[str, list[dict]]:
