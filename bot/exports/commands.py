@@ -10,7 +10,8 @@ from bot.exports.upload import share_file
 from bot.router import Invocation
 from bot.text import escape
 from core.exports.contact_exports import export_contacts
-from core.exports.event_exports import Export, export_event
+from core.exports.event_exports import export_event
+from core.exports.streaming import Export
 
 # Slack refuses to share a file where the app is not a member, or in a closed channel.
 CHANNEL_REFUSALS = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})

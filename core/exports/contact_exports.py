@@ -8,7 +8,7 @@ from core.accounts.permissions import require
 from core.campaigns import audiences
 from core.context import TenantContext
 from core.exports.csv_file import local, write_csv
-from core.exports.event_exports import Export, stream
+from core.exports.streaming import Export, stream
 from core.services import Services
 from core.text.slugs import slugify
 from core.time.local_time import zone

@@ -1,36 +1,23 @@
-"""`/event export EVENT what=attendees|orders|checkins|guests`: one CSV per question, streamed in pages.
+"""`/event export EVENT what=attendees|orders|checkins|guests`: one CSV per question, streamed in pages."""
 
-Rows come from a server-side cursor (`yield_per`), so an event of 100,000 attendees is read a page
-at a time and written to the file as it arrives; memory stays flat whatever the size.
-"""
-
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from sqlalchemy import Select, and_, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.permissions import require
 from core.context import TenantContext
 from core.errors import Invalid
 from core.events.events import load_event
 from core.exports.csv_file import Written, local, money, write_csv
+from core.exports.streaming import Export, stream
 from core.guestlists import access as guest_access
 from core.services import Services
 from core.time.local_time import zone
 from db.models import Attendee, CheckIn, DoorToken, GuestEntry, GuestList, Order, OrderLine, Payment, Product, Ticket, User
 
-PAGE = 2000
 WHATS = ("attendees", "orders", "checkins", "guests")
-
-
-@dataclass(frozen=True)
-class Export:
-    filename: str
-    title: str
-    rows: int
-    size: int
 
 
 @dataclass(frozen=True)
@@ -38,15 +25,6 @@ class _Sheet:
     header: Sequence[str]
     query: Select
     row: Callable[[object], Sequence[object]]
-
-
-async def stream(session: AsyncSession, query: Select, row: Callable[[object], Sequence[object]]) -> AsyncIterator[Sequence[object]]:
-    """The query's rows through a server-side cursor, a page at a time (Core rows: no ORM on the hot loop)."""
-    connection = await session.connection()
-    result = await connection.stream(query.execution_options(yield_per=PAGE))
-    async for page in result.partitions():
-        for record in page:
-            yield row(record)
 
 
 def what_to_export(what: str | None) -> str:

@@ -10,9 +10,10 @@ from sqlalchemy import text
 
 from core.exports import event_exports
 from core.exports.csv_file import cell, money
+from core.exports.streaming import PAGE
 from tests.support import factories
 
-ROWS = 2 * event_exports.PAGE + 500
+ROWS = 2 * PAGE + 500
 
 
 async def test_an_export_longer_than_several_pages_has_every_row_once_in_order(services, make_tenant):
