@@ -144,6 +144,12 @@ def table(results: dict) -> str:
         out.append(f"campaign: {campaign['emails']} emails in {campaign['seconds']:.1f} s = {campaign['per_second']:.0f} emails/s")
     elif campaign:
         out.append(f"campaign: {campaign.get('status')}: {campaign.get('note', '')}")
+    exported = results.get("export", {})
+    if exported.get("status") == "ok":
+        out.append(f"export: {exported['rows']} attendee rows in {exported['seconds']:.2f} s = "
+                   f"{exported['rows_per_second']:.0f} rows/s, peak {exported['peak_memory_mb']:.1f} MB")
+    elif exported:
+        out.append(f"export: {exported.get('status')}: {exported.get('note', '')}")
     server = results.get("server", {})
     if server:
         out.append(f"server memory: peak {server['peak_rss_mb']:.0f} MB resident (now {server['rss_mb']:.0f} MB)")
@@ -189,6 +195,10 @@ def markdown(results: dict) -> str:
     campaign = results.get("campaign", {})
     if campaign.get("status") == "ok":
         out.append(f"| campaign email | {campaign['emails']} emails in {campaign['seconds']:.1f} s = {campaign['per_second']:.0f} emails/s |")
+    exported = results.get("export", {})
+    if exported.get("status") == "ok":
+        out.append(f"| attendee export (CSV) | {exported['rows']} rows in {exported['seconds']:.2f} s = "
+                   f"{exported['rows_per_second']:.0f} rows/s, peak {exported['peak_memory_mb']:.1f} MB |")
     checkin = results["scenarios"].get("checkin", {})
     if checkin.get("status") == "ok":
         race = checkin["race"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import text
 
-from bench import campaign, dataset, report, rush
+from bench import campaign, dataset, export, report, rush
 from bench.cpu import CpuMeter, background_cores
 from bench.database import prepare, server_version
 from bench.limits import open_pool
@@ -128,6 +128,11 @@ async def _run(options: Options, settings: Settings) -> dict:
             results["campaign"] = await campaign.measure(services, tenant, smtp)
         except Exception as error:  # noqa: BLE001 - reported as failed with the reason, the other figures stand
             results["campaign"] = {"status": "failed", "note": f"{type(error).__name__}: {error}"[:400]}
+        say("attendee export (in-process, CSV to a temporary file)")
+        try:
+            results["export"] = await export.measure(services, tenant)
+        except Exception as error:  # noqa: BLE001 - reported as failed with the reason, the other figures stand
+            results["export"] = {"status": "failed", "note": f"{type(error).__name__}: {error}"[:400]}
     finally:
         await services.db.dispose()
         await standin.stop()

@@ -29,6 +29,10 @@ from bot.events import commands as event_commands
 from bot.events import modals as event_modals
 from bot.events import ticket_types as ticket_type_commands
 from bot.events import venues as venue_commands
+from bot.guestlists import actions as guest_actions
+from bot.guestlists import commands as guest_commands
+from bot.guestlists import modals as guest_modals
+from bot.guestlists import web as guest_api
 from bot.home import actions as home_actions
 from bot.home import events as home_events
 from bot.log_lines import bolt_logger
@@ -55,9 +59,10 @@ LISTENERS = (
     crm_commands, crm_modals, crm_actions, crm_shortcut, crm_threads,
     campaign_commands, campaign_actions, campaign_modals,
     digest_commands,
+    guest_commands, guest_modals, guest_actions,
 )
 # Each feature with HTTP routes of its own (ticket page, scanner, webhooks) registers them here.
-WEB_ROUTES: tuple = (welcome, door_api, scan_page, stripe_webhook, ticket_pages, unsubscribe, storefront)
+WEB_ROUTES: tuple = (welcome, door_api, guest_api, scan_page, stripe_webhook, ticket_pages, unsubscribe, storefront)
 
 
 def local_signing_secret(settings: Settings) -> str:

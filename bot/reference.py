@@ -13,11 +13,12 @@ from bot.door.commands import CHECKIN
 from bot.events.commands import EVENT
 from bot.events.ticket_types import TICKET
 from bot.events.venues import VENUE
+from bot.guestlists.commands import GUEST
 from bot.router import Command
 from bot.sales.orders import ORDER
 from bot.sales.sell import SELL
 
-COMMANDS: tuple[Command, ...] = (EVENTOS, EVENT, VENUE, TICKET, SELL, ORDER, CHECKIN, CONTACT, COMPANY, LOG, CAMPAIGN, DIGEST)
+COMMANDS: tuple[Command, ...] = (EVENTOS, EVENT, VENUE, TICKET, SELL, ORDER, CHECKIN, GUEST, CONTACT, COMPANY, LOG, CAMPAIGN, DIGEST)
 
 
 def overview() -> str:

@@ -3,7 +3,7 @@
 import uuid
 from dataclasses import dataclass
 
-ROLE_RANK = {"door": 0, "sales": 1, "organizer": 2, "admin": 3, "owner": 4}
+ROLE_RANK = {"door": 0, "promoter": 1, "sales": 2, "organizer": 3, "admin": 4, "owner": 5}
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,8 @@ class SlackStandin:
         self.responses: list[dict[str, Any]] = []
         self.responses_by_url: dict[str, list[dict[str, Any]]] = {}
         self.views: dict[str, dict[str, Any]] = {}
+        # files.getUploadURLExternal: file id → {"filename", "length", "content" (bytes once uploaded), "shared"}
+        self.files: dict[str, dict[str, Any]] = {}
         self._users: dict[str, dict[str, Any]] = {}
         self._channels: dict[str, dict[str, Any]] = {}
         self._token_teams: dict[str, tuple[str, str | None]] = {}
@@ -146,6 +148,7 @@ class SlackStandin:
         app = web.Application(client_max_size=10 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{n}", self._handle_response_url)
+        app.router.add_post("/upload/{file_id}", self._handle_upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -314,6 +317,24 @@ class SlackStandin:
             future.set_result(Arrival(at, body))
         self.responded(url, body)
         return web.json_response({"ok": True})
+
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        """The upload URL files.getUploadURLExternal hands out: takes the file's bytes, raw or as multipart."""
+        record = self.files.get(request.match_info["file_id"])
+        if record is None:
+            return web.Response(status=404, text="unknown upload")
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            part = next(iter(form.values()))
+            record["content"] = part.file.read() if hasattr(part, "file") else str(part).encode()
+        else:
+            record["content"] = await request.read()
+        return web.Response(text=f"OK - {len(record['content'])}")
+
+    def uploaded(self, file_id: str | None = None) -> bytes:
+        """The bytes of an uploaded file (the last one shared by default)."""
+        shared = [i for i, f in self.files.items() if f.get("shared")]
+        return self.files[file_id or shared[-1]]["content"]
 
     async def _handle_api(self, request: web.Request) -> web.Response:
         """Record and answer one Web API call."""
@@ -544,6 +565,29 @@ class SlackStandin:
         """A method whose answer carries nothing but ok (reactions.add, reactions.remove)."""
         return {"ok": True}
 
+    def _upload_url(self, call: SlackCall) -> dict[str, Any]:
+        """files.getUploadURLExternal: a file id and where to POST its bytes."""
+        filename, length = call.params.get("filename"), call.params.get("length")
+        if not filename or not str(length or "").isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = self._next_id("F")
+        self.files[file_id] = {"filename": filename, "length": int(length), "content": None, "shared": None}
+        return {"ok": True, "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
+
+    def _complete_upload(self, call: SlackCall) -> dict[str, Any]:
+        """files.completeUploadExternal: shares uploaded files in channel_id (every file must have its bytes)."""
+        files = call.params.get("files")
+        files = json.loads(files) if isinstance(files, str) else files
+        done = []
+        for item in files or []:
+            record = self.files.get(item.get("id"))
+            if record is None or record["content"] is None or len(record["content"]) != record["length"]:
+                return {"ok": False, "error": "file_not_found" if record is None else "file_upload_incomplete"}
+            record["shared"] = {"channel_id": call.params.get("channel_id"), "title": item.get("title"),
+                                "initial_comment": call.params.get("initial_comment")}
+            done.append({"id": item["id"], "name": record["filename"], "title": item.get("title") or record["filename"]})
+        return {"ok": True, "files": done}
+
     def _auth_test(self, call: SlackCall) -> dict[str, Any]:
         """auth.test for the calling token's workspace."""
         team_id, enterprise_id = self._team_of(call)
@@ -622,6 +666,8 @@ _ANSWERS: dict[str, Callable[[SlackStandin, SlackCall], dict[str, Any]]] = {
     "chat.postEphemeral": SlackStandin._ephemeral,
     "chat.delete": SlackStandin._delete,
     "chat.getPermalink": SlackStandin._permalink,
+    "files.getUploadURLExternal": SlackStandin._upload_url,
+    "files.completeUploadExternal": SlackStandin._complete_upload,
     "views.open": SlackStandin._view,
     "views.update": SlackStandin._view,
     "views.push": SlackStandin._view,

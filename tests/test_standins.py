@@ -160,6 +160,27 @@ async def test_permalink_and_ephemeral(slack_standin: SlackStandin) -> None:
     assert (await client.chat_postEphemeral(channel="C1", user="U1", text="psst"))["message_ts"]
 
 
+async def test_files_upload_v2_goes_through_the_external_upload_flow(slack_standin: SlackStandin) -> None:
+    client = slack_client(slack_standin)
+
+    answer = await client.files_upload_v2(
+        channel="C0FILES", content="a,b\r\n1,2\r\n", filename="x.csv", title="X", initial_comment="here"
+    )
+
+    assert answer["file"]["title"] == "X"
+    assert slack_standin.uploaded() == b"a,b\r\n1,2\r\n"
+    [shared] = [f["shared"] for f in slack_standin.files.values()]
+    assert shared == {"channel_id": "C0FILES", "title": "X", "initial_comment": "here"}
+
+
+async def test_an_upload_that_never_sent_its_bytes_cannot_be_completed(slack_standin: SlackStandin) -> None:
+    client = slack_client(slack_standin)
+    url = await client.files_getUploadURLExternal(filename="x.csv", length=3)
+
+    with pytest.raises(SlackApiError, match="file_upload_incomplete"):
+        await client.files_completeUploadExternal(files=[{"id": url["file_id"], "title": "X"}], channel_id="C0FILES")
+
+
 async def test_response_url_posts_are_captured(slack_standin: SlackStandin) -> None:
     url = slack_standin.response_url()
     other = slack_standin.response_url()

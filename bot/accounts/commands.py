@@ -44,7 +44,7 @@ async def handle_users(inv: Invocation) -> None:
 async def handle_role(inv: Invocation) -> None:
     words = inv.args.words
     if len(words) != 2 or grammar.user_id(words[0]) is None:
-        raise grammar.UsageError("Use `/eventos role @person ROLE`, with ROLE one of owner, admin, organizer, sales, door.")
+        raise grammar.UsageError("Use `/eventos role @person ROLE`, with ROLE one of owner, admin, organizer, sales, promoter, door.")
     member = await accounts.set_role(
         inv.services, inv.tenant, slack_user_id=grammar.user_id(words[0]), role=words[1].lower()
     )
@@ -58,7 +58,7 @@ EVENTOS = Command(
         Subcommand("setup", "setup [timezone=Europe/Berlin] [currency=EUR] [sales_channel=#sales]",
                    "show or change the account settings", handle_setup),
         Subcommand("users", "users", "who uses EventOS here, with their roles", handle_users),
-        Subcommand("role", "role @person owner|admin|organizer|sales|door", "change someone's role", handle_role),
+        Subcommand("role", "role @person owner|admin|organizer|sales|promoter|door", "change someone's role", handle_role),
         Subcommand("door-token", tokens.USAGE, "a scanner token for an event's door (shown once); list or revoke them",
                    tokens.handle_door_token, keys=("name",)),
     ),

@@ -4,6 +4,7 @@ from pydantic import BaseModel
 
 from bot import errors, grammar
 from bot.crm import views as views
+from bot.exports.commands import handle_contact_export
 from bot.router import HELP_WORDS, Command, Invocation, Subcommand, listener
 from bot.text import escape, quoted, section
 from core.accounts.permissions import require
@@ -128,6 +129,8 @@ CONTACT = Command(
         Subcommand("phone", "phone EMAIL NUMBER", "set a contact's phone number (needed before SMS consent)", handle_phone, keys=()),
         Subcommand("consent", "consent EMAIL [email=yes|no] [sms=yes|no]", "record consent given or withdrawn", handle_consent),
         Subcommand("merge", "merge DUPLICATE into KEEP", "fold a duplicate contact into another, after a confirmation", handle_merge, keys=()),
+        Subcommand("export", "export [AUDIENCE]", "contacts as a CSV shared here: all, or an audience like tag:vip",
+                   handle_contact_export, keys=(), free_text_after=0),
     ),
 )
 

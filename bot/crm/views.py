@@ -44,7 +44,7 @@ VALUE = "value"  # the action_id of every plain input
 KIND_ICONS = {
     "note": ":memo:", "call": ":telephone_receiver:", "meeting": ":handshake:", "email": ":email:",
     "slack": ":speech_balloon:", "purchase": ":ticket:", "refund": ":leftwards_arrow_with_hook:",
-    "checkin": ":white_check_mark:", "campaign": ":mega:",
+    "checkin": ":white_check_mark:", "campaign": ":mega:", "guestlist": ":clipboard:",
 }
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 BODY_SHOWN = 600

@@ -22,25 +22,25 @@ MAX_BODY = 256 * 1024
 STATUS = {Invalid: 400, Forbidden: 403, NotFound: 404}
 
 
-def _error(status: int, code: str, message: str) -> web.Response:
+def error_response(status: int, code: str, message: str) -> web.Response:
     headers = {"WWW-Authenticate": 'Bearer realm="eventos-door"'} if status == 401 else None
     return web.json_response({"error": code, "message": message}, status=status, headers=headers)
 
 
-def _from_domain(request: web.Request, error: DomainError) -> web.Response:
+def domain_response(request: web.Request, error: DomainError) -> web.Response:
     if isinstance(error, DoorTokenRefused):
         limits(request).refused(request)
-        return _error(401, error.code, error.message)
+        return error_response(401, error.code, error.message)
     status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 409)
-    return _error(status, error.code, error.message)
+    return error_response(status, error.code, error.message)
 
 
-def _bearer(request: web.Request) -> str | None:
+def bearer(request: web.Request) -> str | None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-async def _body(request: web.Request) -> dict[str, Any]:
+async def json_body(request: web.Request) -> dict[str, Any]:
     if request.content_length is not None and request.content_length > MAX_BODY:
         raise Invalid("The request body is too large.")
     try:
@@ -52,7 +52,7 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return body
 
 
-def _text(body: dict[str, Any], key: str) -> str | None:
+def text_field(body: dict[str, Any], key: str) -> str | None:
     value = body.get(key)
     if value is not None and not isinstance(value, str):
         raise Invalid(f"\"{key}\" must be a string.")
@@ -60,10 +60,10 @@ def _text(body: dict[str, Any], key: str) -> str | None:
 
 
 def _scan(body: dict[str, Any]) -> checkins.Scan:
-    code = _text(body, "code")
+    code = text_field(body, "code")
     if not code or not code.strip():
         raise Invalid("Send the ticket code as \"code\".")
-    offline_at = _text(body, "offline_at")
+    offline_at = text_field(body, "offline_at")
     at = None
     if offline_at:
         try:
@@ -71,10 +71,10 @@ def _scan(body: dict[str, Any]) -> checkins.Scan:
             at = at.astimezone(UTC) if at.tzinfo is not None else at
         except (ValueError, OverflowError):
             raise Invalid("\"offline_at\" must be an ISO 8601 time like 2031-07-01T19:04:05Z.") from None
-    return checkins.Scan(code=code, nonce=_text(body, "nonce"), offline_at=at)
+    return checkins.Scan(code=code, nonce=text_field(body, "nonce"), offline_at=at)
 
 
-def _throttled(request: web.Request, token: str | None) -> web.Response | None:
+def throttled(request: web.Request, token: str | None) -> web.Response | None:
     """A 429 when this client, or this token (valid or not), has sent too much; else None."""
     edge = limits(request)
     client = edge.client(request)
@@ -94,32 +94,32 @@ def _batch_throttled(request: web.Request, token: str, scans: int) -> web.Respon
 
 
 async def post_checkin(request: web.Request) -> web.Response:
-    token = _bearer(request)
-    if throttled := _throttled(request, token):
+    token = bearer(request)
+    if throttled := throttled(request, token):
         return throttled
     if token is None:
         limits(request).refused(request)
-        return _error(401, "unauthorized", "Send a door token as `Authorization: Bearer dt_…`.")
+        return error_response(401, "unauthorized", "Send a door token as `Authorization: Bearer dt_…`.")
     try:
-        body = await _body(request)
+        body = await json_body(request)
         answer = await checkins.scan_at_door(
-            request.app[SERVICES], token=token, scan=_scan(body), event_slug=_text(body, "event"),
-            source=_text(body, "source") or "api",
+            request.app[SERVICES], token=token, scan=_scan(body), event_slug=text_field(body, "event"),
+            source=text_field(body, "source") or "api",
         )
     except DomainError as error:
-        return _from_domain(request, error)
+        return domain_response(request, error)
     return web.json_response(answer.to_json())
 
 
 async def post_batch(request: web.Request) -> web.Response:
-    token = _bearer(request)
-    if throttled := _throttled(request, token):
+    token = bearer(request)
+    if throttled := throttled(request, token):
         return throttled
     if token is None:
         limits(request).refused(request)
-        return _error(401, "unauthorized", "Send a door token as `Authorization: Bearer dt_…`.")
+        return error_response(401, "unauthorized", "Send a door token as `Authorization: Bearer dt_…`.")
     try:
-        body = await _body(request)
+        body = await json_body(request)
         items = body.get("scans")
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             raise Invalid("Send \"scans\": a list of {\"code\", \"nonce\", \"offline_at\"} objects.")
@@ -127,21 +127,21 @@ async def post_batch(request: web.Request) -> web.Response:
             return throttled
         answers = await checkins.scan_batch_at_door(
             request.app[SERVICES], token=token, scans=[_scan(item) for item in items],
-            event_slug=_text(body, "event"), source=_text(body, "source") or "api",
+            event_slug=text_field(body, "event"), source=text_field(body, "source") or "api",
         )
     except DomainError as error:
-        return _from_domain(request, error)
+        return domain_response(request, error)
     return web.json_response({"results": [answer.to_json() for answer in answers]})
 
 
 async def get_door(request: web.Request) -> web.Response:
-    token = _bearer(request)
-    if throttled := _throttled(request, token):
+    token = bearer(request)
+    if throttled := throttled(request, token):
         return throttled
     try:
         overview = await door_status.door_overview(request.app[SERVICES], token=token)
     except DomainError as error:
-        return _from_domain(request, error)
+        return domain_response(request, error)
     return web.json_response(overview.to_json(), headers={"Cache-Control": "no-store"})
 
 

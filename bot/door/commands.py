@@ -5,8 +5,10 @@ import uuid
 
 from bot import errors, grammar
 from bot.door import views as views
+from bot.guestlists import views as guest_views
 from bot.router import Command, Invocation, listener
 from core.door import checkins
+from core.guestlists import door as guest_door
 from core.sales.ticket_codes import normalize
 
 # Ticket codes look like K4XQ7M2B5ZP3J6TA-9F2KQ7M3BZ; hyphenated names (Jean-Pierre) do not.
@@ -29,7 +31,8 @@ async def handle_checkin(inv: Invocation) -> None:
         answer = await checkins.admit_code(inv.services, inv.tenant, code=words[1], event_slug=words[0])
     elif len(words) >= 2:
         search = await checkins.find_attendees(inv.services, inv.tenant, event_slug=words[0], query=" ".join(words[1:]))
-        await inv.reply(*views.attendee_matches(search))
+        guests = await guest_door.find_guests(inv.services, inv.tenant, event_slug=words[0], query=search.query)
+        await inv.reply(*guest_views.door_matches(search, guests))
         return
     else:
         raise grammar.UsageError(USAGE)
@@ -38,7 +41,7 @@ async def handle_checkin(inv: Invocation) -> None:
 
 CHECKIN = Command(
     name="/checkin",
-    summary="admit a ticket by its code, or find an event's attendee by name or email and admit them with a button",
+    summary="admit a ticket by its code, or find an event's attendee or guest-list name and admit them with a button",
     subcommands=(),
     default=handle_checkin,
     default_usage="CODE | EVENT name-or-email | EVENT CODE",

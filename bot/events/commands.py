@@ -5,12 +5,15 @@ from pydantic import BaseModel, Field
 from bot import grammar
 from bot.events import modal_views as modals
 from bot.events import views as views
+from bot.exports.commands import handle_event_export
+from bot.guestlists import views as guest_views
 from bot.router import Command, Invocation, Subcommand, listener
 from bot.text import escape
 from core.accounts.permissions import require
 from core.events import events
 from core.events import stats as event_stats
 from core.events.events import UNCHANGED
+from core.guestlists import stats as guest_stats
 from core.storefront import links
 
 LIST_WORDS = {"": "upcoming", "upcoming": "upcoming", "next": "upcoming", "past": "past", "all": "all"}
@@ -86,7 +89,9 @@ async def handle_show(inv: Invocation) -> None:
 async def handle_stats(inv: Invocation) -> None:
     slug = grammar.bind(inv.args, EventArg, positional=["event"]).event
     report = await event_stats.event_report(inv.services, inv.tenant, slug=slug)
-    await inv.reply(f"Stats: {escape(report.event.name)}", views.stats_card(report))
+    guests = await guest_stats.counts_for_stats(inv.services, inv.tenant, event=slug)
+    blocks = views.stats_card(report) + (guest_views.counts_blocks(guests) if guests else [])
+    await inv.reply(f"Stats: {escape(report.event.name)}", blocks)
 
 
 async def handle_edit(inv: Invocation) -> None:
@@ -137,6 +142,9 @@ EVENT = Command(
         Subcommand("publish", "publish EVENT", "put a draft on sale", handle_publish),
         Subcommand("link", "link EVENT", "the public page's URL to share, with a QR code for posters", handle_link),
         Subcommand("cancel", "cancel EVENT", "cancel an event, after showing what it affects", handle_cancel),
+        Subcommand("export", "export EVENT [what=attendees|orders|checkins|guests]",
+                   "a CSV of the event's attendees (or orders, check-ins, guests), shared here", handle_event_export,
+                   keys=("what",)),
     ),
 )
 

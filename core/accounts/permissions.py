@@ -8,6 +8,7 @@ ROLE_NAMES = {
     "admin": "an admin",
     "organizer": "an organizer",
     "sales": "a sales",
+    "promoter": "a promoter",
     "door": "a door",
 }
 

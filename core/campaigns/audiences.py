@@ -5,8 +5,10 @@
     company:Acme                 contacts of the company named Acme (any case; quote names
                                  with spaces: company:"Acme Events")
     event:summer-gala:bought     contacts holding an active ticket to the event (event:SLUG alone too)
-    event:summer-gala:attended   contacts with a ticket admitted at the door
+    event:summer-gala:attended   contacts with a ticket (or guest-list name) admitted at the door
     event:summer-gala:no-show    bought, and not attended
+    event:summer-gala:guestlist  contacts with a name on one of the event's guest lists
+    list:vip                     contacts on a guest list named vip, at any event
 
 Terms combine with `not`, `and`, `or` (binding in that order) and parentheses:
 `event:gala:bought and not (tag:staff or company:"Acme Events")`.
@@ -36,14 +38,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.crm.contacts import normalize_tags
 from core.errors import Invalid, NotFound
-from db.models import Attendee, CheckIn, Company, Contact, Event
+from core.guestlists import audience as guests
+from db.models import Attendee, CheckIn, Company, Contact, Event, GuestList
 
 MAX_LENGTH = 1000
 MAX_TERMS = 40
 MAX_DEPTH = 20
-EVENT_STATES = {"bought": "bought", "attended": "attended", "no-show": "no-show", "noshow": "no-show", "no_show": "no-show"}
+EVENT_STATES = {
+    "bought": "bought", "attended": "attended", "no-show": "no-show", "noshow": "no-show", "no_show": "no-show",
+    "guestlist": "guestlist", "guest-list": "guestlist",
+}
 KEYWORDS = ("and", "or", "not")
-SYNTAX = "all, tag:NAME, company:NAME or event:SLUG:bought|attended|no-show, joined with and, or, not and parentheses"
+SYNTAX = (
+    "all, tag:NAME, company:NAME, event:SLUG:bought|attended|no-show|guestlist or list:NAME, "
+    "joined with and, or, not and parentheses"
+)
 EXAMPLE = "`audience=\"event:summer-gala:bought and not tag:staff\"`"
 QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u201d": "\u201d", "\u2018": "\u2019", "\u2019": "\u2019"}
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -72,6 +81,11 @@ class AtEvent:
 
 
 @dataclass(frozen=True)
+class OnList:
+    name: str
+
+
+@dataclass(frozen=True)
 class Not:
     part: "Node"
 
@@ -86,7 +100,7 @@ class AnyOf:
     parts: tuple["Node", ...]
 
 
-Node = Union[Everyone, Tag, InCompany, AtEvent, Not, AllOf, AnyOf]
+Node = Union[Everyone, Tag, InCompany, AtEvent, OnList, Not, AllOf, AnyOf]
 
 
 @dataclass(frozen=True)
@@ -103,6 +117,10 @@ class Audience:
     @property
     def companies(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(t.name for t in _terms(self.node) if isinstance(t, InCompany)))
+
+    @property
+    def guest_lists(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t.name for t in _terms(self.node) if isinstance(t, OnList)))
 
 
 @dataclass(frozen=True)
@@ -214,10 +232,14 @@ def _term(word: str) -> Node:
         slug, _, state = value.rpartition(":") if ":" in value else (value, "", "bought")
         state_name = EVENT_STATES.get(state.lower())
         if state_name is None:
-            raise Invalid(f"After event:{slug}: say bought, attended or no-show, not “{state}”.", field="audience")
+            raise Invalid(f"After event:{slug}: say bought, attended, no-show or guestlist, not “{state}”.", field="audience")
         if not _SLUG.match(slug.lower()):
             raise Invalid(f"“{slug}” is not an event slug; write it like event:summer-gala:attended.", field="audience")
         return AtEvent(slug.lower(), state_name)
+    if kind == "list":
+        if not _SLUG.match(value.lower()):
+            raise Invalid(f"Name a guest list after list:, like list:vip, not “{word}”.", field="audience")
+        return OnList(value.lower())
     raise Invalid(f"“{word}” is not an audience term; use {SYNTAX}.", field="audience")
 
 
@@ -299,9 +321,11 @@ def format_node(node: Node) -> str:
         return f"company:{_quoted(node.name)}"
     if isinstance(node, AtEvent):
         return f"event:{node.slug}:{node.state}"
+    if isinstance(node, OnList):
+        return f"list:{node.name}"
     if isinstance(node, Not):
         inner = format_node(node.part)
-        return f"not {inner}" if isinstance(node.part, (Everyone, Tag, InCompany, AtEvent, Not)) else f"not ({inner})"
+        return f"not {inner}" if isinstance(node.part, (Everyone, Tag, InCompany, AtEvent, OnList, Not)) else f"not ({inner})"
     if isinstance(node, AllOf):
         return " and ".join(f"({format_node(p)})" if isinstance(p, AnyOf) else format_node(p) for p in node.parts)
     return " or ".join(format_node(p) for p in node.parts)
@@ -336,11 +360,12 @@ def _bought(event_id: uuid.UUID) -> ColumnElement[bool]:
 
 
 def _attended(event_id: uuid.UUID) -> ColumnElement[bool]:
-    return exists().where(
+    with_ticket = exists().where(
         Attendee.account_id == Contact.account_id, Attendee.contact_id == Contact.id,
         CheckIn.account_id == Attendee.account_id, CheckIn.attendee_id == Attendee.id,
         CheckIn.event_id == event_id, CheckIn.result == "admitted",
     )
+    return or_(with_ticket, guests.came_as_guest(event_id))
 
 
 def _compile(node: Node, events: dict[str, EventRef]) -> ColumnElement[bool]:
@@ -359,7 +384,11 @@ def _compile(node: Node, events: dict[str, EventRef]) -> ColumnElement[bool]:
             return _bought(event_id)
         if node.state == "attended":
             return _attended(event_id)
+        if node.state == "guestlist":
+            return guests.on_event_lists(event_id)
         return and_(_bought(event_id), not_(_attended(event_id)))
+    if isinstance(node, OnList):
+        return guests.on_list(node.name)
     if isinstance(node, Not):
         return not_(_compile(node.part, events))
     if isinstance(node, AllOf):
@@ -383,6 +412,11 @@ async def bind(session: AsyncSession, audience: Audience) -> Bound:
         for name in audience.companies:
             if name.lower() not in known:
                 raise NotFound(f"No company is named “{name}”; check the name with `/company show {name}`.", field="audience")
+    if audience.guest_lists:
+        lists = set((await session.scalars(select(GuestList.name).where(GuestList.name.in_(audience.guest_lists)))).all())
+        for name in audience.guest_lists:
+            if name not in lists:
+                raise NotFound(f"No guest list is named {name}; see an event's lists with `/guest stats EVENT`.", field="audience")
     return Bound(audience, found)
 
 

@@ -23,6 +23,7 @@ from db.models import (
     ConsentChange,
     Contact,
     ContactThread,
+    GuestEntry,
     Interaction,
     Order,
 )
@@ -390,7 +391,7 @@ async def merge_contacts(services: Services, tenant: TenantContext, *, duplicate
 
 
 async def _move_everything(session: AsyncSession, old: uuid.UUID, new: uuid.UUID) -> None:
-    for model in (Order, Attendee, ConsentChange, ContactThread):
+    for model in (Order, Attendee, ConsentChange, ContactThread, GuestEntry):
         await session.execute(update(model).where(model.contact_id == old).values(contact_id=new))
     # A message or purchase already on the survivor's timeline stays once (unique source_key).
     twin = Interaction.__table__.alias("twin")

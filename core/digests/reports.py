@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.guestlists.stats import GuestStats, counts_for
 from core.time.local_time import zone
 
 TREND_DAYS = 14
@@ -114,6 +115,7 @@ class EventDoors:
     no_shows: int | None  # None while the event has not ended
     busiest: tuple[datetime, int] | None  # the busiest 15 minutes (start, in the event's zone) and its admissions
     arrivals: tuple[int, ...] = field(default=())  # admissions per slot, first to last arrival
+    guests: GuestStats | None = None  # guest-list counts per list and promoter, when the event has lists
 
 
 @dataclass(frozen=True)
@@ -300,10 +302,11 @@ async def checkin_digest(session: AsyncSession, *, day: date, now: datetime) -> 
         found = await session.execute(_ARRIVALS, {"day": day, "slot": SLOT, "events": [r.event_id for r in rows]})
         for event_id, slot, admitted in found:
             slots.setdefault(event_id, {})[slot.astimezone(UTC)] = admitted
-    return CheckinDigest(day, tuple(_doors(row, slots.get(row.event_id, {})) for row in rows))
+    guests = {row.event_id: await counts_for(session, row.event_id, "", row.name, row.timezone) for row in rows}
+    return CheckinDigest(day, tuple(_doors(row, slots.get(row.event_id, {}), guests[row.event_id]) for row in rows))
 
 
-def _doors(row, slots: dict[datetime, int]) -> EventDoors:
+def _doors(row, slots: dict[datetime, int], guests: GuestStats) -> EventDoors:
     busiest = arrivals = None
     if slots:
         start, count = min(slots.items(), key=lambda item: (-item[1], item[0]))
@@ -315,4 +318,5 @@ def _doors(row, slots: dict[datetime, int]) -> EventDoors:
     return EventDoors(
         row.event_id, row.name, row.timezone, row.check_ins, int(row.admitted_total or 0), row.sold,
         row.duplicate_scans, int(row.no_shows or 0) if row.ended else None, busiest, arrivals or (),
+        guests if guests.lists else None,
     )

@@ -120,8 +120,8 @@ class OrderView:
     source: str = "slack"  # where it was placed: slack | web (the public event page)
 
 
-class _Full(Exception):
-    """A conditional UPDATE found too few seats; turned into SoldOut after a lazy expiry pass."""
+class Full(Exception):
+    """A conditional UPDATE found too few seats; turned into SoldOut (after a lazy expiry pass) by the caller."""
 
     def __init__(self, event_id: uuid.UUID, what: str, remaining: int) -> None:
         super().__init__(what)
@@ -217,7 +217,7 @@ async def _holding(services: Services, account_id: uuid.UUID, work) -> Held:
         try:
             async with services.db.tenant(account_id) as session:
                 held = await work(session)
-        except _Full as full:
+        except Full as full:
             if attempt == 1 and await release_expired_holds(services, account_id, event_id=full.event_id):
                 continue
             raise full.sold_out() from None
@@ -240,8 +240,8 @@ async def _find_ticket(
     return event, product
 
 
-async def _take_seats(session: AsyncSession, event: Event, product: Product, qty: int, *, comp: bool) -> None:
-    """Move `sold` on the event, then the ticket type, if the seats are there; _Full otherwise."""
+async def take_event_seats(session: AsyncSession, event: Event, qty: int, *, comp: bool) -> None:
+    """Move the event's `sold` by `qty` if the seats are there (a draft's too, for comps); Full otherwise."""
     statuses = ("published", "draft") if comp else ("published",)
     took_event = await session.execute(
         update(events_t)
@@ -257,7 +257,12 @@ async def _take_seats(session: AsyncSession, event: Event, product: Product, qty
                                      .where(events_t.c.id == event.id))).one()
         if now.status not in statuses:
             raise Conflict(f"“{event.name}” was cancelled a moment ago; it sells nothing.")
-        raise _Full(event.id, f"“{event.name}”", now.capacity - now.sold)
+        raise Full(event.id, f"“{event.name}”", now.capacity - now.sold)
+
+
+async def _take_seats(session: AsyncSession, event: Event, product: Product, qty: int, *, comp: bool) -> None:
+    """Move `sold` on the event, then the ticket type, if the seats are there; Full otherwise."""
+    await take_event_seats(session, event, qty, comp=comp)
     took_product = await session.execute(
         update(products_t)
         .where(products_t.c.id == product.id,
@@ -268,7 +273,7 @@ async def _take_seats(session: AsyncSession, event: Event, product: Product, qty
     if took_product.first() is None:
         now = (await session.execute(select(products_t.c.capacity, products_t.c.sold)
                                      .where(products_t.c.id == product.id))).one()
-        raise _Full(event.id, f"“{product.name}” at “{event.name}”", now.capacity - now.sold)
+        raise Full(event.id, f"“{product.name}” at “{event.name}”", now.capacity - now.sold)
 
 
 async def _create_order(

@@ -6,6 +6,7 @@ from db.models.campaigns import Campaign, CampaignRecipient
 from db.models.crm import Company, ConsentChange, Contact, ContactThread, Interaction
 from db.models.door import CheckIn, DoorToken
 from db.models.events import Event, Product, Venue
+from db.models.guestlists import GuestEntry, GuestList
 from db.models.messaging import OutboxMessage, SlackDelivery, SlackRequestSignature
 from db.models.reporting import (
     AnalyticsWatermark,
@@ -29,7 +30,7 @@ from db.models.slack import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
 __all__ = [
     "BOTS_TABLE", "INSTALLATIONS_TABLE", "OAUTH_STATES_TABLE", "ROLES", "Account", "AnalyticsWatermark", "Attendee", "Base", "Campaign", "CampaignRecipient",
     "CheckIn", "Company", "ConsentChange", "Contact", "ContactThread", "DigestRun",
-    "DigestSubscription", "DoorToken", "Event", "EventAnalytics", "Interaction", "Order",
+    "DigestSubscription", "DoorToken", "Event", "EventAnalytics", "GuestEntry", "GuestList", "Interaction", "Order",
     "OrderLine", "OutboxMessage", "Payment", "Product", "ProcessedWebhook", "ProductSales", "SaleRush", "SlackDelivery",
     "SlackRequestSignature", "Ticket", "TicketEmail", "User", "Venue",
 ]

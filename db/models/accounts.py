@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, Tenant, now_default, uuid_pk
 
-ROLES = ("owner", "admin", "organizer", "sales", "door")
+ROLES = ("owner", "admin", "organizer", "sales", "promoter", "door")
 
 
 class Account(Base):

@@ -3,7 +3,18 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Computed, DateTime, Index, String, Text, column, table, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Computed,
+    DateTime,
+    Index,
+    String,
+    Text,
+    column,
+    table,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -11,7 +22,7 @@ from db.models.base import Base, Tenant, now_default, tenant_fk
 
 INTERACTION_KINDS = (
     "note", "call", "meeting", "email", "slack",
-    "purchase", "refund", "checkin", "campaign",
+    "purchase", "refund", "checkin", "campaign", "guestlist",
 )
 
 CONTACT_SEARCH = (

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, Index, String, Text, text
+from sqlalchemy import CheckConstraint, DateTime, Index, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -38,8 +38,12 @@ class CheckIn(Tenant, Base):
         tenant_fk("attendee_id", "attendees"),
         tenant_fk("door_token_id", "door_tokens"),
         tenant_fk("user_id", "users"),
+        tenant_fk("guest_entry_id", "guest_entries"),
         # The door's invariant: a ticket is admitted at most once.
         Index("uq_check_ins_admitted", "ticket_id", unique=True, postgresql_where=text("result = 'admitted'")),
+        # And so is a guest-list entry (migration 0050).
+        Index("uq_check_ins_guest_admitted", "guest_entry_id", unique=True, postgresql_where=text("result = 'admitted'")),
+        Index("ix_check_ins_guest", "account_id", "guest_entry_id", postgresql_where=text("guest_entry_id IS NOT NULL")),
         # A scanner's retry (same door token, same nonce) is recorded once; `scan_hash` tells a retry from reuse.
         Index(
             "uq_check_ins_door_nonce", "account_id", "door_token_id", "nonce", unique=True,
@@ -53,6 +57,7 @@ class CheckIn(Tenant, Base):
         Index("ix_check_ins_ticket", "account_id", "ticket_id"),
         Index("ix_check_ins_attendee", "account_id", "attendee_id"),
         CheckConstraint(f"result IN {CHECKIN_RESULTS!r}", name="result"),
+        CheckConstraint("party IS NULL OR party > 0", name="party"),
     )
 
     event_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
@@ -67,4 +72,7 @@ class CheckIn(Tenant, Base):
     code: Mapped[str | None] = mapped_column(String(128))
     scanned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     answer: Mapped[dict | None] = mapped_column(JSONB)
+    # A guest-list admission: the entry, and how many people came in with it (the guest and companions).
+    guest_entry_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    party: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = now_default()

@@ -61,6 +61,9 @@ async def test_the_bench_measures_every_scenario_at_tiny_scale(server_url, tmp_p
         assert run["seats_taken"] == run["orders_holding"] == rush["seats"] and run["oversold"] == 0
         assert run["held"] == rush["seats"] and run["held"] + run["sold_out"] == rush["buyers"]
         assert 0 < run["sold"] <= run["held"] and sane(run["pages"]) and run["errors"] == 0
+    exported = results["export"]
+    assert exported["status"] == "ok", exported.get("note")
+    assert exported["rows"] > 0 and exported["rows_per_second"] > 0 and exported["peak_memory_mb"] > 0
     assert 0 < results["server"]["peak_rss_mb"] < 2_000
     assert all(t["value"] is not None for t in results["targets"]), results["targets"]
     assert "targets (full scale, 2 cores)" in printed.decode()

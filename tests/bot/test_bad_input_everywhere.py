@@ -26,6 +26,8 @@ from db.models import (
     DigestSubscription,
     DoorToken,
     Event,
+    GuestEntry,
+    GuestList,
     Interaction,
     Order,
     OrderLine,
@@ -39,7 +41,7 @@ from tests.support.factories import make_event, make_product
 
 TABLES = (
     Account, User, Venue, Event, Product, Order, OrderLine, Payment, Attendee, Ticket, CheckIn, DoorToken, Contact,
-    Company, ConsentChange, Interaction, Campaign, DigestSubscription,
+    Company, ConsentChange, Interaction, Campaign, DigestSubscription, GuestList, GuestEntry,
 )
 LONG = "x" * 5000
 NAME_3000 = "N" * 3000
@@ -167,6 +169,27 @@ CASES = [
     ("/campaign", "send nope"),
     ("/campaign", "preview nope"),
     ("/campaign", "new please"),
+    # /guest and exports
+    ("/guest", "add gala"),
+    ("/guest", 'add gala "Ann" +21'),
+    ("/guest", 'add gala "Ann" +x'),
+    ("/guest", 'add gala "Ann" email=nope'),
+    ("/guest", 'add gala "Ann" list="no spaces"'),
+    ("/guest", 'add gala "Ann" colour=red'),
+    ("/guest", 'add nope "Ann"'),
+    ("/guest", f'add gala "{NAME_3000}"'),
+    ("/guest", f'add gala "Ann" note="{NAME_3000}"'),
+    ("/guest", "remove gala Nobody Here"),
+    ("/guest", "list nope"),
+    ("/guest", "stats gala list=vip"),
+    ("/guest", "setup gala list=vip cap=-3"),
+    ("/guest", "setup gala list=vip closes=tomorrow"),
+    ("/guest", "setup gala"),
+    ("/guest", "explode gala"),
+    ("/event", "export gala what=everything"),
+    ("/event", "export nope"),
+    ("/contact", "export bogus:thing"),
+    ("/contact", "export list:nobody"),
     # values of 3,000 characters are never echoed back whole
     ("/event", f'create name=Gala starts="2030-07-01 19:00" slug={NAME_3000}'),
     ("/event", f'create name=Gala starts="{NAME_3000}"'),

@@ -92,3 +92,28 @@ async def test_a_scan_made_offline_is_queued_and_uploaded_with_its_scan_time_whe
         [row] = (await session.execute(select(CheckIn))).scalars()
     assert (row.result, row.source, row.ticket_id) == ("admitted", "scan", ticket.id)
     assert row.nonce and row.scanned_at < row.created_at
+
+
+async def test_a_guest_found_by_name_is_admitted_with_the_party_chosen(scanner, slack):
+    from playwright.async_api import expect
+
+    from core.guestlists import entries
+    from db.models import Event
+
+    page, _, _, tenant = scanner
+    await expect(page.locator("#door")).to_have_text("Summer Gala · Front")
+    async with slack.services.db.tenant(tenant.account_id) as session:
+        slug = (await session.execute(select(Event.slug))).scalar_one()
+    await entries.add_guest(slack.services, tenant, event=slug, name="Gina <b>Guest</b>", companions=2)
+
+    await page.locator("#guest").fill("gina")
+    await page.locator("#guest").press("Enter")
+    await expect(page.locator("#guests li")).to_have_count(1)
+    await expect(page.locator("#guests li span")).to_have_text("Gina <b>Guest</b> +2 · guests")
+    await page.get_by_role("button", name="Admit 2").click()
+
+    await expect(page.locator("#result")).to_have_attribute("data-result", "admitted")
+    await expect(page.locator("#result-detail")).to_have_text("2 of 3 · guests guest list")
+    async with slack.services.db.tenant(tenant.account_id) as session:
+        [row] = (await session.execute(select(CheckIn))).scalars()
+    assert (row.result, row.source, row.party) == ("admitted", "scan", 2)

@@ -41,6 +41,16 @@ SELECT 1
 
 # Tables added after migration 0009, one statement each, on the rows GRAPH made.
 LATER = (
+    """WITH
+      e AS (SELECT id FROM events WHERE account_id = :a),
+      u AS (SELECT id FROM users WHERE account_id = :a),
+      c AS (SELECT id FROM contacts WHERE account_id = :a),
+      gl AS (INSERT INTO guest_lists (account_id, event_id, name, promoter_id, cap, taken)
+             SELECT :a, e.id, 'vip', u.id, 10, 1 FROM e, u RETURNING id),
+      ge AS (INSERT INTO guest_entries (account_id, event_id, list_id, name, contact_id, promoter_id)
+             SELECT :a, e.id, gl.id, 'Gus', c.id, u.id FROM e, gl, c, u RETURNING id)
+    INSERT INTO check_ins (account_id, event_id, guest_entry_id, party, result, source, scanned_at)
+    SELECT :a, e.id, ge.id, 1, 'admitted', 'slack', now() FROM e, ge""",
     """INSERT INTO sale_rushes (account_id, event_id, started_at, last_sale_at, orders, seats, revenue_cents)
        SELECT :a, id, now(), now(), 1, 1, 2500 FROM events WHERE account_id = :a""",
 )

@@ -1,0 +1,1 @@
+"""CSV exports uploaded to Slack: `/event export` and `/contact export`."""

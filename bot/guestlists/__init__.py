@@ -1,0 +1,1 @@
+"""/guest: guest lists from Slack, and guest-list names at the door."""
