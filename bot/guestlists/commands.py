@@ -27,7 +27,7 @@ class SetupArgs(BaseModel):
     list: str = Field(examples=["vip"])
     cap: str | None = None
     closes: str | None = None
-    promoter: str | None = None
+    promoter: str | None = Field(default=None, json_schema_extra=grammar.SLACK_REFERENCE)
 
 
 def _name_and_companions(words: tuple[str, ...], usage: str) -> tuple[str, str | None]:

@@ -170,7 +170,7 @@ async def test_a_big_party_is_admitted_from_a_menu(slack):
 async def test_import_for_an_unknown_event_opens_no_form(slack):
     message = await slack.run("/guest", "import no-such-event")
 
-    assert message["text"] == "There is no event `no-such-event`; see `/event list` for the slugs."
+    assert message["text"] == "There is no event `no-such-event`. See `/event list` for the slugs."
     assert slack.standin.calls_to("views.open") == []
 
 
