@@ -1,6 +1,6 @@
 """Every slash command in one place: the overview in `/eventos help` and docs/commands.md.
 
-Regenerate the doc with `python -m bot.commands.reference > docs/commands.md`; a test keeps it true.
+Regenerate the doc with `python -m bot.reference > docs/commands.md`; a test keeps it true.
 """
 
 import re
@@ -15,9 +15,10 @@ from bot.events.ticket_types import TICKET
 from bot.events.venues import VENUE
 from bot.router import Command
 from bot.sales.orders import ORDER
+from bot.sales.promos import PROMO
 from bot.sales.sell import SELL
 
-COMMANDS: tuple[Command, ...] = (EVENTOS, EVENT, VENUE, TICKET, SELL, ORDER, CHECKIN, CONTACT, COMPANY, LOG, CAMPAIGN, DIGEST)
+COMMANDS: tuple[Command, ...] = (EVENTOS, EVENT, VENUE, TICKET, SELL, ORDER, PROMO, CHECKIN, CONTACT, COMPANY, LOG, CAMPAIGN, DIGEST)
 
 
 def overview() -> str:
@@ -37,7 +38,7 @@ def markdown() -> str:
     parts = [
         "# Slash commands",
         "",
-        "Generated from the command definitions (`python -m bot.commands.reference > docs/commands.md`).",
+        "Generated from the command definitions (`python -m bot.reference > docs/commands.md`).",
         "Arguments: words, then `key=value` pairs; quote values with spaces (`name=\"Summer Gala\"`).",
         "A creation command without arguments opens its form. Errors answer privately in one sentence.",
         "",

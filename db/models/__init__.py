@@ -7,6 +7,7 @@ from db.models.crm import Company, ConsentChange, Contact, ContactThread, Intera
 from db.models.door import CheckIn, DoorToken
 from db.models.events import Event, Product, Venue
 from db.models.messaging import OutboxMessage, SlackDelivery
+from db.models.promos import PromoCode, PromoCodeProduct
 from db.models.reporting import AnalyticsWatermark, DigestRun, DigestSubscription, EventAnalytics
 from db.models.slack import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
 from db.models.sales import (
@@ -17,6 +18,6 @@ __all__ = [
     "BOTS_TABLE", "INSTALLATIONS_TABLE", "OAUTH_STATES_TABLE", "ROLES", "Account", "AnalyticsWatermark", "Attendee", "Base", "Campaign", "CampaignRecipient",
     "CheckIn", "Company", "ConsentChange", "Contact", "ContactThread", "DigestRun",
     "DigestSubscription", "DoorToken", "Event", "EventAnalytics", "Interaction", "Order",
-    "OrderLine", "OutboxMessage", "Payment", "Product", "ProcessedWebhook", "ProductSales", "SlackDelivery",
+    "OrderLine", "OutboxMessage", "Payment", "Product", "ProcessedWebhook", "PromoCode", "PromoCodeProduct", "ProductSales", "SlackDelivery",
     "Ticket", "TicketEmail", "User", "Venue",
 ]

@@ -8,7 +8,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "commands.md"
 
 
 def test_docs_commands_md_is_generated_from_the_command_definitions():
-    assert DOC.read_text() == markdown(), "run: python -m bot.commands.reference > docs/commands.md"
+    assert DOC.read_text() == markdown(), "run: python -m bot.reference > docs/commands.md"
 
 
 async def test_eventos_help_lists_every_command(slack):
