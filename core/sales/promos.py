@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.permissions import require
 from core.context import TenantContext
-from core.errors import Conflict, Invalid, NotFound, SoldOut
+from core.errors import Conflict, Invalid, NotFound
 from core.events import events, ticket_types
 from core.money import amounts
 from core.services import Services
@@ -255,7 +255,7 @@ async def apply(session: AsyncSession, *, event: Event, product: Product, code: 
     if linked and product.id not in linked:
         raise Invalid(f"The promo code {code_row.code} is not valid for “{product.name}”.", field="code")
     if code_row.max_uses is not None and code_row.used >= code_row.max_uses:
-        raise SoldOut(f"The promo code {code_row.code} has been used up.", remaining=0, field="code")
+        raise Conflict(f"The promo code {code_row.code} has been used up.", code="promo_used_up", field="code")
     price = discounted(product.price_cents, percent_off=code_row.percent_off, amount_off_cents=code_row.amount_off_cents)
     return Applied(code_row.id, code_row.code, product.price_cents, price)
 
@@ -291,9 +291,9 @@ async def take_uses(session: AsyncSession, applied: Applied, qty: int) -> None:
     if took.first() is None:
         left = (await session.execute(select(codes_t.c.max_uses - codes_t.c.used).where(codes_t.c.id == applied.promo_id))).scalar_one()
         if left <= 0:
-            raise SoldOut(f"The promo code {applied.code} has been used up.", remaining=0, field="code")
-        raise SoldOut(f"The promo code {applied.code} has {left} use(s) left; buy qty={left} or fewer with it.",
-                      remaining=left, field="code")
+            raise Conflict(f"The promo code {applied.code} has been used up.", code="promo_used_up", field="code")
+        raise Conflict(f"The promo code {applied.code} has {left} use(s) left; buy qty={left} or fewer with it.",
+                       code="promo_used_up", field="code")
 
 
 async def give_back_uses(session: AsyncSession, order_ids: list[uuid.UUID]) -> None:
