@@ -37,6 +37,7 @@ from bot.home import actions as home_actions
 from bot.home import events as home_events
 from bot.log_lines import bolt_logger
 from bot.sales import orders as order_commands
+from bot.sales import promos as promo_commands
 from bot.sales import sell, stripe_webhook
 from bot.sales import web as ticket_pages
 from bot.server import SERVICES, build_web_app
@@ -54,7 +55,7 @@ LISTENERS = (
     errors,
     installation, account_commands, home_events, home_actions,
     event_commands, venue_commands, ticket_type_commands, event_modals, event_actions,
-    sell, order_commands,
+    sell, order_commands, promo_commands,
     door_commands, door_tokens,
     crm_commands, crm_modals, crm_actions, crm_shortcut, crm_threads,
     campaign_commands, campaign_actions, campaign_modals,

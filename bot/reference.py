@@ -16,9 +16,10 @@ from bot.events.venues import VENUE
 from bot.guestlists.commands import GUEST
 from bot.router import Command
 from bot.sales.orders import ORDER
+from bot.sales.promos import PROMO
 from bot.sales.sell import SELL
 
-COMMANDS: tuple[Command, ...] = (EVENTOS, EVENT, VENUE, TICKET, SELL, ORDER, CHECKIN, GUEST, CONTACT, COMPANY, LOG, CAMPAIGN, DIGEST)
+COMMANDS: tuple[Command, ...] = (EVENTOS, EVENT, VENUE, TICKET, SELL, ORDER, PROMO, CHECKIN, GUEST, CONTACT, COMPANY, LOG, CAMPAIGN, DIGEST)
 
 
 def overview() -> str:

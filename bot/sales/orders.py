@@ -31,6 +31,7 @@ class CompArgs(BaseModel):
     email: str = Field(examples=["ann@example.com"])
     name: str | None = None
     qty: int = 1
+    code: str | None = None
 
 
 async def handle_show(inv: Invocation) -> None:
@@ -101,7 +102,7 @@ ORDER = Command(
         Subcommand("paid", "paid REF [method=cash|bank]", "record a cash or bank payment and issue the tickets", handle_paid),
         Subcommand("refund", "refund REF [amount=…]", "refund all (or part) of an order, after a confirmation; card payments go back through Stripe",
                    handle_refund),
-        Subcommand("comp", 'comp EVENT TICKET email=… [name="…"]', "issue free tickets at once", handle_comp),
+        Subcommand("comp", 'comp EVENT TICKET email=… [name="…"] [code=…]', "issue free tickets at once", handle_comp),
         Subcommand("resend", "resend REF", "email an order's tickets again", handle_resend),
     ),
 )

@@ -14,6 +14,7 @@ class SellArgs(BaseModel):
     qty: int = 1
     email: str = Field(examples=["ann@example.com"])
     name: str | None = None
+    code: str | None = None
 
 
 async def handle_sell(inv: Invocation) -> None:
@@ -27,7 +28,7 @@ SELL = Command(
     summary="sell tickets: hold the seats and get a payment link",
     subcommands=(),
     default=handle_sell,
-    default_usage='EVENT TICKET [qty=1] email=ann@example.com [name="Ann Lee"]',
+    default_usage='EVENT TICKET [qty=1] email=ann@example.com [name="Ann Lee"] [code=PROMO]',
 )
 
 

@@ -1,13 +1,16 @@
 """Orders and sales: core results → Block Kit."""
 
 import json
+from datetime import datetime
 from decimal import Decimal
 
 from bot import mail_words
 from bot.text import context, escape, fields, header, local_time, money, section
+from core.events.events import EventInfo
 from core.money.amounts import exponent
 from core.sales.orders import Held, OrderView
 from core.sales.payments import RefundPlan, Sale
+from core.sales.promos import Promo, PromoReport
 
 PAY_LINK = "order.pay_link"
 REFUND = "order.refund"
@@ -29,10 +32,14 @@ def _buyer(email: str, name: str | None) -> str:
 
 
 def _held_fields(held: Held) -> dict:
+    total = money(held.total_cents, held.currency)
+    if held.promo_code and held.list_unit_price_cents is not None:
+        before = money(held.list_unit_price_cents * held.quantity, held.currency)
+        total = f"{total} with {escape(held.promo_code)} (~{before}~)"
     return fields([
         ("Event", escape(held.event_name)),
         ("Tickets", f"{held.quantity} × {escape(held.product_name)}"),
-        ("Total", money(held.total_cents, held.currency)),
+        ("Total", total),
         ("Buyer", _buyer(held.email, held.name)),
     ])
 
@@ -146,3 +153,71 @@ def refunded_note(order: OrderView) -> str:
     if order.status == "refunded":
         return f"Refunded in full ({money(order.refunded_cents, order.currency)}); the tickets are void and the seats back on sale."
     return f"Refunded {money(order.refunded_cents, order.currency)} so far; the tickets stay valid."
+
+
+def _discount(promo: Promo) -> str:
+    if promo.percent_off is not None:
+        return f"{promo.percent_off}% off"
+    if promo.amount_off_cents is not None:
+        return f"{money(promo.amount_off_cents, promo.currency)} off"
+    return "no discount"
+
+
+def _uses(promo: Promo) -> str:
+    if promo.max_uses is None:
+        return f"{promo.used:,} tickets (no limit)"
+    return f"{promo.used:,} of {promo.max_uses:,} tickets"
+
+
+def _state(promo: Promo, now: datetime) -> str:
+    if promo.ended_at is not None:
+        return "ended"
+    if promo.ends_at is not None and now >= promo.ends_at:
+        return "expired"
+    if promo.remaining == 0:
+        return "used up"
+    return "active"
+
+
+def _promo_fields(promo: Promo, now: datetime) -> dict:
+    applies = ", ".join(escape(name) for name in promo.tickets) or "every ticket type"
+    pairs = [
+        ("Event", escape(promo.event_name)),
+        ("Discount", _discount(promo)),
+        ("Applies to", applies),
+        ("Used", _uses(promo)),
+        ("Valid until", local_time(promo.ends_at, promo.event_timezone) if promo.ends_at else "the end of sales"),
+        ("State", _state(promo, now)),
+    ]
+    if promo.unlocks:
+        pairs.append(("Unlocks hidden", ", ".join(escape(name) for name in promo.unlocks)))
+    return fields(pairs)
+
+
+def promo_card(promo: Promo, *, now: datetime, note: str | None = None) -> list[dict]:
+    blocks = [header(f"Promo code {promo.code}"), _promo_fields(promo, now)]
+    if note:
+        blocks.append(context(escape(note)))
+    return blocks
+
+
+def promo_list(event: EventInfo, codes: list[Promo], *, now: datetime) -> list[dict]:
+    if not codes:
+        return [section(f"“{escape(event.name)}” has no promo codes yet; add one with "
+                        f"`/promo add {event.slug} FRIENDS-20 percent=20`.")]
+    lines = [f"`{promo.code}` · {_discount(promo)} · {_uses(promo)} · {_state(promo, now)}" for promo in codes[:40]]
+    blocks = [header(f"Promo codes · {event.name}"), section("\n".join(lines))]
+    if len(codes) > 40:
+        blocks.append(context(f"{len(codes) - 40} older codes not shown."))
+    return blocks
+
+
+def promo_report(report: PromoReport, *, now: datetime) -> list[dict]:
+    promo = report.promo
+    sold = fields([
+        ("Paid orders", f"{report.orders:,}"),
+        ("Paid tickets", f"{report.tickets_paid:,}"),
+        ("Revenue", money(report.revenue_cents, promo.currency)),
+        ("Discount given", money(report.discount_cents, promo.currency)),
+    ])
+    return [header(f"Promo code {promo.code}"), _promo_fields(promo, now), sold]

@@ -27,7 +27,7 @@ from core.events import events, ticket_types
 from core.jobs import engine, outbox
 from core.money import amounts
 from core.ports import PaymentProviderError
-from core.sales import tickets
+from core.sales import promos, tickets
 from core.services import Services
 from core.storefront import alerts
 from core.text.mrkdwn import inert
@@ -68,6 +68,8 @@ class Held:
     name: str | None
     expires_at: datetime | None
     replayed: bool = False  # the order an earlier submission of the same checkout form made
+    promo_code: str | None = None
+    list_unit_price_cents: int | None = None
 
 
 @dataclass(frozen=True)
@@ -161,18 +163,19 @@ def _check_qty(qty: int) -> None:
 
 async def hold_seats(
     services: Services, tenant: TenantContext, *, event: str, ticket: str, qty: int = 1, email: str,
-    name: str | None = None,
+    name: str | None = None, code: str | None = None,
 ) -> Held:
     """Reserve seats for a pending order that expires in 30 minutes; SoldOut says how many are left."""
     require(tenant, "sales", "sell tickets")
     return await place_hold(
         services, tenant.account_id, Placement.by(tenant), event=event, ticket=ticket, qty=qty, email=email, name=name,
+        code=code,
     )
 
 
 async def place_hold(
     services: Services, account_id: uuid.UUID, placement: Placement, *, event: str, ticket: str, qty: int, email: str,
-    name: str | None = None, phone: str | None = None,
+    name: str | None = None, phone: str | None = None, code: str | None = None,
 ) -> Held:
     """The hold behind every sale, whoever places it (permissions are the caller's); free tickets settle at once.
 
@@ -183,10 +186,12 @@ async def place_hold(
 
     async def hold(session: AsyncSession) -> Held:
         found = await _find_ticket(session, services, event, ticket, qty, comp=False)
-        settle = "free" if found[1].price_cents == 0 else None
+        applied = await _apply_code(session, services, found, code)
+        price = applied.unit_price_cents if applied else found[1].price_cents
+        settle = "free" if price == 0 else None
         return await _create_order(
             session, services, account_id, placement, found, qty, email, name, kind="sale", settle_as=settle,
-            phone=phone,
+            phone=phone, applied=applied,
         )
 
     return await _holding(services, account_id, hold)
@@ -194,18 +199,22 @@ async def place_hold(
 
 async def comp(
     services: Services, tenant: TenantContext, *, event: str, ticket: str, email: str, name: str | None = None,
-    qty: int = 1,
+    qty: int = 1, code: str | None = None,
 ) -> Held:
-    """Issue free tickets at once (drafts included): seats, a settled comp order, tickets and their email."""
+    """Issue free tickets at once (drafts included): seats, a settled comp order, tickets and their email.
+
+    A code given with a comp counts its uses (a sponsor's allowance of guest passes, say).
+    """
     require(tenant, "organizer", "comp tickets")
     email = contacts.normalize_email(email)
     _check_qty(qty)
 
     async def give(session: AsyncSession) -> Held:
         found = await _find_ticket(session, services, event, ticket, qty, comp=True)
+        applied = await _apply_code(session, services, found, code)
         return await _create_order(
             session, services, tenant.account_id, Placement.by(tenant), found, qty, email, name, kind="comp",
-            settle_as="comp",
+            settle_as="comp", applied=applied,
         )
 
     return await _holding(services, tenant.account_id, give)
@@ -238,6 +247,15 @@ async def _find_ticket(
             field="qty",
         )
     return event, product
+
+
+async def _apply_code(
+    session: AsyncSession, services: Services, found: tuple[Event, Product], code: str | None
+) -> promos.Applied | None:
+    if code is None or not code.strip():
+        return None
+    event, product = found
+    return await promos.apply(session, event=event, product=product, code=code, now=services.clock.now())
 
 
 async def take_event_seats(session: AsyncSession, event: Event, qty: int, *, comp: bool) -> None:
@@ -279,14 +297,17 @@ async def _take_seats(session: AsyncSession, event: Event, product: Product, qty
 async def _create_order(
     session: AsyncSession, services: Services, account_id: uuid.UUID, placement: Placement,
     found: tuple[Event, Product], qty: int, email: str, name: str | None, *, kind: str, settle_as: str | None,
-    phone: str | None = None,
+    phone: str | None = None, applied: promos.Applied | None = None,
 ) -> Held:
     event, product = found
     now = services.clock.now()
     contact_id = await contacts.upsert_contact(
         session, account_id, email=email, name=name, phone=phone, region=phones.region_for_timezone(event.timezone),
     )
-    price = 0 if kind == "comp" else product.price_cents
+    if kind == "comp":
+        price = 0
+    else:
+        price = applied.unit_price_cents if applied else product.price_cents
     total = price * qty
     expires_at = None if settle_as else now + HOLD
     values = dict(
@@ -317,8 +338,11 @@ async def _create_order(
     else:
         raise RuntimeError("could not draw a free order reference")
     await session.execute(
-        insert(lines_t).values(account_id=account_id, order_id=order_id, product_id=product.id, quantity=qty,
-                               unit_price_cents=price)
+        insert(lines_t).values(
+            account_id=account_id, order_id=order_id, product_id=product.id, quantity=qty, unit_price_cents=price,
+            promo_code_id=applied.promo_id if applied else None,
+            list_unit_price_cents=(0 if kind == "comp" else applied.list_unit_price_cents) if applied else None,
+        )
     )
     if settle_as:
         await session.execute(
@@ -329,9 +353,13 @@ async def _create_order(
     # Last, right before commit: the event and product rows are every seller's hot rows, and
     # these UPDATEs hold their locks until the transaction ends. Too few seats rolls it all back.
     await _take_seats(session, event, product, qty, comp=kind == "comp")
+    if applied:
+        await promos.take_uses(session, applied, qty)
     return Held(
         order_id, reference, values["status"], kind, event.slug, event.name, event.timezone, product.name, qty,
         price, total, product.currency, email, values["name"], expires_at,
+        promo_code=applied.code if applied else None,
+        list_unit_price_cents=applied.list_unit_price_cents if applied else None,
     )
 
 
@@ -358,7 +386,7 @@ async def _placed_with(
 
 
 async def give_back_seats(session: AsyncSession, order_ids: list[uuid.UUID]) -> None:
-    """Return the seats of orders that stopped holding them (the caller changed their status)."""
+    """Return the seats, and promo code uses, of orders that stopped holding them (the caller changed their status)."""
     if not order_ids:
         return
     per_event = await session.execute(
@@ -375,6 +403,8 @@ async def give_back_seats(session: AsyncSession, order_ids: list[uuid.UUID]) -> 
         await session.execute(
             update(products_t).where(products_t.c.id == product_id).values(sold=products_t.c.sold - seats)
         )
+    # Last, as a hold takes them: order rows, the event, its products, then the code.
+    await promos.give_back_uses(session, order_ids)
 
 
 async def release(session: AsyncSession, order_ids: list[uuid.UUID], *, status: str, now: datetime) -> list[uuid.UUID]:

@@ -69,10 +69,11 @@ def _provider(error: PaymentProviderError) -> PaymentFailed:
 
 async def sell(
     services: Services, tenant: TenantContext, *, event: str, ticket: str, qty: int = 1, email: str,
-    name: str | None = None,
+    name: str | None = None, code: str | None = None,
 ) -> Sale:
-    """Hold the seats and, with Stripe configured, create the order's payment link."""
-    held = await orders.hold_seats(services, tenant, event=event, ticket=ticket, qty=qty, email=email, name=name)
+    """Hold the seats (priced with a promo code, if given) and, with Stripe configured, create the payment link."""
+    held = await orders.hold_seats(services, tenant, event=event, ticket=ticket, qty=qty, email=email, name=name,
+                                   code=code)
     if held.status != "pending" or services.payments is None:
         return Sale(held, None)
     return Sale(held, await start_checkout(services, tenant.account_id, held))

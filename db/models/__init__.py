@@ -8,6 +8,7 @@ from db.models.door import CheckIn, DoorToken
 from db.models.events import Event, Product, Venue
 from db.models.guestlists import GuestEntry, GuestList
 from db.models.messaging import OutboxMessage, SlackDelivery, SlackRequestSignature
+from db.models.promos import PromoCode, PromoCodeProduct
 from db.models.reporting import (
     AnalyticsWatermark,
     DigestRun,
@@ -31,6 +32,6 @@ __all__ = [
     "BOTS_TABLE", "INSTALLATIONS_TABLE", "OAUTH_STATES_TABLE", "ROLES", "Account", "AnalyticsWatermark", "Attendee", "Base", "Campaign", "CampaignRecipient",
     "CheckIn", "Company", "ConsentChange", "Contact", "ContactThread", "DigestRun",
     "DigestSubscription", "DoorToken", "Event", "EventAnalytics", "GuestEntry", "GuestList", "Interaction", "Order",
-    "OrderLine", "OutboxMessage", "Payment", "Product", "ProcessedWebhook", "ProductSales", "SaleRush", "SlackDelivery",
+    "OrderLine", "OutboxMessage", "Payment", "Product", "ProcessedWebhook", "ProductSales", "PromoCode", "PromoCodeProduct", "SaleRush", "SlackDelivery",
     "SlackRequestSignature", "Ticket", "TicketEmail", "User", "Venue",
 ]

@@ -3,7 +3,17 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, Index, Integer, String, Text, func, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -90,4 +100,6 @@ class Product(Tenant, Base):
     max_per_order: Mapped[int] = mapped_column(Integer, server_default="10")
     sales_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sales_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Offered only with a promo code naming it (guest passes, sponsors); never listed publicly.
+    hidden: Mapped[bool] = mapped_column(Boolean, server_default="false")
     created_at: Mapped[datetime] = now_default()

@@ -82,14 +82,22 @@ class OrderLine(Tenant, Base):
         tenant_fk("product_id", "products"),
         Index("ix_order_lines_order", "account_id", "order_id"),
         Index("ix_order_lines_product", "account_id", "product_id"),
+        tenant_fk("promo_code_id", "promo_codes"),
+        Index("ix_order_lines_promo_code", "account_id", "promo_code_id", postgresql_where=text("promo_code_id IS NOT NULL")),
         CheckConstraint("quantity > 0", name="quantity"),
         CheckConstraint("unit_price_cents >= 0", name="unit_price"),
+        CheckConstraint(
+            "list_unit_price_cents IS NULL OR list_unit_price_cents >= unit_price_cents", name="list_price"
+        ),
     )
 
     order_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     product_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     quantity: Mapped[int] = mapped_column(Integer)
+    # What each ticket cost the buyer; with a promo code, the price before it is kept beside it.
     unit_price_cents: Mapped[int] = mapped_column(Integer)
+    promo_code_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    list_unit_price_cents: Mapped[int | None] = mapped_column(Integer)
 
 
 class ProductSales(Base):

@@ -35,12 +35,17 @@ WITH
   ds AS (INSERT INTO digest_subscriptions (account_id, channel_id, at_local, next_run_at) VALUES (:a, 'C1', '09:00', now()) RETURNING id),
   dr AS (INSERT INTO digest_runs (account_id, subscription_id, local_date) SELECT :a, ds.id, current_date FROM ds RETURNING id),
   te AS (INSERT INTO ticket_emails (account_id, order_id, dedupe_key) SELECT :a, o.id, 'te-' || :tag FROM o RETURNING id),
-  ob AS (INSERT INTO outbox (account_id, dedupe_key, kind, channel_id, payload) VALUES (:a, 'k-' || :tag, 'post', 'C1', '{}') RETURNING id)
+  ob AS (INSERT INTO outbox (account_id, dedupe_key, kind, channel_id, payload) VALUES (:a, 'k-' || :tag, 'post', 'C1', '{}') RETURNING id),
+
 SELECT 1
 """
 
 # Tables added after migration 0009, one statement each, on the rows GRAPH made.
 LATER = (
+    """WITH pc AS (INSERT INTO promo_codes (account_id, event_id, code, percent_off)
+                   SELECT :a, id, 'CODE-' || upper(:tag), 10 FROM events WHERE account_id = :a RETURNING id)
+    INSERT INTO promo_code_products (account_id, promo_code_id, product_id)
+    SELECT :a, pc.id, p.id FROM pc, products p WHERE p.account_id = :a""",
     """WITH
       e AS (SELECT id FROM events WHERE account_id = :a),
       u AS (SELECT id FROM users WHERE account_id = :a),

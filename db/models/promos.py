@@ -1,0 +1,55 @@
+"""Promo codes: discounts and unlocks for an event's ticket types, with a use limit the database enforces."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, Index, Integer, Text
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models.base import Base, Tenant, now_default, tenant_fk
+
+
+class PromoCode(Tenant, Base):
+    __tablename__ = "promo_codes"
+    __extra_args__ = (
+        tenant_fk("event_id", "events", ondelete="CASCADE"),
+        tenant_fk("created_by", "users"),
+        # Codes are typed by buyers in any case: stored upper-cased, unique per account.
+        Index("uq_promo_codes_code", "account_id", "code", unique=True),
+        Index("ix_promo_codes_event", "account_id", "event_id"),
+        Index("ix_promo_codes_created_by", "account_id", "created_by"),
+        CheckConstraint("code = upper(code) AND length(code) BETWEEN 1 AND 40", name="code"),
+        CheckConstraint("percent_off IS NULL OR percent_off BETWEEN 1 AND 100", name="percent_off"),
+        CheckConstraint("amount_off_cents IS NULL OR amount_off_cents > 0", name="amount_off"),
+        CheckConstraint("percent_off IS NULL OR amount_off_cents IS NULL", name="one_discount"),
+        CheckConstraint("max_uses IS NULL OR max_uses > 0", name="max_uses"),
+        # Uses are counted in tickets, held ones included; the check makes the limit the database's.
+        CheckConstraint("used >= 0 AND (max_uses IS NULL OR used <= max_uses)", name="used"),
+    )
+
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    code: Mapped[str] = mapped_column(Text)
+    percent_off: Mapped[int | None] = mapped_column(Integer)
+    amount_off_cents: Mapped[int | None] = mapped_column(Integer)
+    max_uses: Mapped[int | None] = mapped_column(Integer)
+    used: Mapped[int] = mapped_column(Integer, server_default="0")
+    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = now_default()
+
+
+class PromoCodeProduct(Base):
+    """The ticket types a code applies to; a code without rows applies to every ticket type of its event."""
+
+    __tablename__ = "promo_code_products"
+    __table_args__ = (
+        tenant_fk("promo_code_id", "promo_codes", ondelete="CASCADE"),
+        tenant_fk("product_id", "products", ondelete="CASCADE"),
+        Index("ix_promo_code_products_product", "account_id", "product_id"),
+    )
+
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    promo_code_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    product_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
