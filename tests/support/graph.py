@@ -35,8 +35,7 @@ WITH
   ds AS (INSERT INTO digest_subscriptions (account_id, channel_id, at_local, next_run_at) VALUES (:a, 'C1', '09:00', now()) RETURNING id),
   dr AS (INSERT INTO digest_runs (account_id, subscription_id, local_date) SELECT :a, ds.id, current_date FROM ds RETURNING id),
   te AS (INSERT INTO ticket_emails (account_id, order_id, dedupe_key) SELECT :a, o.id, 'te-' || :tag FROM o RETURNING id),
-  ob AS (INSERT INTO outbox (account_id, dedupe_key, kind, channel_id, payload) VALUES (:a, 'k-' || :tag, 'post', 'C1', '{}') RETURNING id),
-
+  ob AS (INSERT INTO outbox (account_id, dedupe_key, kind, channel_id, payload) VALUES (:a, 'k-' || :tag, 'post', 'C1', '{}') RETURNING id)
 SELECT 1
 """
 
