@@ -95,8 +95,8 @@ def _batch_throttled(request: web.Request, token: str, scans: int) -> web.Respon
 
 async def post_checkin(request: web.Request) -> web.Response:
     token = bearer(request)
-    if throttled := throttled(request, token):
-        return throttled
+    if limited := throttled(request, token):
+        return limited
     if token is None:
         limits(request).refused(request)
         return error_response(401, "unauthorized", "Send a door token as `Authorization: Bearer dt_…`.")
@@ -113,8 +113,8 @@ async def post_checkin(request: web.Request) -> web.Response:
 
 async def post_batch(request: web.Request) -> web.Response:
     token = bearer(request)
-    if throttled := throttled(request, token):
-        return throttled
+    if limited := throttled(request, token):
+        return limited
     if token is None:
         limits(request).refused(request)
         return error_response(401, "unauthorized", "Send a door token as `Authorization: Bearer dt_…`.")
@@ -123,8 +123,8 @@ async def post_batch(request: web.Request) -> web.Response:
         items = body.get("scans")
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             raise Invalid("Send \"scans\": a list of {\"code\", \"nonce\", \"offline_at\"} objects.")
-        if throttled := _batch_throttled(request, token, len(items)):
-            return throttled
+        if limited := _batch_throttled(request, token, len(items)):
+            return limited
         answers = await checkins.scan_batch_at_door(
             request.app[SERVICES], token=token, scans=[_scan(item) for item in items],
             event_slug=text_field(body, "event"), source=text_field(body, "source") or "api",
@@ -136,8 +136,8 @@ async def post_batch(request: web.Request) -> web.Response:
 
 async def get_door(request: web.Request) -> web.Response:
     token = bearer(request)
-    if throttled := throttled(request, token):
-        return throttled
+    if limited := throttled(request, token):
+        return limited
     try:
         overview = await door_status.door_overview(request.app[SERVICES], token=token)
     except DomainError as error:

@@ -24,9 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.permissions import require
 from core.context import TenantContext
-from core.digests import analytics, render
+from core.digests import analytics
 from core.digests import reports as digest_reports
-from core.digests.render import DigestMessage, day_label
+from core.digests.render import DigestMessage, day_label, render
 from core.digests.schedule import latest_run, next_run, parse_at
 from core.errors import Invalid, NotFound
 from core.jobs import engine, outbox

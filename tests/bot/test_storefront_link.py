@@ -7,10 +7,10 @@ from db.models import Account
 from tests.support.factories import make_event, make_product
 
 
-async def test_event_link_answers_the_public_url_with_a_qr_code_that_scans_to_it(slack):
+async def test_event_link_answers_the_public_url_with_a_qr_code_that_scans_to_it(slack, owner_engine):
     tenant = await slack.tenant()
-    async with slack.services.db.tenant(tenant.account_id) as session:
-        await session.execute(update(Account).values(name="Sommer Bühne!"))
+    async with owner_engine.begin() as connection:  # the workspace's name comes from Slack, not from the tenant
+        await connection.execute(update(Account).where(Account.id == tenant.account_id).values(name="Sommer Bühne!"))
     event = await make_event(slack.services, tenant, slug="summer-gala", name="Summer Gala")
     await make_product(slack.services, tenant, event)
 

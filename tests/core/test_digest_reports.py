@@ -5,7 +5,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from core.digests import analytics, render, reports
+from core.digests import analytics, reports
+from core.digests.render import render
 from core.digests.reports import Averages, Totals, sparkline
 from core.door import checkins
 from core.events import events, ticket_types
