@@ -56,7 +56,7 @@ PROMO = Command(
     name="/promo",
     summary="promo codes: discounts and hidden ticket types for an event",
     subcommands=(
-        Subcommand("add", 'add EVENT CODE [percent=20|amount=5] [tickets=ga,vip] [max=100] [until="2027-06-30 18:00"] [hidden=yes]',
+        Subcommand("add", 'add EVENT CODE [percent=20|amount=5] [tickets=ga,vip] [max=100] [until="2031-06-30 18:00"] [hidden=yes]',
                    "create a code; max counts tickets; hidden=yes shows its ticket types only to holders of the code",
                    handle_add, keys=("percent", "amount", "tickets", "max", "until", "hidden")),
         Subcommand("list", "list EVENT", "the event's codes with their uses", handle_list),

@@ -87,15 +87,3 @@ async def test_response_url_posts_follow_replace_original_and_in_channel(local):
         ("posted", False, True), ("updated", True, True), ("posted", False, False), ("deleted", True, True),
     ]
 
-
-async def test_a_shared_file_is_saved_beside_the_workspace_and_its_path_posted(local, tmp_path):
-    client = AsyncWebClient(token=LOCAL_BOT_TOKEN, base_url=local.api_url)
-
-    await client.files_upload_v2(channel=GENERAL_ID, content="name\r\nAda\r\n", filename="gala.csv", title="Gala",
-                                 initial_comment="Gala: attendees — 1 row")
-
-    [message] = _drain(local)
-    [saved] = list((tmp_path / "files").iterdir())
-    assert saved.read_bytes() == b"name\r\nAda\r\n" and saved.name.endswith("-gala.csv")
-    assert (message.kind, message.channel) == ("posted", GENERAL_ID)
-    assert message.body["text"] == f"Gala: attendees — 1 row\n:paperclip: Gala — saved to {saved}"

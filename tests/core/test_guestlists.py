@@ -205,7 +205,7 @@ async def test_audiences_reach_guests_by_event_and_by_list_name(services, make_t
 
 async def test_the_checkin_digest_counts_guests_per_promoter(services, make_tenant):
     from core.digests import analytics, reports
-    from core.digests.render import render
+    from core.digests import render
 
     owner = await make_tenant()
     event = await factories.make_event(services, owner, name="Club", timezone="UTC",
