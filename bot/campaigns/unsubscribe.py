@@ -22,30 +22,25 @@ HEADERS = {
 
 async def confirm_page(request: web.Request) -> web.Response:
     """The link in every campaign email: who it is from, and a button that unsubscribes."""
-    services = request.app[SERVICES]
-    token = request.match_info["token"]
-    if token == unsubscribe.PREVIEW_TOKEN:
-        return _page(request, status=200, preview=True)
-    if (retry_after := limits(request).check_link(request, f"unsubscribe:{credential_key(token)}")) is not None:
-        return too_many_requests(retry_after, html=True)
-    found = await unsubscribe.look_up(services, token)
-    if found is None:
-        limits(request).refused(request)
-    return _page(request, status=200 if found else 404, found=found)
+    return await _answer(request, unsubscribe.look_up, "found")
 
 
 async def unsubscribe_now(request: web.Request) -> web.Response:
     """The page's button, and mail clients' one-click POST to the same URL."""
-    services = request.app[SERVICES]
+    return await _answer(request, unsubscribe.unsubscribe, "result")
+
+
+async def _answer(request: web.Request, use_case, shown_as: str) -> web.Response:
+    """The preview link answers inertly; a link is rate-limited on its own, and a wrong one counts against the client."""
     token = request.match_info["token"]
     if token == unsubscribe.PREVIEW_TOKEN:
         return _page(request, status=200, preview=True)
     if (retry_after := limits(request).check_link(request, f"unsubscribe:{credential_key(token)}")) is not None:
         return too_many_requests(retry_after, html=True)
-    result = await unsubscribe.unsubscribe(services, token)
-    if result is None:
+    outcome = await use_case(request.app[SERVICES], token)
+    if outcome is None:
         limits(request).refused(request)
-    return _page(request, status=200 if result else 404, result=result)
+    return _page(request, status=200 if outcome else 404, **{shown_as: outcome})
 
 
 def _page(request: web.Request, *, status: int, **context) -> web.Response:
