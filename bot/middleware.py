@@ -11,8 +11,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.context import SERVICES, SIGNATURE, TENANT, WORKSPACE
+from bot.errors import UNAVAILABLE
 from core.accounts import accounts
 from core.services import Services
+from db.session import connection_lost
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +83,16 @@ def tenancy(services: Services, *, auto_install: bool):
     routes = accounts.Routes()
 
     async def resolve_tenant(context: AsyncBoltContext, body: dict, req: AsyncBoltRequest, next):
+        try:
+            return await _resolve(context, body, next)
+        except Exception as error:
+            if not connection_lost(error):
+                raise
+            # Nothing was recorded (the signature neither), so the person can simply send it again.
+            log.warning("a Slack request lost its database connection while resolving its workspace")
+            return _refuse(context, body, UNAVAILABLE)
+
+    async def _resolve(context: AsyncBoltContext, body: dict, next):
         context[SERVICES] = services
         team_id, enterprise_id = context.team_id, context.enterprise_id
         if context.is_enterprise_install:
