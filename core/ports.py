@@ -1,5 +1,7 @@
 """The ports through which core reaches the outside world; implementations live elsewhere."""
 
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -75,6 +77,85 @@ class PaymentNotFound(PaymentProviderError):
     """The payment provider has no such object: asking again will not find it."""
 
 
+@dataclass(frozen=True)
+class OrderRef:
+    """The account and order a payment names (from the metadata set when its checkout was created)."""
+
+    account_id: uuid.UUID | None
+    order_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class PaymentEvent:
+    """A verified payment provider event: its id and type, the connected account it came from, and its whole body.
+
+    `body` is kept only to record the event as received; nothing reads fields from it.
+    """
+
+    id: str
+    type: str
+    connected_account: str | None
+    body: Mapping[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class CheckoutCompleted(PaymentEvent):
+    """A Checkout Session completed (or its delayed payment succeeded)."""
+
+    session_id: str
+    order: OrderRef
+    # False while a delayed payment method (a bank debit) is still on its way.
+    paid: bool
+    payment_intent: str | None
+    amount_total: int
+    currency: str | None
+
+
+@dataclass(frozen=True)
+class CheckoutExpired(PaymentEvent):
+    """A Checkout Session expired unpaid."""
+
+    session_id: str
+    order: OrderRef
+
+
+@dataclass(frozen=True)
+class CheckoutPaymentFailed(PaymentEvent):
+    """A Checkout Session's delayed payment failed."""
+
+    session_id: str
+    order: OrderRef
+
+
+@dataclass(frozen=True)
+class ChargeRefunded(PaymentEvent):
+    """A charge was refunded, in part or in full: `amount_refunded` is the total refunded so far."""
+
+    payment_intent: str | None
+    order: OrderRef
+    amount: int
+    amount_refunded: int
+    currency: str | None
+
+
+@dataclass(frozen=True)
+class Unhandled:
+    """A verified event of a type EventOS does not act on (or a body that is not an event at all)."""
+
+    type: str | None
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A verified event of a handled type whose body does not have the shape that type has."""
+
+    id: str | None
+    type: str
+
+
+WebhookEvent = CheckoutCompleted | CheckoutExpired | CheckoutPaymentFailed | ChargeRefunded | Unhandled | Unreadable
+
+
 class PaymentGateway(Protocol):
     async def create_checkout(
         self, *, order_id: str, account_id: str, reference: str, currency: str, lines: list[CheckoutLine],
@@ -90,11 +171,11 @@ class PaymentGateway(Protocol):
         connected_account: str | None,
     ) -> RefundResult: ...
 
-    async def payment_metadata(self, payment_intent: str, *, connected_account: str | None) -> dict[str, str]:
-        """The metadata of a PaymentIntent (names the account and order of a refunded charge)."""
+    async def payment_order(self, payment_intent: str, *, connected_account: str | None) -> OrderRef:
+        """The account and order a PaymentIntent was made for (names the order of a refunded charge)."""
 
-    def parse_webhook(self, payload: bytes, signature: str) -> Any:
-        """Verify the signature (timestamp within tolerance either way) and return the parsed JSON, of any shape; raises InvalidSignature."""
+    def parse_webhook(self, payload: bytes, signature: str) -> WebhookEvent:
+        """Verify the signature (timestamp within tolerance either way) and read the event; raises InvalidSignature."""
 
 
 @dataclass(frozen=True)

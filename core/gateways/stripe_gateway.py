@@ -3,18 +3,27 @@
 import json
 import logging
 import time
+import uuid
 from datetime import datetime
 from typing import Any
 
 import stripe
 
 from core.ports import (
+    ChargeRefunded,
     Checkout,
+    CheckoutCompleted,
+    CheckoutExpired,
     CheckoutLine,
+    CheckoutPaymentFailed,
     InvalidSignature,
+    OrderRef,
     PaymentNotFound,
     PaymentProviderError,
     RefundResult,
+    Unhandled,
+    Unreadable,
+    WebhookEvent,
 )
 
 log = logging.getLogger("eventos.stripe")
@@ -115,7 +124,7 @@ class StripeGateway:
             raise _failure("refund the payment", error) from error
         return RefundResult(refund_id=refund.id, amount_cents=int(refund.amount))
 
-    async def payment_metadata(self, payment_intent: str, *, connected_account: str | None) -> dict[str, str]:
+    async def payment_order(self, payment_intent: str, *, connected_account: str | None) -> OrderRef:
         try:
             intent = await self._client.v1.payment_intents.retrieve_async(
                 payment_intent, options=_options(None, connected_account)
@@ -126,10 +135,10 @@ class StripeGateway:
             raise _failure("look up the payment", error) from error
         except stripe.StripeError as error:
             raise _failure("look up the payment", error) from error
-        return intent.metadata.to_dict() if intent.metadata else {}
+        return _order_ref(intent.metadata.to_dict() if intent.metadata else {})
 
-    def parse_webhook(self, payload: bytes, signature: str) -> Any:
-        """The verified event as parsed JSON (any shape: the caller checks it); InvalidSignature otherwise.
+    def parse_webhook(self, payload: bytes, signature: str) -> WebhookEvent:
+        """The verified event, typed (a body of any other shape is Unhandled or Unreadable); InvalidSignature otherwise.
 
         Stripe's check bounds only the past; a timestamp from the future is refused here as well.
         """
@@ -142,12 +151,77 @@ class StripeGateway:
         if _signed_at(signature) > time.time() + WEBHOOK_TOLERANCE:
             raise InvalidSignature("Timestamp is in the future, past the tolerance")
         try:
-            return json.loads(payload)
+            body = json.loads(payload)
         except ValueError:
-            return None
+            return Unhandled(None)
+        return read_event(body)
 
     async def aclose(self) -> None:
         await self._http.close_async()
+
+
+SETTLING = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
+HANDLED = (*SETTLING, "checkout.session.expired", "checkout.session.async_payment_failed", "charge.refunded")
+
+# The fields of a handled event's object that are read, and the JSON types each may have.
+_OBJECT_FIELDS = {
+    "id": str, "payment_intent": str, "payment_status": str, "currency": str,
+    "amount_total": int, "amount": int, "amount_refunded": int, "metadata": dict,
+}
+
+
+def read_event(body: Any) -> WebhookEvent:
+    """A Stripe event body (parsed JSON of any shape) as the typed event EventOS acts on."""
+    kind = body.get("type") if isinstance(body, dict) else None
+    if kind not in HANDLED:
+        return Unhandled(kind if isinstance(kind, str) else None)
+    if not _well_formed(body):
+        return Unreadable(body.get("id") if isinstance(body.get("id"), str) else None, kind)
+    obj = body["data"]["object"]
+    common = {"id": body["id"], "type": kind, "connected_account": body.get("account"), "body": body}
+    order = _order_ref(obj.get("metadata") or {})
+    if kind == "charge.refunded":
+        return ChargeRefunded(
+            **common, payment_intent=obj.get("payment_intent"), order=order, amount=int(obj.get("amount") or 0),
+            amount_refunded=int(obj.get("amount_refunded") or 0), currency=obj.get("currency"),
+        )
+    session_id = obj.get("id") or ""
+    if kind == "checkout.session.expired":
+        return CheckoutExpired(**common, session_id=session_id, order=order)
+    if kind == "checkout.session.async_payment_failed":
+        return CheckoutPaymentFailed(**common, session_id=session_id, order=order)
+    return CheckoutCompleted(
+        **common, session_id=session_id, order=order,
+        paid=obj.get("payment_status") in ("paid", "no_payment_required"),
+        payment_intent=obj.get("payment_intent"), amount_total=int(obj.get("amount_total") or 0),
+        currency=obj.get("currency"),
+    )
+
+
+def _well_formed(event: dict) -> bool:
+    """A handled event has the shape read here: objects where objects are, text and numbers where they are."""
+    if not isinstance(event.get("id"), str) or not isinstance(event.get("data"), dict):
+        return False
+    obj = event["data"].get("object")
+    if not isinstance(obj, dict) or not isinstance(event.get("account"), str | None):
+        return False
+    for name, kind in _OBJECT_FIELDS.items():
+        value = obj.get(name)
+        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+            return False
+    return all(isinstance(value, str) for value in (obj.get("metadata") or {}).values())
+
+
+def _order_ref(metadata: dict[str, Any]) -> OrderRef:
+    """The account and order named in metadata set at checkout (None where missing or not a UUID)."""
+    return OrderRef(_uuid(metadata.get("account_id")), _uuid(metadata.get("order_id")))
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (ValueError, TypeError):
+        return None
 
 
 def _signed_at(header: str) -> int:

@@ -12,7 +12,6 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -24,7 +23,17 @@ from core.crm import interactions
 from core.errors import Conflict, DomainError, Invalid, NotReady
 from core.jobs import outbox
 from core.money import amounts
-from core.ports import CheckoutLine, PaymentNotFound, PaymentProviderError
+from core.ports import (
+    ChargeRefunded,
+    CheckoutCompleted,
+    CheckoutExpired,
+    CheckoutLine,
+    CheckoutPaymentFailed,
+    PaymentNotFound,
+    PaymentProviderError,
+    Unhandled,
+    Unreadable,
+)
 from core.sales import orders, tickets
 from core.sales.orders import (
     Held,
@@ -43,8 +52,6 @@ log = logging.getLogger(__name__)
 MANUAL_METHODS = ("cash", "bank")
 # Stripe wants a session to live at least 30 minutes; the hold's own expiry closes it first.
 CHECKOUT_GRACE = timedelta(minutes=2)
-SETTLING = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
-HANDLED = (*SETTLING, "checkout.session.expired", "checkout.session.async_payment_failed", "charge.refunded")
 
 lines_t = OrderLine.__table__
 webhooks_t = ProcessedWebhook.__table__
@@ -330,34 +337,6 @@ class WebhookResult:
     account_id: uuid.UUID | None = None
 
 
-def _uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except (ValueError, TypeError):
-        return None
-
-
-# The fields of a handled event's object that are read, and the JSON types each may have.
-_OBJECT_FIELDS = {
-    "id": str, "payment_intent": str, "payment_status": str, "currency": str,
-    "amount_total": int, "amount": int, "amount_refunded": int, "metadata": dict,
-}
-
-
-def _well_formed(event: Any) -> bool:
-    """A handled event has the shape this module reads: objects where objects are, text and numbers where they are."""
-    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("data"), dict):
-        return False
-    obj = event["data"].get("object")
-    if not isinstance(obj, dict) or not isinstance(event.get("account"), str | None):
-        return False
-    for name, kind in _OBJECT_FIELDS.items():
-        value = obj.get(name)
-        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
-            return False
-    return all(isinstance(value, str) for value in (obj.get("metadata") or {}).values())
-
-
 async def handle_stripe_webhook(services: Services, payload: bytes, signature: str) -> WebhookResult:
     """Verify and apply one Stripe event once; raises InvalidSignature for a bad or stale signature.
 
@@ -367,55 +346,54 @@ async def handle_stripe_webhook(services: Services, payload: bytes, signature: s
     if services.payments is None:
         raise NotReady("Stripe is not configured.")
     event = services.payments.parse_webhook(payload, signature)
-    kind = event.get("type") if isinstance(event, dict) else None
-    if kind not in HANDLED:
+    if isinstance(event, Unhandled):
         return WebhookResult("ignored")
-    if not _well_formed(event):
-        log.warning("stripe event %.80s of type %s has an unexpected shape; ignored", event.get("id"), kind)
+    if isinstance(event, Unreadable):
+        log.warning("stripe event %.80s of type %s has an unexpected shape; ignored", event.id, event.type)
         return WebhookResult("ignored")
-    obj = event["data"]["object"]
-    connected = event.get("account")
-    metadata = obj.get("metadata") or {}
-    if kind == "charge.refunded" and not metadata.get("order_id") and obj.get("payment_intent"):
+    named = event.order
+    if isinstance(event, ChargeRefunded) and named.order_id is None and event.payment_intent:
         try:
-            metadata = await services.payments.payment_metadata(obj["payment_intent"], connected_account=connected)
+            named = await services.payments.payment_order(event.payment_intent, connected_account=event.connected_account)
         except PaymentNotFound:
-            log.warning("stripe event %s refunds a payment Stripe does not know; ignored", event["id"])
+            log.warning("stripe event %s refunds a payment Stripe does not know; ignored", event.id)
             return WebhookResult("ignored")
-    account_id, order_id = _uuid(metadata.get("account_id")), _uuid(metadata.get("order_id"))
+    account_id, order_id = named.account_id, named.order_id
     if account_id is None or order_id is None:
         return WebhookResult("ignored")
     async with services.db.tenant(account_id) as session:
         stripe_account = (await session.execute(select(Account.id, Account.stripe_account_id))).first()
         # The tenant must exist and the event must come from the Stripe account that tenant charges on.
-        if stripe_account is None or (stripe_account.stripe_account_id or None) != (connected or None):
-            log.warning("stripe event %s names account %s it does not belong to; ignored", event.get("id"), account_id)
+        if stripe_account is None or (stripe_account.stripe_account_id or None) != (event.connected_account or None):
+            log.warning("stripe event %s names account %s it does not belong to; ignored", event.id, account_id)
             return WebhookResult("ignored")
         # Every delivery of events about one order queues here, so they apply one at a time.
         order = (
             await session.execute(select(orders_t).where(orders_t.c.id == order_id).with_for_update())
         ).first()
-        if order is None or (kind != "charge.refunded" and order.checkout_session_id != obj.get("id")):
-            log.warning("stripe event %s names an order that is not ours; ignored", event.get("id"))
+        if order is None or (not isinstance(event, ChargeRefunded) and order.checkout_session_id != event.session_id):
+            log.warning("stripe event %s names an order that is not ours; ignored", event.id)
             return WebhookResult("ignored")
         recorded = (
             await session.execute(
                 insert(webhooks_t)
-                .values(account_id=account_id, provider="stripe", event_id=str(event.get("id")), event_type=kind,
-                        payload=event)
+                .values(account_id=account_id, provider="stripe", event_id=event.id, event_type=event.type,
+                        payload=event.body)
                 .on_conflict_do_nothing(index_elements=["account_id", "provider", "event_id"])
                 .returning(webhooks_t.c.id)
             )
         ).first()
         if recorded is None:
             return WebhookResult("duplicate", order_id, account_id)
-        if kind in SETTLING:
-            await _settle_checkout(session, services, account_id, order, obj)
-        elif kind in ("checkout.session.expired", "checkout.session.async_payment_failed"):
-            status = "expired" if kind == "checkout.session.expired" else "cancelled"
-            await orders.release(session, [order.id], status=status, now=services.clock.now())
-        else:
-            await _apply_charge_refunded(session, services, account_id, order, obj)
+        match event:
+            case CheckoutCompleted():
+                await _settle_checkout(session, services, account_id, order, event)
+            case CheckoutExpired():
+                await orders.release(session, [order.id], status="expired", now=services.clock.now())
+            case CheckoutPaymentFailed():
+                await orders.release(session, [order.id], status="cancelled", now=services.clock.now())
+            case ChargeRefunded():
+                await _apply_charge_refunded(session, services, account_id, order, event)
     return WebhookResult("applied", order_id, account_id)
 
 
@@ -441,15 +419,15 @@ async def _stripe_payment(session: AsyncSession, account_id: uuid.UUID, order_id
     ).one()
 
 
-async def _settle_checkout(session: AsyncSession, services: Services, account_id: uuid.UUID, order, obj: dict) -> None:
+async def _settle_checkout(session: AsyncSession, services: Services, account_id: uuid.UUID, order,
+                           completed: CheckoutCompleted) -> None:
     """A paid Checkout Session: the order is paid (or refunded, when its refund came first)."""
-    if obj.get("payment_status") not in ("paid", "no_payment_required"):
+    if not completed.paid:
         return  # an async payment method: its async_payment_succeeded event settles it
     now = services.clock.now()
-    intent = obj.get("payment_intent") or f"checkout:{obj.get('id')}"
-    payment = await _stripe_payment(session, account_id, order.id, intent=intent,
-                                    amount=int(obj.get("amount_total") or 0), currency=obj.get("currency") or order.currency,
-                                    now=now)
+    intent = completed.payment_intent or f"checkout:{completed.session_id}"
+    payment = await _stripe_payment(session, account_id, order.id, intent=intent, amount=completed.amount_total,
+                                    currency=completed.currency or order.currency, now=now)
     refunded_in_full = payment.amount_cents > 0 and payment.refunded_cents >= payment.amount_cents
     if order.status in ("paid", "refunded"):
         return
@@ -510,14 +488,13 @@ async def _alert_unseated(session: AsyncSession, services: Services, account_id:
                              text=text)
 
 
-async def _apply_charge_refunded(session: AsyncSession, services: Services, account_id: uuid.UUID, order, charge: dict):
-    intent = charge.get("payment_intent")
-    if not intent:
+async def _apply_charge_refunded(session: AsyncSession, services: Services, account_id: uuid.UUID, order,
+                                 charge: ChargeRefunded):
+    if not charge.payment_intent:
         return
     now = services.clock.now()
-    amount = int(charge.get("amount") or 0)
-    total = int(charge.get("amount_refunded") or 0)
-    payment = await _stripe_payment(session, account_id, order.id, intent=intent, amount=amount,
-                                    currency=charge.get("currency") or order.currency, refunded=total, now=now)
+    total = charge.amount_refunded
+    payment = await _stripe_payment(session, account_id, order.id, intent=charge.payment_intent, amount=charge.amount,
+                                    currency=charge.currency or order.currency, refunded=total, now=now)
     payment = await _record_refund_total(session, payment.id, total, now=now)
     await _settle_refund(session, services, account_id, order.id, payment)
