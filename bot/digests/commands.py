@@ -15,9 +15,13 @@ class SubscribeArgs(BaseModel):
     at: str | None = None
 
 
-def _channel(inv: Invocation, usage: str) -> str:
+# `/digest now` reports yesterday unless told which day.
+DAYS = {"yesterday": False, "today": True}
+
+
+def _channel(inv: Invocation, usage: str, words: tuple[str, ...] | None = None) -> str:
     """The #channel given as the first word, else the channel the command was typed in."""
-    words = inv.args.words
+    words = inv.args.words if words is None else words
     if not words:
         return inv.channel_id
     channel = grammar.channel_id(words[0])
@@ -39,10 +43,15 @@ async def handle_unsubscribe(inv: Invocation) -> None:
 
 
 async def handle_now(inv: Invocation) -> None:
-    channel = _channel(inv, "/digest now #sales")
+    words = inv.args.words
+    day = words[-1].lower() if words and words[-1].lower() in DAYS else None
+    if day is not None:
+        words = words[:-1]
+    today = DAYS.get(day, False)
+    channel = _channel(inv, "/digest now #sales today", words)
     # The trigger_id names this request, so a retried request posts once.
     key = inv.trigger_id or str(uuid.uuid4())
-    result = await subscriptions.send_now(inv.services, inv.tenant, channel_id=channel, request_key=key)
+    result = await subscriptions.send_now(inv.services, inv.tenant, channel_id=channel, request_key=key, today=today)
     await inv.reply(*views.posted(result))
 
 
@@ -57,7 +66,9 @@ DIGEST = Command(
         Subcommand("subscribe", "subscribe [#channel] [kind=sales|checkins|both] [at=09:00]",
                    "post a digest every day at that time (this channel by default)", handle_subscribe),
         Subcommand("unsubscribe", "unsubscribe [#channel]", "stop a channel's digest", handle_unsubscribe, keys=()),
-        Subcommand("now", "now [#channel]", "post yesterday's digest now", handle_now, keys=()),
+        Subcommand("now", "now [#channel] [today]",
+                   "post yesterday's digest now, or with `today` today's so far, with the upcoming events' pace",
+                   handle_now, keys=()),
         Subcommand("list", "list", "the channels that get a digest", handle_list, keys=()),
     ),
 )

@@ -19,7 +19,8 @@ def unsubscribed(sub: Subscription) -> tuple[str, list[dict]]:
 
 
 def posted(result: Posted) -> tuple[str, list[dict]]:
-    text = f"Posting the {result.what} for {result.day} in <#{result.channel_id}>."
+    day = f"today so far ({result.day})" if result.today else f"for {result.day}"
+    text = f"Posting the {result.what} {day} in <#{result.channel_id}>."
     return text, [section(f":outbox_tray: {text}")]
 
 

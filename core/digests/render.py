@@ -12,7 +12,7 @@ from jinja2 import Environment
 from core.digests.reports import SLOT, CheckinDigest, SalesDigest, sparkline
 from core.money import amounts
 from core.text.mrkdwn import inert
-from core.time.local_time import zone
+from core.time.local_time import in_zone, zone_name
 
 SECTION_LIMIT = 3000
 MOST_BLOCKS = 50
@@ -29,21 +29,36 @@ def day_label(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b}"
 
 
+def period_label(day: date, so_far: datetime | None = None) -> str:
+    """`on Sun 29 Mar`, or for a day still running `today so far (Sun 29 Mar, to 14:10 CEST)`."""
+    if so_far is None:
+        return f"on {day_label(day)}"
+    return f"today so far ({day_label(day)}, to {so_far:%H:%M} {zone_name(so_far)})"
+
+
 def render(
     templates: Environment, *, sales: SalesDigest | None, checkins: CheckinDigest | None, currency: str,
-    late: tuple[date, time] | None = None,
+    late: tuple[date, time] | None = None, so_far: datetime | None = None,
 ) -> DigestMessage:
-    """One message with the sales and/or check-in digest; a single line when nothing happened."""
+    """One message with the sales and/or check-in digest, then the upcoming events' sell-through.
+
+    A quiet day is a single line, still followed by the upcoming events. `so_far` (the local time now)
+    marks a digest of today, which is still running.
+    """
     helpers = _helpers(currency)
+    period = period_label((sales or checkins).day, so_far)
     parts = []
     if sales is not None:
-        parts.append(_template(templates, "slack/digest_sales.md.j2", _shortened(sales), helpers))
+        parts.append(_template(templates, "slack/digest_sales.md.j2", _shortened(sales), helpers, period))
     if checkins is not None:
-        parts.append(_template(templates, "slack/digest_checkins.md.j2", checkins, helpers))
+        parts.append(_template(templates, "slack/digest_checkins.md.j2", checkins, helpers, period))
     quiet = all(not d.has_activity for d in (sales, checkins) if d is not None)
     if quiet and len(parts) > 1:
-        day = day_label((sales or checkins).day)
-        parts = [f":zzz: No sales or check-in activity on {day}."]
+        parts = [f":zzz: No sales or check-in activity {period}."]
+    # The notification text: each digest's headline.
+    text = "\n".join(part.split("\n", 1)[0] for part in parts)
+    if sales is not None and sales.upcoming:
+        parts.append(templates.get_template("slack/digest_upcoming.md.j2").render(upcoming=sales.upcoming, **helpers).strip())
     blocks: list[dict] = []
     if late is not None:
         due_on, at = late
@@ -55,15 +70,13 @@ def render(
         if n:
             blocks.append({"type": "divider"})
         blocks += [_section(p) for p in _paragraphs(part)]
-    # The notification text: each digest's headline.
-    text = "\n".join(part.split("\n", 1)[0] for part in parts)
     if late is not None:
         text = "(Sent late) " + text
     return DigestMessage(text=text, blocks=blocks[:MOST_BLOCKS])
 
 
-def _template(templates: Environment, name: str, digest, helpers: dict) -> str:
-    return templates.get_template(name).render(digest=digest, day=day_label(digest.day), **helpers).strip()
+def _template(templates: Environment, name: str, digest, helpers: dict, period: str) -> str:
+    return templates.get_template(name).render(digest=digest, period=period, **helpers).strip()
 
 
 def _shortened(sales: SalesDigest) -> SalesDigest:
@@ -95,8 +108,8 @@ def _helpers(currency: str) -> dict:
         return f"{n} {noun}" + ("" if n == 1 else "s")
 
     def when(at: datetime, timezone: str) -> str:
-        local = at.astimezone(zone(timezone))
-        return f"{day_label(local.date())}, {local:%H:%M}"
+        local = in_zone(at, timezone)
+        return f"{day_label(local.date())}, {local:%H:%M} {zone_name(local)}"
 
     return {
         "money": amount, "change": change, "change_money": change_money, "versus": versus, "count": count,

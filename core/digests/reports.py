@@ -73,9 +73,15 @@ class Projection:
     timezone: str
     sold: int
     capacity: int | None
-    pace: float  # tickets a day over the last PACE_DAYS days
+    week_tickets: int  # tickets over the last PACE_DAYS days, the report day included
     sell_out_on: date | None  # at this pace, before the event starts
+    sell_out_days: int | None  # days from the report day to sell_out_on
     at_start_percent: int | None  # at this pace, when it will not sell out before the event
+
+    @property
+    def pace(self) -> float:
+        """Tickets a day over the last PACE_DAYS days."""
+        return self.week_tickets / PACE_DAYS
 
     @property
     def percent(self) -> int | None:
@@ -236,9 +242,7 @@ async def sales_digest(session: AsyncSession, *, day: date, currency: str, now: 
     }
     week = [total(day - timedelta(days=n)) for n in range(1, PACE_DAYS + 1)]
     average = Averages(*(sum(getattr(t, f) for t in week) / PACE_DAYS for f in ("orders", "tickets", "revenue_cents")))
-    upcoming = [
-        _project(row, day, sales[row.id].week_tickets / PACE_DAYS if row.id in sales else 0.0) for row in upcoming_rows
-    ]
+    upcoming = [_project(row, day, sales[row.id].week_tickets if row.id in sales else 0) for row in upcoming_rows]
     return SalesDigest(
         day=day, currency=currency, total=total(day), previous=total(day - timedelta(days=1)), average=average,
         events=tuple(sorted(
@@ -250,17 +254,20 @@ async def sales_digest(session: AsyncSession, *, day: date, currency: str, now: 
     )
 
 
-def _project(row, day: date, pace: float) -> Projection:
+def _project(row, day: date, week_tickets: int) -> Projection:
     """Sell-through now and, at the last week's pace, the day it sells out (or how full it gets by the start)."""
-    capacity, sold = row.capacity, row.sold
-    sell_out_on = at_start = None
+    capacity, sold, pace = row.capacity, row.sold, week_tickets / PACE_DAYS
+    sell_out_days = at_start = None
     if capacity and sold < capacity and pace > 0:
         start_day = row.starts_at.astimezone(zone(row.timezone)).date()
-        sell_out_on = day + timedelta(days=math.ceil((capacity - sold) / pace))
-        if sell_out_on >= start_day:
-            sell_out_on = None
+        sell_out_days = math.ceil((capacity - sold) / pace)
+        if day + timedelta(days=sell_out_days) >= start_day:
+            sell_out_days = None
             at_start = min(100, math.floor(100 * (sold + pace * (start_day - day).days) / capacity))
-    return Projection(row.id, row.name, row.starts_at, row.timezone, sold, capacity, pace, sell_out_on, at_start)
+    sell_out_on = None if sell_out_days is None else day + timedelta(days=sell_out_days)
+    return Projection(
+        row.id, row.name, row.starts_at, row.timezone, sold, capacity, week_tickets, sell_out_on, sell_out_days, at_start,
+    )
 
 
 _DOORS = text(

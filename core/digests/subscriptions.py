@@ -31,7 +31,7 @@ from core.digests.schedule import latest_run, next_run, parse_at
 from core.errors import Invalid, NotFound
 from core.jobs import engine, outbox
 from core.services import Services
-from core.time.local_time import zone
+from core.time.local_time import in_zone
 from db.models import Account, DigestRun, DigestSubscription
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,7 @@ class Posted:
     channel_id: str
     kind: str
     day: str  # the reported day, as a label
+    today: bool = False  # today so far, rather than yesterday
 
     @property
     def what(self) -> str:
@@ -137,10 +138,13 @@ async def list_subscriptions(services: Services, tenant: TenantContext) -> list[
         return [Subscription(r.channel_id, r.kind, r.at_local, timezone, r.next_run_at) for r in rows]
 
 
-async def send_now(services: Services, tenant: TenantContext, *, channel_id: str | None, request_key: str) -> Posted:
-    """Post yesterday's digest into the channel now (the channel's kind, else both), through the outbox.
+async def send_now(
+    services: Services, tenant: TenantContext, *, channel_id: str | None, request_key: str, today: bool = False,
+) -> Posted:
+    """Post yesterday's digest (or today's so far) into the channel now (the channel's kind, else both), through the outbox.
 
-    `request_key` names this request (Slack's trigger_id), so a retried request posts once.
+    Days are the account's calendar days. `request_key` names this request (Slack's trigger_id), so a
+    retried request posts once.
     """
     require(tenant, "organizer", "post digests")
     channel = _channel(channel_id)
@@ -152,25 +156,32 @@ async def send_now(services: Services, tenant: TenantContext, *, channel_id: str
                 select(subscriptions.c.kind).where(subscriptions.c.channel_id == channel, subscriptions.c.active)
             )
         ).scalar_one_or_none() or "both"
-        day = now.astimezone(zone(timezone)).date() - timedelta(days=1)
-        message = await compose(session, services, account_id=tenant.account_id, kind=kind, day=day, currency=currency, now=now)
+        local_now = in_zone(now, timezone)
+        day = local_now.date() if today else local_now.date() - timedelta(days=1)
+        message = await compose(
+            session, services, account_id=tenant.account_id, kind=kind, day=day, currency=currency, now=now,
+            so_far=local_now if today else None,
+        )
         await outbox.enqueue(
             session, account_id=tenant.account_id, dedupe_key=f"digest-now:{channel}:{request_key}", channel=channel,
             text=message.text, blocks=message.blocks,
         )
-    return Posted(channel, kind, day_label(day))
+    return Posted(channel, kind, day_label(day), today)
 
 
 async def compose(
     session: AsyncSession, services: Services, *, account_id: uuid.UUID, kind: str, day: date, currency: str,
-    now: datetime, late: tuple[date, time] | None = None,
+    now: datetime, late: tuple[date, time] | None = None, so_far: datetime | None = None,
 ) -> DigestMessage:
-    """Bring the rollup up to date unless one is running, then build the digest of `day` from it."""
+    """Bring the rollup up to date unless one is running, then build the digest of `day` from it.
+
+    `so_far` (the local time now) marks `day` as today, still running.
+    """
     if await _rollup_free(session, account_id):
         await analytics.roll_up(session, account_id, now=now)
     sales = await digest_reports.sales_digest(session, day=day, currency=currency, now=now) if kind != "checkins" else None
     checkins = await digest_reports.checkin_digest(session, day=day, now=now) if kind != "sales" else None
-    return render(services.templates, sales=sales, checkins=checkins, currency=currency, late=late)
+    return render(services.templates, sales=sales, checkins=checkins, currency=currency, late=late, so_far=so_far)
 
 
 async def send_due(services: Services, *, limit: int = CLAIMS_PER_TICK) -> int:

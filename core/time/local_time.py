@@ -73,3 +73,25 @@ def parse(text: str, timezone: str, *, field: str) -> datetime:
 def local(at: datetime, timezone: str) -> datetime:
     """An aware time as wall-clock time in `timezone` (naive)."""
     return at.astimezone(zone(timezone)).replace(tzinfo=None)
+
+
+# Showing times: every time shown to someone goes through these, in the zone it belongs to (an
+# event's own zone for anything about an event, the account's for the rest), and names that zone.
+SHOWN = "%a %d %b %Y, %H:%M"
+
+
+def in_zone(at: datetime, timezone: str) -> datetime:
+    """An aware time as the same instant in `timezone` (aware), for showing it."""
+    return at.astimezone(zone(timezone))
+
+
+def zone_name(local: datetime) -> str:
+    """The zone's name at that instant: its abbreviation (CEST, EST), or UTC±hh where it has none."""
+    abbreviation = local.tzname() or ""
+    return f"UTC{abbreviation}" if abbreviation.startswith(("+", "-")) else abbreviation
+
+
+def wall_clock(at: datetime, timezone: str, pattern: str = SHOWN) -> str:
+    """`at` as wall-clock time in `timezone`, followed by the zone's name: `Fri 10 Apr 2026, 19:00 CEST`."""
+    local = in_zone(at, timezone)
+    return f"{local.strftime(pattern)} {zone_name(local)}"

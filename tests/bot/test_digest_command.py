@@ -1,10 +1,15 @@
 """/digest through signed Slack requests: subscribe, unsubscribe, now, list, and bad input."""
 
+import re
+
 from sqlalchemy import select
 
 from bot.notifier import SlackNotifier, fixed_token
 from core.jobs import outbox
 from db.models import DigestSubscription, OutboxMessage
+from tests.support.factories import make_event, make_product
+
+REFERENCE = re.compile(r"EV-[A-Z0-9]{6}")
 
 
 async def rows(slack, model) -> list:
@@ -81,3 +86,47 @@ async def test_now_posts_into_the_channel_through_the_outbox_and_confirms_privat
     assert await outbox.drain(slack.services, account_id=tenant.account_id) == 1
     [post] = [c for c in slack.standin.calls_to("chat.postMessage") if c.params["channel"] == "C0TEAM"]
     assert "No sales or check-in activity on" in str(post.params["blocks"])
+
+
+async def posted_blocks(slack, channel: str) -> str:
+    slack.services.notifier = SlackNotifier(slack.services.settings, fixed_token("xoxb-test-token"))
+    tenant = await slack.tenant()
+    await outbox.drain(slack.services, account_id=tenant.account_id)
+    [post] = [c for c in slack.standin.calls_to("chat.postMessage") if c.params["channel"] == channel]
+    return str(post.params["blocks"])
+
+
+async def test_now_today_reports_todays_sales_so_far_with_the_upcoming_events_pace(slack):
+    tenant = await slack.tenant()
+    event = await make_event(slack.services, tenant, name="Summer Gala", capacity=300)
+    await make_product(slack.services, tenant, event, capacity=300)
+    sale = await slack.run("/sell", f"{event.slug} ga qty=2 email=ann@example.com")
+    reference = REFERENCE.search(sale["text"])[0]
+    await slack.run("/order", f"paid {reference} method=cash")
+
+    message = await slack.run("/digest", "now <#C0TODAY|today> today")
+    assert message["response_type"] == "ephemeral"
+    assert "Posting the sales and check-in digest today so far (" in message["text"], message["text"]
+    blocks = await posted_blocks(slack, "C0TODAY")
+    assert "*Sales today so far (" in blocks, blocks
+    assert "*1 order* · *2 tickets* · *50.00 " in blocks, blocks
+    assert "*Summer Gala* (" in blocks and "2/300 sold (0%) · +2 in the last 7 days" in blocks
+
+
+async def test_now_yesterday_on_a_quiet_day_still_shows_the_upcoming_events(slack):
+    tenant = await slack.tenant()
+    event = await make_event(slack.services, tenant, name="Summer Gala", capacity=300)
+    await make_product(slack.services, tenant, event, capacity=300)
+
+    message = await slack.run("/digest", "now yesterday", channel_id="C0QUIET")
+    assert "Posting the sales and check-in digest for " in message["text"]
+    blocks = await posted_blocks(slack, "C0QUIET")
+    assert "No sales or check-in activity on" in blocks
+    assert "*Upcoming events*" in blocks and "*Summer Gala* (" in blocks and "0/300 sold (0%)" in blocks
+
+
+async def test_now_with_a_day_it_does_not_know_says_how_to_ask(slack):
+    message = await slack.run("/digest", "now tomorrow")
+    assert message["response_type"] == "ephemeral"
+    assert "/digest now #sales today" in message["text"]
+    assert await rows(slack, OutboxMessage) == []

@@ -1,6 +1,7 @@
 """Digest numbers against hand-computed totals: sales across midnight and the DST night, refunds, scans, pace."""
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -150,12 +151,57 @@ async def test_the_rendered_digest_shows_the_numbers_in_blocks_with_sparklines(s
     assert "Refunds: 1 (50.00 EUR)" in shown
     assert f"`{sparkline(sales.trend)}`" in shown
     assert "*Jazz &lt;Night&gt;*: 1 order · 3 tickets · 120.00 EUR" in shown
-    assert "*Spring Gala* (Fri 10 Apr, 19:00): 5 of 12 sold (41%), sells out around Tue 7 Apr at this pace" in shown
+    assert (
+        "*Spring Gala* (Fri 10 Apr, 19:00 CEST) · 5/12 sold (41%) · +6 in the last 7 days · "
+        "sells out in ~9 days at this pace (around Tue 7 Apr)"
+    ) in shown
+    assert "*Jazz &lt;Night&gt;* (Mon 20 Apr, 20:00 EDT) · 5 sold, no capacity limit · +5 in the last 7 days" in shown
     assert "*Past Party*: 5 of 7 admitted (71%), 5 on the day" in shown
     assert "Busiest 15 minutes: 20:15–20:30 CEST, 3 admissions" in shown
     assert "No-shows: 1 · duplicate-scan attempts: 1" in shown
     assert {"type": "divider"} in message.blocks
     assert message.text.startswith(":chart_with_upwards_trend: *Sales on Sun 29 Mar*")
+
+
+async def test_a_quiet_day_still_shows_the_upcoming_events_seats_and_pace(services, make_tenant, clock):
+    tenant = await make_tenant(timezone="Europe/Berlin", currency="EUR")
+    data = AnalyticsData(services, tenant)
+    gala = await data.event("Summer Gala", starts_at=utc(2026, 6, 20, 17), capacity=300)
+    await data.order(gala, paid_at=utc(2026, 3, 10, 12), quantity=168)
+    await data.order(gala, paid_at=utc(2026, 3, 24, 12), quantity=14)  # the last 7 days; nothing on Sunday
+    slow = await data.event("Slow Burn", starts_at=utc(2026, 4, 12, 18), capacity=100)
+    await data.order(slow, paid_at=utc(2026, 3, 10, 12), quantity=3)
+    await analytics.roll_up_account(services, tenant.account_id)
+    async with services.db.tenant(tenant.account_id) as session:
+        sales = await reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
+        doors = await reports.checkin_digest(session, day=SUNDAY, now=clock.now())
+
+    assert not sales.has_activity and not doors.has_activity
+    message = render(services.templates, sales=sales, checkins=doors, currency="EUR")
+    shown = [b["text"]["text"] for b in message.blocks if b["type"] == "section"]
+    assert shown[0] == ":zzz: No sales or check-in activity on Sun 29 Mar."
+    # 118 seats left at 2 a day: 59 days, before the gala starts on 20 June.
+    assert (
+        "• *Slow Burn* (Sun 12 Apr, 20:00 CEST) · 3/100 sold (3%) · no sales in the last 7 days\n"
+        "• *Summer Gala* (Sat 20 Jun, 19:00 CEST) · 182/300 sold (60%) · +14 in the last 7 days · "
+        "sells out in ~59 days at this pace (around Wed 27 May)"
+    ) in shown[1]
+    assert message.text == ":zzz: No sales or check-in activity on Sun 29 Mar."
+    only_sales = render(services.templates, sales=sales, checkins=None, currency="EUR")
+    assert "Summer Gala" in str(only_sales.blocks) and "No sales on Sun 29 Mar" in str(only_sales.blocks)
+    only_doors = render(services.templates, sales=None, checkins=doors, currency="EUR")
+    assert [b["text"]["text"] for b in only_doors.blocks] == [":ticket: No check-ins on Sun 29 Mar."]
+
+
+async def test_a_digest_of_today_says_it_is_so_far_and_up_to_when(services, make_tenant, clock):
+    tenant = await make_tenant(timezone="Europe/Berlin", currency="EUR")
+    async with services.db.tenant(tenant.account_id) as session:
+        sales = await reports.sales_digest(session, day=date(2026, 3, 30), currency="EUR", now=clock.now())
+    local = clock.now().astimezone(ZoneInfo("Europe/Berlin"))
+    message = render(services.templates, sales=sales, checkins=None, currency="EUR", so_far=local)
+    assert message.text == (
+        ":chart_with_upwards_trend: No sales today so far (Mon 30 Mar, to 09:00 CEST): no orders and no refunds."
+    )
 
 
 async def test_a_day_without_activity_is_one_line(services, make_tenant, clock):

@@ -107,6 +107,7 @@ async def test_the_digest_fires_at_nine_local_time_once_and_is_scheduled_for_the
     assert (message.dedupe_key, message.channel_id) == (f"digest:{sub.id}:2026-03-30", "C0SALES")
     assert "*Sales on Sun 29 Mar*: *1 order* · *2 tickets* · *50.00 EUR*" in section_text(message)
     assert "No check-ins on Sun 29 Mar." in section_text(message)
+    assert "*Spring Gala* (Fri 10 Apr, 19:00 CEST) · 2/100 sold (2%) · +2 in the last 7 days" in section_text(message)
     assert "Sent late" not in section_text(message)
     assert (sub.next_run_at, sub.claimed_until) == (utc(2026, 3, 31, 7), None)
 
@@ -135,6 +136,24 @@ async def test_after_days_of_downtime_only_the_latest_missed_digest_is_sent(serv
     _, [run], [message] = await state(services, berlin)
     assert (run.local_date, run.late) == (date(2026, 4, 1), True)
     assert "No sales or check-in activity on Tue 31 Mar." in section_text(message)
+
+
+async def test_a_scheduled_digest_of_a_quiet_day_still_shows_the_upcoming_events_pace(services, berlin, clock):
+    data = AnalyticsData(services, berlin)
+    gala = await data.event("Summer Gala", starts_at=utc(2026, 6, 20, 17), capacity=300)
+    await data.order(gala, paid_at=utc(2026, 3, 10, 12), quantity=168)
+    await data.order(gala, paid_at=utc(2026, 3, 25, 12), quantity=14)
+    await digests.subscribe(services, berlin, channel_id="C0SALES", kind="sales")
+    clock.set(MONDAY_9)
+
+    await digests.send_due(services)
+
+    _, _, [message] = await state(services, berlin)
+    assert "No sales on Sun 29 Mar: no orders and no refunds." in section_text(message)
+    assert (
+        "*Summer Gala* (Sat 20 Jun, 19:00 CEST) · 182/300 sold (60%) · +14 in the last 7 days · "
+        "sells out in ~59 days at this pace"
+    ) in section_text(message)
 
 
 async def test_two_schedulers_ticking_together_send_the_digest_once(services, berlin, clock, server_database_url, settings):
