@@ -26,6 +26,7 @@ from core.storefront.tokens import new_client_id
 CLIENT_COOKIE = "eventos_client"
 HOLD_LIMITS = web.AppKey("storefront_hold_limits", tuple)
 STRIPE_CHECKOUT = "https://checkout.stripe.com"
+MAX_CODE_TEXT = 64  # a promo code is at most 40 characters; longer input is cut before anything reads it
 
 
 def _policy(services: Services, nonce: str) -> str:
@@ -102,23 +103,27 @@ async def organizer(request: web.Request) -> web.Response:
 async def event(request: web.Request) -> web.Response:
     if (wait := _held_back(request)) is not None:
         return _busy(request, wait, request.path)
-    page = await pages.event_page(request.app[SERVICES], request.match_info["account"], request.match_info["event"])
+    code = request.query.get("code", "").strip()[:MAX_CODE_TEXT]
+    page = await pages.event_page(request.app[SERVICES], request.match_info["account"], request.match_info["event"],
+                                  code=code or None)
     if page is None:
         return _not_found(request)
     client, new = _client(request)
-    response = _event_page(request, page, client)
+    refused = checkout.promo_refusal(page.code_refusal, code) if page.code_refusal else None
+    response = _event_page(request, page, client, error=refused, code=code)
     if new:
         _remember(request, response, client)
     return response
 
 
 def _event_page(request: web.Request, page: pages.PublicEvent, client: str, *, status: int = 200,
-                form: CheckoutForm | None = None, error: Refused | None = None) -> web.Response:
+                form: CheckoutForm | None = None, error: Refused | None = None, code: str = "") -> web.Response:
     services = request.app[SERVICES]
     chosen = form.ticket if form else next((offer.slug for offer in page.offers if offer.buyable), "")
     return _render(
         request, "event.html.j2", status=status, page=page, form=form, chosen=chosen,
         qty=form.qty if form else "1", url=event_url(services, page.organizer.handle, page.slug),
+        code=form.code if form else code,
         organizer_url=organizer_url(services, page.organizer.handle),
         token=checkout.new_form_token(services, page, client) if page.buyable else "",
         error=words.sentence(error) if error else None, error_field=error.details.get("field") if error else None,
@@ -135,13 +140,13 @@ async def buy(request: web.Request) -> web.Response:
     form = CheckoutForm(
         ticket=ticket, qty=str(data.get(f"qty-{ticket}", data.get("qty", ""))), name=str(data.get("name", "")),
         email=str(data.get("email", "")), phone=str(data.get("phone", "")), consent=data.get("consent") == "yes",
-        token=str(data.get("token", "")),
+        token=str(data.get("token", "")), code=str(data.get("code", ""))[:MAX_CODE_TEXT],
     )
     client, _ = _client(request)
     try:
         placed = await checkout.check_out(services, handle, slug, form, client=client)
     except Refused as refused:
-        page = await pages.read_event_page(services, handle.lower(), slug.lower())
+        page = await pages.read_event_page(services, handle.lower(), slug.lower(), code=form.code.strip() or None)
         if page is None:
             return _not_found(request)
         response = _event_page(request, page, client, status=422, form=form, error=refused)

@@ -24,6 +24,13 @@ SENTENCES = {
     "phone_invalid": "Enter a valid phone number with its country code, like +49 30 1234567, or leave it empty.",
     "payments_unavailable": "Card payments are not set up for this event yet; please ask the organizer.",
     "payment_failed": "The payment service did not answer, and nothing was charged; try again in a minute.",
+    "promo_malformed": "A promo code has only letters, digits, - and _; check what you typed.",
+    "promo_unknown": "{promo} is not a promo code we know; check its spelling.",
+    "promo_other_event": "{promo} is a promo code for another event, not this one.",
+    "promo_expired": "The promo code {promo} has expired.",
+    "promo_used_up": "The promo code {promo} has been used up.",
+    "promo_few_left": "The promo code {promo} has only {most} uses left; choose {most} or fewer tickets.",
+    "promo_not_for_ticket": "The promo code {promo} is not valid for {ticket}; choose a ticket type it lists.",
     "too_many": "Lots of people are buying right now; wait a few seconds, then submit the form again.",
 }
 

@@ -70,7 +70,8 @@ def normalize_code(text: str | None) -> str:
     """A code as stored: upper-cased; letters, digits, - and _ only, at most 40."""
     code = (text or "").strip().upper()
     if not CODE_PATTERN.fullmatch(code):
-        raise Invalid("A promo code is 1–40 letters, digits, - or _ (for example SPRING-20).", field="code")
+        raise Invalid("A promo code is 1–40 letters, digits, - or _ (for example SPRING-20).", field="code",
+                      code="promo_malformed")
     return code
 
 
@@ -244,39 +245,70 @@ class Applied:
     unit_price_cents: int
 
 
-async def apply(session: AsyncSession, *, event: Event, product: Product, code: str, now: datetime) -> Applied:
-    """Check a code for this ticket type now and price a ticket with it; nothing is taken yet."""
-    code_row = (await session.execute(select(codes_t).where(codes_t.c.code == normalize_code(code)))).first()
+async def _usable(session: AsyncSession, *, event: Event, code: str, now: datetime):
+    """The code's row if it can be used at this event now; Invalid or Conflict with a code saying why not.
+
+    Codes: promo_malformed, promo_unknown, promo_other_event, promo_expired, promo_used_up.
+    """
+    clean = normalize_code(code)
+    code_row = (await session.execute(select(codes_t).where(codes_t.c.code == clean))).first()
     if code_row is None or code_row.event_id != event.id:
-        raise Invalid(f"{normalize_code(code)} is not a promo code for “{event.name}”; check its spelling.", field="code")
+        raise Invalid(f"{clean} is not a promo code for “{event.name}”; check its spelling.", field="code",
+                      code="promo_unknown" if code_row is None else "promo_other_event")
     if code_row.ended_at is not None or (code_row.ends_at is not None and now >= code_row.ends_at):
-        raise Invalid(f"The promo code {code_row.code} has expired.", field="code")
-    linked = set((await session.execute(select(links_t.c.product_id).where(links_t.c.promo_code_id == code_row.id))).scalars())
-    if linked and product.id not in linked:
-        raise Invalid(f"The promo code {code_row.code} is not valid for “{product.name}”.", field="code")
+        raise Invalid(f"The promo code {code_row.code} has expired.", field="code", code="promo_expired")
     if code_row.max_uses is not None and code_row.used >= code_row.max_uses:
         raise Conflict(f"The promo code {code_row.code} has been used up.", code="promo_used_up", field="code")
-    price = discounted(product.price_cents, percent_off=code_row.percent_off, amount_off_cents=code_row.amount_off_cents)
+    return code_row
+
+
+async def _linked(session: AsyncSession, promo_id: uuid.UUID) -> dict[uuid.UUID, bool]:
+    """The ticket types a code names (empty: all of its event's), each with whether it is hidden."""
+    rows = await session.execute(
+        select(links_t.c.product_id, products_t.c.hidden)
+        .join(products_t, (products_t.c.id == links_t.c.product_id) & (products_t.c.account_id == links_t.c.account_id))
+        .where(links_t.c.promo_code_id == promo_id)
+    )
+    return {product_id: hidden for product_id, hidden in rows}
+
+
+async def apply(session: AsyncSession, *, event: Event, product: Product, code: str, now: datetime) -> Applied:
+    """Check a code for this ticket type now and price a ticket with it; nothing is taken yet."""
+    code_row = await _usable(session, event=event, code=code, now=now)
+    linked = await _linked(session, code_row.id)
+    if linked and product.id not in linked:
+        raise Invalid(f"The promo code {code_row.code} is not valid for “{product.name}”.", field="code",
+                      code="promo_not_for_ticket", ticket=product.name)
+    price = discounted(product.price_cents, percent_off=code_row.percent_off,
+                       amount_off_cents=code_row.amount_off_cents)
     return Applied(code_row.id, code_row.code, product.price_cents, price)
 
 
-async def unlocked(session: AsyncSession, *, event_id: uuid.UUID, code: str | None) -> set[uuid.UUID]:
-    """The hidden ticket types of an event that `code` (if active) makes visible."""
-    if not code:
-        return set()
-    try:
-        clean = normalize_code(code)
-    except Invalid:
-        return set()
-    return set(
-        (
-            await session.execute(
-                select(links_t.c.product_id)
-                .join(codes_t, (codes_t.c.id == links_t.c.promo_code_id) & (codes_t.c.account_id == links_t.c.account_id))
-                .where(codes_t.c.code == clean, codes_t.c.event_id == event_id, codes_t.c.ended_at.is_(None))
-            )
-        ).scalars()
-    )
+@dataclass(frozen=True)
+class PageCode:
+    """A usable code as an event page shows it: what it takes off, on which ticket types, which it unlocks."""
+
+    code: str
+    percent_off: int | None
+    amount_off_cents: int | None
+    products: frozenset[uuid.UUID]  # empty: every ticket type of the event
+    unlocks: frozenset[uuid.UUID]  # hidden ticket types shown only with the code
+
+    def applies_to(self, product_id: uuid.UUID) -> bool:
+        return not self.products or product_id in self.products
+
+    def price(self, product_id: uuid.UUID, unit_price_cents: int) -> int:
+        if not self.applies_to(product_id):
+            return unit_price_cents
+        return discounted(unit_price_cents, percent_off=self.percent_off, amount_off_cents=self.amount_off_cents)
+
+
+async def for_page(session: AsyncSession, *, event: Event, code: str, now: datetime) -> PageCode:
+    """A code a buyer brought to an event page (a link's ?code= or typed), checked as a hold would check it."""
+    code_row = await _usable(session, event=event, code=code, now=now)
+    linked = await _linked(session, code_row.id)
+    return PageCode(code_row.code, code_row.percent_off, code_row.amount_off_cents, frozenset(linked),
+                    frozenset(product_id for product_id, hidden in linked.items() if hidden))
 
 
 async def take_uses(session: AsyncSession, applied: Applied, qty: int) -> None:
@@ -293,7 +325,7 @@ async def take_uses(session: AsyncSession, applied: Applied, qty: int) -> None:
         if left <= 0:
             raise Conflict(f"The promo code {applied.code} has been used up.", code="promo_used_up", field="code")
         raise Conflict(f"The promo code {applied.code} has {left} use(s) left; buy qty={left} or fewer with it.",
-                       code="promo_used_up", field="code")
+                       code="promo_used_up", field="code", left=left)
 
 
 async def give_back_uses(session: AsyncSession, order_ids: list[uuid.UUID]) -> None:

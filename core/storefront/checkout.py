@@ -44,6 +44,7 @@ class CheckoutForm:
     phone: str
     consent: bool
     token: str
+    code: str = ""  # a promo code: from the page's link (?code=) or typed on the page
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,8 @@ def _read_form(form: CheckoutForm, timezone: str) -> tuple[str, str, str | None,
 
 async def check_out(services: Services, handle: str, event_slug: str, form: CheckoutForm, *, client: str) -> Placed:
     """Hold the seats for a public buyer and send them to pay (free tickets are confirmed at once)."""
-    page = await read_event_page(services, (handle or "").lower(), (event_slug or "").lower())
+    typed_code = (form.code or "").strip()
+    page = await read_event_page(services, (handle or "").lower(), (event_slug or "").lower(), code=typed_code or None)
     if page is None:
         raise _refuse("event_unknown")
     organizer = page.organizer
@@ -117,6 +119,8 @@ async def check_out(services: Services, handle: str, event_slug: str, form: Chec
         raise _refuse("form_expired")
     if page.state != "on_sale":
         raise _refuse(f"event_{page.state}")
+    if page.code_refusal is not None:
+        raise promo_refusal(page.code_refusal, typed_code)
     offer = page.offer((form.ticket or "").strip().lower())
     if offer is None:
         raise _refuse("ticket_unknown", "ticket")
@@ -124,7 +128,9 @@ async def check_out(services: Services, handle: str, event_slug: str, form: Chec
     # A form sent again (a double click on the last seats) goes to its first order, sold out or not.
     if not await _token_used(services, organizer.account_id, nonce):
         _check_offer(services, offer, qty)
-    held = await _hold(services, organizer, page, offer.slug, qty, email, name, phone, nonce)
+    # A code counts (and prices) only the ticket types it applies to; another one chosen sells at its own price.
+    code = page.code if offer.coded else None
+    held = await _hold(services, organizer, page, offer.slug, qty, email, name, phone, nonce, code)
     forget(organizer.handle, page.slug)
     if form.consent and not held.replayed:
         await _record_consent(services, organizer.account_id, email)
@@ -158,24 +164,35 @@ async def _token_used(services: Services, account_id: uuid.UUID, nonce: str) -> 
 
 
 async def _hold(services: Services, organizer: Organizer, page: PublicEvent, ticket: str, qty: int, email: str,
-                name: str, phone: str | None, nonce: str) -> orders.Held:
+                name: str, phone: str | None, nonce: str, code: str | None) -> orders.Held:
     try:
         return await orders.place_hold(
             services, organizer.account_id, Placement("web", token=nonce), event=page.slug, ticket=ticket, qty=qty,
-            email=email, name=name, phone=phone,
+            email=email, name=name, phone=phone, code=code,
         )
     except SoldOut as sold_out:
         remaining = int(sold_out.details.get("remaining") or 0)
         if remaining <= 0:
             raise _refuse("sold_out", "ticket", ticket=page.offer(ticket).name) from None
         raise _refuse("qty_above_stock", "qty", most=remaining, ticket=page.offer(ticket).name) from None
-    except Conflict as conflict:
-        if conflict.code == "form_used":
-            raise _refuse("form_used", reference=conflict.details["reference"]) from None
-        raise _refuse("event_cancelled") from None
-    except DomainError:
+    except DomainError as error:
+        if error.code.startswith("promo_"):
+            # The code ended or ran out between the page and the hold.
+            raise promo_refusal(error, code or "") from None
+        if error.code == "form_used":
+            raise _refuse("form_used", reference=error.details["reference"]) from None
+        if isinstance(error, Conflict):
+            raise _refuse("event_cancelled") from None
         # The event or ticket type changed between the checks above and the hold (unpublished, closed).
         raise _refuse("ticket_ended", "ticket", ticket=page.offer(ticket).name) from None
+
+
+def promo_refusal(error: DomainError, typed: str) -> Refused:
+    """A promo code the hold or the page refused (promo_… codes), as the page's refusal of the code field."""
+    left = int(error.details.get("left") or 0)
+    if error.code == "promo_used_up" and left > 0:
+        return _refuse("promo_few_left", "code", promo=typed.upper(), most=left)
+    return _refuse(error.code, "code", promo=typed.upper(), ticket=error.details.get("ticket"))
 
 
 async def _record_consent(services: Services, account_id: uuid.UUID, email: str) -> None:

@@ -1,8 +1,10 @@
 """What the public pages show: an organizer's upcoming published events, and one event with its ticket types.
 
 Only published facts leave here: names, times, the venue, prices and how many seats are left.
-An event page may be served from a cache for at most `CACHE_SECONDS`; holds never read it (the
-database decides), and a hold placed by this process forgets the event's page at once.
+Hidden ticket types appear only with a promo code that unlocks them, and a code shows its prices
+next to the prices before it. An event page may be served from a cache for at most
+`CACHE_SECONDS`; holds never read it (the database decides), and a hold placed by this process
+forgets the event's page at once.
 """
 
 import time
@@ -12,14 +14,17 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from core.errors import DomainError
 from core.events import events
+from core.sales import promos
 from core.services import Services
 from core.storefront.handles import Organizer, find_organizer
 from db.models import Event, Product, Venue
 
 FEW_LEFT = 10  # a ticket type with fewer seats left than this says so
 CACHE_SECONDS = 1.0
-CACHE_ENTRIES = 10_000  # made-up URLs cannot grow the cache past this
+CACHE_ENTRIES = 10_000  # made-up URLs cannot grow the cache past this many events…
+CODES_CACHED = 100  # …nor past this many codes an event
 UPCOMING_SHOWN = 50
 
 
@@ -35,6 +40,8 @@ class Offer:
     remaining: int | None
     max_qty: int
     opens_at: datetime | None
+    coded: bool = False  # the page's promo code applies to it (its price is the code's)
+    list_price_cents: int | None = None  # the price before the code, when the code changed it
 
     @property
     def buyable(self) -> bool:
@@ -57,6 +64,9 @@ class PublicEvent:
     venue: str | None
     address: str | None
     offers: tuple[Offer, ...]
+    code: str | None = None  # the promo code the page was asked with, once it is known to be usable
+    code_refusal: DomainError | None = None  # why the code it was asked with cannot be used (promo_… codes)
+    locked: bool = False  # it has hidden ticket types that a code would show
 
     @property
     def buyable(self) -> bool:
@@ -81,29 +91,36 @@ class OrganizerPage:
     events: tuple[Listing, ...]
 
 
-_cache: dict[tuple[str, str], tuple[float, PublicEvent | None]] = {}
+# (handle, event) → promo code ("" for none) → (expiry, page)
+_cache: dict[tuple[str, str], dict[str, tuple[float, PublicEvent | None]]] = {}
 
 
 def forget(handle: str, event_slug: str) -> None:
-    """Drop a cached event page (after a hold changed what it shows)."""
+    """Drop an event's cached pages, with and without codes (after a hold changed what they show)."""
     _cache.pop((handle, event_slug), None)
 
 
-async def event_page(services: Services, handle: str, event_slug: str) -> PublicEvent | None:
+async def event_page(services: Services, handle: str, event_slug: str, *,
+                     code: str | None = None) -> PublicEvent | None:
     """The published (or cancelled, or ended) event at this URL; None for a draft or nothing at all."""
     key = ((handle or "").strip().lower(), (event_slug or "").strip().lower())
-    cached = _cache.get(key)
+    code = (code or "").strip().upper()
+    cached = _cache.get(key, {}).get(code)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
-    page = await read_event_page(services, *key)
+    page = await read_event_page(services, *key, code=code or None)
     if len(_cache) >= CACHE_ENTRIES:
         _cache.clear()
-    _cache[key] = (time.monotonic() + CACHE_SECONDS, page)
+    per_code = _cache.setdefault(key, {})
+    if len(per_code) >= CODES_CACHED:
+        per_code.clear()
+    per_code[code] = (time.monotonic() + CACHE_SECONDS, page)
     return page
 
 
-async def read_event_page(services: Services, handle: str, event_slug: str) -> PublicEvent | None:
-    """The event page read from the database, not the cache."""
+async def read_event_page(services: Services, handle: str, event_slug: str, *,
+                          code: str | None = None) -> PublicEvent | None:
+    """The event page read from the database, not the cache; with `code`, priced and unlocked by that promo code."""
     organizer = await find_organizer(services, handle)
     if organizer is None:
         return None
@@ -123,6 +140,12 @@ async def read_event_page(services: Services, handle: str, event_slug: str) -> P
                 .order_by(Product.price_cents, Product.created_at, Product.id)
             )
         ).scalars().all()
+        coded, refusal = None, None
+        if code:
+            try:
+                coded = await promos.for_page(session, event=event, code=code, now=now)
+            except DomainError as refused:
+                refusal = refused
     if event.status == "cancelled":
         state = "cancelled"
     elif now >= events.sales_close(event):
@@ -130,14 +153,20 @@ async def read_event_page(services: Services, handle: str, event_slug: str) -> P
     else:
         state = "on_sale"
     seats_left = None if event.capacity is None else max(event.capacity - event.sold, 0)
-    offers = tuple(_offer(product, state, seats_left, now) for product in products)
+    offers = tuple(
+        _offer(product, state, seats_left, now, coded)
+        for product in products
+        if not product.hidden or (coded is not None and product.id in coded.unlocks)
+    )
     return PublicEvent(
         organizer, event.id, event.slug, event.name, event.description, event.starts_at, event.ends_at,
         event.timezone, state, venue.name if venue else None, venue.address if venue else None, offers,
+        coded.code if coded else None, refusal, any(product.hidden for product in products),
     )
 
 
-def _offer(product: Product, event_state: str, seats_left: int | None, now: datetime) -> Offer:
+def _offer(product: Product, event_state: str, seats_left: int | None, now: datetime,
+           coded: promos.PageCode | None) -> Offer:
     left = [n for n in (seats_left, None if product.capacity is None else max(product.capacity - product.sold, 0))
             if n is not None]
     remaining = min(left) if left else None
@@ -152,8 +181,10 @@ def _offer(product: Product, event_state: str, seats_left: int | None, now: date
     else:
         state = "on_sale"
     max_qty = product.max_per_order if remaining is None else min(product.max_per_order, remaining)
-    return Offer(product.slug, product.name, product.price_cents, product.currency, state, remaining, max_qty,
-                 product.sales_start)
+    applies = coded is not None and coded.applies_to(product.id)
+    price = coded.price(product.id, product.price_cents) if applies else product.price_cents
+    return Offer(product.slug, product.name, price, product.currency, state, remaining, max_qty, product.sales_start,
+                 applies, product.price_cents if price != product.price_cents else None)
 
 
 async def organizer_page(services: Services, handle: str) -> OrganizerPage | None:

@@ -10,7 +10,7 @@ from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.sales import orders, payments, promos
 from core.services import Services
 from core.time.clock import FrozenClock
-from db.models import OrderLine, Product, PromoCode
+from db.models import Event, OrderLine, Product, PromoCode
 from tests.conftest import new_tenant
 from tests.support.factories import make_event, make_product
 
@@ -192,9 +192,9 @@ async def test_hidden_ticket_types_are_unlocked_only_by_their_code(services, mak
     async with services.db.tenant(tenant.account_id) as session:
         guest_id = (await session.execute(select(Product.id).where(Product.slug == "guest"))).scalar_one()
         assert (await session.execute(select(Product.hidden).where(Product.id == guest_id))).scalar_one() is True
-        assert await promos.unlocked(session, event_id=event.id, code="guests") == {guest_id}
-        assert await promos.unlocked(session, event_id=event.id, code="other") == set()
-        assert await promos.unlocked(session, event_id=event.id, code="no such code!") == set()
+        row = (await session.execute(select(Event).where(Event.id == event.id))).scalar_one()
+        shown = await promos.for_page(session, event=row, code="guests", now=services.clock.now())
+    assert (shown.code, shown.unlocks, shown.products) == ("GUESTS", {guest_id}, {guest_id})
 
 
 async def test_adding_codes_refuses_bad_input_and_saves_nothing(services, make_tenant):

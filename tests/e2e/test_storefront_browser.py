@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from bot.app import build_application
 from core.accounts import accounts
-from core.sales import tickets
+from core.sales import promos, tickets
 from core.services import Services
 from core.storefront import handles
 from db.models import Product
@@ -172,3 +172,57 @@ async def test_every_public_page_has_no_serious_or_critical_accessibility_findin
     finally:
         await page.close()
     assert len(findings) == 9 and findings == {name: [] for name in findings}
+
+
+async def test_a_typed_code_and_a_code_link_price_the_checkout_with_no_accessibility_findings(
+    site, browser, stripe_standin
+):
+    from axe_playwright_python.async_playwright import Axe
+    from playwright.async_api import expect
+
+    services, tenant, base, handle = site
+    event = await make_event(services, tenant, name="Summer Gala")
+    await make_product(services, tenant, event, capacity=10)
+    await make_product(services, tenant, event, slug="guest", name="Guest pass", price_cents=0, capacity=10)
+    await promos.add_promo(services, tenant, event=event.slug, code="FRIENDS-20", percent=20)
+    await promos.add_promo(services, tenant, event=event.slug, code="GUESTS", tickets="guest", hidden=True)
+    page = await browser.new_page()
+    axe = Axe()
+    findings = {}
+
+    async def check(name: str) -> None:
+        results = await axe.run(page)
+        findings[name] = [(v["id"], v["impact"]) for v in results.response["violations"]
+                          if v["impact"] in ("serious", "critical")]
+
+    try:
+        await page.goto(f"{base}/e/{handle}/{event.slug}")
+        await expect(page.get_by_text("Guest pass")).to_have_count(0)
+        await page.get_by_label("Promo code").fill("nope")
+        await page.get_by_role("button", name="Apply").click()
+        await expect(page.get_by_role("alert")).to_have_text("NOPE is not a promo code we know; check its spelling.")
+        await expect(page.get_by_label("Promo code")).to_have_attribute("aria-invalid", "true")
+        await check("a refused code")
+        await page.get_by_label("Promo code").fill("friends-20")
+        await page.get_by_role("button", name="Apply").click()
+        await expect(page.get_by_role("status")).to_contain_text("Promo code FRIENDS-20 applied")
+        await expect(page.get_by_text("€20.00 instead of €25.00")).to_be_visible()
+        await check("a code applied")
+        await page.get_by_label("Your name").fill("Bea Buyer")
+        await page.get_by_label("Email (your tickets are sent here)").fill("bea@example.com")
+        await page.get_by_role("button", name="Continue").click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Pay 20.00 EUR")
+        await page.get_by_role("button", name="Pay 20.00 EUR").click()
+        await expect(page.locator("#status")).to_contain_text("Confirmed")
+
+        await page.goto(f"{base}/e/{handle}/{event.slug}?code=guests")
+        await check("a code link that unlocks a hidden ticket type")
+        await page.get_by_label("Guest pass · Free").check()
+        await page.get_by_label("Your name").fill("Gus Guest")
+        await page.get_by_label("Email (your tickets are sent here)").fill("gus@example.com")
+        await page.get_by_role("button", name="Continue").click()
+        await expect(page.locator("#status")).to_contain_text("Confirmed")
+        await check("a free order through a code")
+    finally:
+        await page.close()
+    assert len(findings) == 4 and findings == {name: [] for name in findings}
