@@ -1,10 +1,10 @@
 """Escaping and small formatting helpers shared by every view."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from core.sales.totals import Totals
 from core.text.mrkdwn import inert
+from core.time.local_time import wall_clock
 
 
 def escape(value: object) -> str:
@@ -31,9 +31,13 @@ def takings(totals: Totals) -> str:
 
 
 def local_time(at: datetime | None, timezone: str) -> str:
-    if at is None:
-        return "—"
-    return at.astimezone(ZoneInfo(timezone)).strftime("%a %d %b %Y, %H:%M %Z")
+    """`Sat 05 Dec 2026, 18:30 CET`: in the zone the time belongs to (an event's own, for anything about it), named."""
+    return "—" if at is None else wall_clock(at, timezone)
+
+
+def clock(at: datetime | None, timezone: str) -> str:
+    """`18:30 CET`: the time of day only, in that zone, named."""
+    return "—" if at is None else wall_clock(at, timezone, "%H:%M")
 
 
 def section(text: str) -> dict:

@@ -9,20 +9,26 @@ from core.gateways.factory import build_mailer, build_payments, build_sms
 from core.ports import Clock, Mailer, Notifier, PaymentGateway, SmsSender
 from core.settings import Settings
 from core.time.clock import SystemClock
+from core.time.local_time import zone_name
 from db.session import Database
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 def build_templates() -> Environment:
-    """Jinja2 for every text people read at length; HTML and XML templates are autoescaped."""
-    return Environment(
+    """Jinja2 for every text people read at length; HTML and XML templates are autoescaped.
+
+    `zone_name(local)` names the zone of a time shown (CEST, or UTC+03 where the zone has no abbreviation).
+    """
+    templates = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html", "xml", "html.j2"]),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    templates.globals["zone_name"] = zone_name
+    return templates
 
 
 @dataclass

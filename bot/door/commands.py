@@ -36,7 +36,7 @@ async def handle_checkin(inv: Invocation) -> None:
         return
     else:
         raise grammar.UsageError(USAGE)
-    await inv.reply(*views.checkin_result(answer, inv.tenant.timezone))
+    await inv.reply(*views.checkin_result(answer))
 
 
 CHECKIN = Command(
@@ -57,7 +57,7 @@ async def handle_admit(ack, action: dict, respond, tenant, services) -> None:
         except ValueError:
             raise grammar.UsageError(USAGE) from None
         answer = await checkins.admit_ticket(services, tenant, ticket_id=ticket_id)
-        text, blocks = views.checkin_result(answer, tenant.timezone)
+        text, blocks = views.checkin_result(answer)
         await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
 
 

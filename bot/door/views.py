@@ -1,9 +1,8 @@
 """Views for check-in: a scan's answer, attendee search results with Admit buttons, door tokens."""
 
 import json
-from zoneinfo import ZoneInfo
 
-from bot.text import context, escape, header, local_time, quoted, section
+from bot.text import clock, context, escape, header, local_time, quoted, section
 from core.door.checkins import AttendeeMatch, AttendeeSearch, CheckinAnswer
 from core.door.tokens import DoorTokenInfo, EventDoorTokens, IssuedDoorToken
 
@@ -19,10 +18,6 @@ REASONS = {
 }
 
 
-def _clock(at, timezone: str) -> str:
-    return at.astimezone(ZoneInfo(timezone)).strftime("%H:%M") if at else "—"
-
-
 def _who(answer: CheckinAnswer) -> str:
     if not answer.attendee:
         return ""
@@ -32,15 +27,15 @@ def _who(answer: CheckinAnswer) -> str:
     return who
 
 
-def checkin_result(answer: CheckinAnswer, timezone: str) -> tuple[str, list[dict]]:
-    """One scan's answer: a green tick for admitted, a red cross with the reason otherwise."""
+def checkin_result(answer: CheckinAnswer) -> tuple[str, list[dict]]:
+    """One scan's answer: a green tick for admitted, a red cross with the reason otherwise (times in the event's zone)."""
     who = _who(answer)
     event = f" at {escape(answer.event['name'])}" if answer.event else ""
     if answer.result == "admitted":
         text = f":white_check_mark: *Admitted*{event} — {who}"
     elif answer.result == "already_admitted":
         by = f" by {escape(answer.checked_in_by)}" if answer.checked_in_by else ""
-        text = f":x: *Already admitted* at {_clock(answer.checked_in_at, timezone)}{by} — {who}"
+        text = f":x: *Already admitted* at {clock(answer.checked_in_at, answer.event['timezone'])}{by} — {who}"
     elif answer.result == "wrong_event":
         other = escape(answer.event["name"]) if answer.event else "another event"
         text = f":x: *Wrong event* — this ticket is for {other}. {who}"
@@ -55,7 +50,7 @@ def _match_line(match: AttendeeMatch, timezone: str) -> str:
     line = f"*{escape(match.name)}* · {escape(match.email)} · {escape(match.ticket_type)}"
     if match.state == "admitted":
         by = f" by {escape(match.admitted_by)}" if match.admitted_by else ""
-        line += f"\n:white_check_mark: Checked in at {_clock(match.admitted_at, timezone)}{by}"
+        line += f"\n:white_check_mark: Checked in at {clock(match.admitted_at, timezone)}{by}"
     elif match.state == "not_valid":
         line += f"\n:no_entry: Ticket {REASONS.get(match.reason or '', 'is not valid')}"
     return line

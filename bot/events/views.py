@@ -1,16 +1,14 @@
 """Event cards, event lists, venue and ticket-type lists: core results → Block Kit."""
 
 import json
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from bot.text import context, divider, escape, fields, header, money, section, takings
+from bot.text import context, divider, escape, fields, header, local_time, money, section, takings
 from core.events.events import EventInfo, EventPage, Impact
 from core.events.stats import EventReport, TicketSales
 from core.events.ticket_types import TicketType
 from core.events.venues import VenueInfo
 from core.storefront.links import EventLink
-from core.time.local_time import local
+from core.time.local_time import in_zone, wall_clock, zone_name
 
 # Slack wants action ids unique within a block: the two page buttons differ, one listener hears both.
 LIST_PREVIOUS = "event.list_previous"
@@ -29,19 +27,14 @@ SECTION_LIMIT = 2900
 
 def when(event: EventInfo) -> str:
     """`Wed 01 Jul 2026, 19:00–23:00 CEST` in the event's zone; the end in full when on another day."""
-    zone = ZoneInfo(event.timezone)
-    start = event.starts_at.astimezone(zone)
-    text = f"{start:%a %d %b %Y, %H:%M}"
+    start = in_zone(event.starts_at, event.timezone)
     if event.ends_at is None:
-        return f"{text} {start:%Z}"
-    end = event.ends_at.astimezone(zone)
-    if end.date() == start.date():
-        return f"{text}–{end:%H:%M} {end:%Z}"
-    return f"{text} {start:%Z} – {end:%a %d %b %Y, %H:%M %Z}"
+        return wall_clock(event.starts_at, event.timezone)
+    end = in_zone(event.ends_at, event.timezone)
+    if end.date() == start.date() and zone_name(end) == zone_name(start):
+        return f"{start:%a %d %b %Y, %H:%M}–{end:%H:%M} {zone_name(end)}"
+    return f"{wall_clock(event.starts_at, event.timezone)} – {wall_clock(event.ends_at, event.timezone)}"
 
-
-def short_date(at: datetime, timezone: str) -> str:
-    return f"{local(at, timezone):%a %d %b %Y, %H:%M}"
 
 
 def _plural(n: int, word: str) -> str:
@@ -72,7 +65,7 @@ def ticket_line(sales: TicketSales, event: EventInfo) -> str:
     parts.append(f"{sales.paid:,} sold{held} / {t.capacity:,}" if t.capacity is not None else f"{sales.paid:,} sold{held} (no limit)")
     parts.append(f"{money(sales.revenue_cents, t.currency)} gross")
     if t.sales_end is not None:
-        parts.append(f"sales end {short_date(t.sales_end, event.timezone)}")
+        parts.append(f"sales end {local_time(t.sales_end, event.timezone)}")
     return " · ".join(parts)
 
 
@@ -237,7 +230,7 @@ def ticket_list(event: EventInfo, tickets: list[TicketType]) -> list[dict]:
     for t in tickets:
         line = f"• *{escape(t.name)}* `{t.slug}` — {money(t.price_cents, t.currency)} · {seats(t.sold, t.capacity)} sold or held"
         if t.sales_end is not None:
-            line += f" · sales end {short_date(t.sales_end, event.timezone)}"
+            line += f" · sales end {local_time(t.sales_end, event.timezone)}"
         lines.append(line)
     return blocks + sections(lines) + [context(f"Sell with `/sell {event.slug} TICKET email=…` · times in {event.timezone}")]
 

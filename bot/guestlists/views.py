@@ -1,10 +1,9 @@
 """Guest-list views: core results → Block Kit (pure functions, no database, no client)."""
 
 import json
-from datetime import datetime
 
 from bot.door import views as door_views
-from bot.text import context, escape, fields, header, local_time, quoted, section
+from bot.text import clock, context, escape, fields, header, local_time, quoted, section
 from core.door.checkins import AttendeeSearch
 from core.guestlists.door import GuestAdmission, GuestMatch
 from core.guestlists.entries import (
@@ -192,10 +191,6 @@ def import_modal(*, event: str, event_name: str, list_name: str | None, channel_
 # ----- the door -------------------------------------------------------------------------------
 
 
-def _clock(at: datetime, timezone: str) -> str:
-    return local_time(at, timezone).split(", ")[-1]
-
-
 def _admit_element(match: GuestMatch) -> list[dict]:
     most = 1 + match.companions
     if most <= BUTTONS_UP_TO:
@@ -226,7 +221,7 @@ def guest_match_blocks(matches: list[GuestMatch], timezone: str) -> list[dict]:
             line += f" · _{escape(match.note)}_"
         if match.admitted_at:
             by = f" by {escape(match.admitted_by)}" if match.admitted_by else ""
-            line += f"\n:white_check_mark: {match.party} of {1 + match.companions} in at {_clock(match.admitted_at, timezone)}{by}"
+            line += f"\n:white_check_mark: {match.party} of {1 + match.companions} in at {clock(match.admitted_at, timezone)}{by}"
             blocks.append(section(line))
         else:
             blocks += [section(line), {"type": "actions", "block_id": f"guest_admit:{match.entry_id}", "elements": _admit_element(match)}]
@@ -250,7 +245,7 @@ def admission(answer: GuestAdmission) -> tuple[str, list[dict]]:
         text = f":white_check_mark: *Admitted* at {escape(answer.event_name)} — {who}, {answer.party} of {1 + answer.companions}"
     elif answer.result == "already_admitted":
         by = f" by {escape(answer.by)}" if answer.by else ""
-        text = f":x: *Already admitted* at {_clock(answer.at, answer.timezone)}{by} — {who}, {answer.party} came in"
+        text = f":x: *Already admitted* at {clock(answer.at, answer.timezone)}{by} — {who}, {answer.party} came in"
     else:
         text = f":x: *Not valid* — {escape(answer.event_name)} was cancelled. {who}"
     return text, [section(text)]

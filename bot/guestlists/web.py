@@ -32,6 +32,7 @@ def _admission(answer: GuestAdmission) -> dict:
     return {
         "result": answer.result, "guest": {"name": answer.name, "list": answer.list_name, "companions": answer.companions},
         "party": answer.party, "checked_in_at": answer.at.isoformat(), "checked_in_by": answer.by,
+        "timezone": answer.timezone,
     }
 
 

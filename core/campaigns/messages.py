@@ -11,7 +11,6 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, TemplateError, TemplateNotFound, UndefinedError
 from sqlalchemy import select
@@ -21,6 +20,7 @@ from core.crm.unsubscribe import make_token, preview_url
 from core.errors import Invalid
 from core.ports import Email
 from core.services import TEMPLATES, Services
+from core.time.local_time import in_zone
 from db.models import Account, Campaign, Event, Venue
 
 FOLDER = "campaigns"
@@ -79,7 +79,7 @@ def template_names(channel: str) -> list[str]:
 
 
 def event_details(name: str, starts_at: datetime, timezone: str, venue: str | None, address: str | None) -> EventDetails:
-    local = starts_at.astimezone(ZoneInfo(timezone))
+    local = in_zone(starts_at, timezone)
     when = f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M} ({timezone})"
     return EventDetails(name, when, venue, address, starts_at, timezone)
 

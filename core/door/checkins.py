@@ -14,7 +14,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, bindparam, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -37,6 +36,7 @@ from core.sales.ticket_codes import is_authentic, normalize
 from core.services import Services
 from core.text.mrkdwn import inert
 from core.text.names import storable
+from core.time.local_time import in_zone
 from db.models import (
     Account,
     Attendee,
@@ -460,6 +460,7 @@ def _ticket_columns(door_name):
             _A.c.contact_id, _A.c.name, _A.c.email, _A.c.status.label("attendee_status"),
             _P.c.name.label("ticket_type"), _O.c.status.label("order_status"),
             _E.c.slug.label("event_slug"), _E.c.name.label("event_name"), _E.c.status.label("event_status"),
+            _E.c.timezone.label("event_timezone"),
             door_name.label("door_name"),
         )
         .join(_A, and_(_A.c.account_id == _T.c.account_id, _A.c.id == _T.c.attendee_id))
@@ -510,7 +511,8 @@ def _attendee(ticket) -> dict[str, str]:
 
 
 def _event(ticket) -> dict[str, str]:
-    return {"slug": ticket.event_slug, "name": ticket.event_name}
+    """The event a scan was for; its zone is the one every time of the answer is shown in."""
+    return {"slug": ticket.event_slug, "name": ticket.event_name, "timezone": ticket.event_timezone}
 
 
 # ----- conflict report -----------------------------------------------------------------------
@@ -553,7 +555,7 @@ async def _report_conflict(
         event_name=inert(ticket.event_name), attendee=inert(ticket.name),
         ticket_type=inert(ticket.ticket_type), code=ticket.code,
         scans=[
-            {"door": inert(doors.get(scan_id, "a door")), "at": at.astimezone(ZoneInfo(timezone)), "offline": offline}
+            {"door": inert(doors.get(scan_id, "a door")), "at": in_zone(at, timezone), "offline": offline}
             for scan_id, at, offline in sorted(scans, key=lambda s: s[1])
         ],
     )

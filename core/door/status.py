@@ -10,7 +10,6 @@ per event per THROTTLE). Messages go through the outbox, so none is lost.
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, and_, column, func, literal, select, table, update
 
@@ -20,6 +19,7 @@ from core.door.window import LENGTH_WITHOUT_END, OPEN_AFTER, OPEN_BEFORE
 from core.jobs import engine, outbox
 from core.services import Services
 from core.text.mrkdwn import inert
+from core.time.local_time import in_zone
 from db.models import Attendee, CheckIn, DoorToken, Event, Ticket
 
 THROTTLE = timedelta(seconds=30)
@@ -151,7 +151,7 @@ async def _refresh(services: Services, session, account_id: uuid.UUID, event_id:
         return
     counts = await door_counts(session, event_id, now)
     text = services.templates.get_template("slack/door_status.md.j2").render(
-        event_name=inert(event.name), counts=counts, at=now.astimezone(ZoneInfo(timezone)),
+        event_name=inert(event.name), counts=counts, at=in_zone(now, timezone),
         share=round(100 * counts.admitted / counts.sold) if counts.sold else None,
     ).strip()
     first_key = f"door-status:{event_id}"

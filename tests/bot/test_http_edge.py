@@ -298,7 +298,7 @@ async def test_another_doors_nonce_is_not_seen_by_a_door_of_another_event(app, h
     assert (status, body["result"], body["attendee"]["name"]) == (200, "admitted", "Carl Jazz")
     status, body, _ = await scan(http, jazz_token, {"code": gala_ticket.code, "nonce": "other"})
     assert (status, body["result"]) == (200, "wrong_event")
-    assert body == {"result": "wrong_event", "event": {"slug": gala.slug, "name": "Summer Gala"}}
+    assert body == {"result": "wrong_event", "event": {"slug": gala.slug, "name": "Summer Gala", "timezone": "Europe/Berlin"}}
 
 
 async def test_offline_scan_times_outside_the_door_window_are_400_and_record_nothing(app, http, door, unchanged, caplog):
