@@ -28,7 +28,7 @@ def register(app) -> None:
         await ack()
         async with errors.answering_errors(respond):
             campaign, people = await campaigns.send_campaign_now(services, tenant, slug=action["value"])
-            await respond(text=views.sending_note(campaign, people), replace_original=True)
+            await respond(text=views.sending_note(campaign, people, delivers=services.mailer.delivers), replace_original=True)
 
     @app.action(views.KEEP)
     async def keep(ack, action, respond) -> None:

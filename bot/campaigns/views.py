@@ -160,9 +160,12 @@ def send_step(preview: Preview, *, delivers: bool = True) -> list[dict]:
     ]
 
 
-def sending_note(campaign: CampaignInfo, people: int) -> str:
+def sending_note(campaign: CampaignInfo, people: int, *, delivers: bool = True) -> str:
     report = f" The report comes to <#{campaign.report_channel}> when it is done." if campaign.report_channel else ""
-    return f":outbox_tray: Sending *{escape(campaign.name)}* to {people:,} {'person' if people == 1 else 'people'} now.{report}"
+    whom = f"{people:,} {'person' if people == 1 else 'people'}"
+    if campaign.channel == "email" and not delivers:
+        return f":outbox_tray: Putting *{escape(campaign.name)}* for {whom} in the local mailbox now ({mail_words.NO_MAIL_SERVER}).{report}"
+    return f":outbox_tray: Sending *{escape(campaign.name)}* to {whom} now.{report}"
 
 
 def scheduled_note(campaign: CampaignInfo, timezone: str) -> str:

@@ -38,8 +38,9 @@ async def checkout_return(request: web.Request) -> web.Response:
     outcome = request.match_info["outcome"]
     if outcome not in OUTCOMES:
         raise web.HTTPNotFound()
-    html = request.app[SERVICES].templates.get_template("web/checkout.html.j2").render(
-        outcome=outcome, reference=request.query.get("order", "")[:16],
+    services = request.app[SERVICES]
+    html = services.templates.get_template("web/checkout.html.j2").render(
+        outcome=outcome, reference=request.query.get("order", "")[:16], delivers=services.mailer.delivers,
     )
     return web.Response(text=html, content_type="text/html", headers=HEADERS)
 

@@ -165,7 +165,7 @@ async def order(request: web.Request) -> web.Response:
     if found is None:
         edge.refused(request)
         return _not_found(request)
-    return _render(request, "order.html.j2", order=found.order,
+    return _render(request, "order.html.j2", order=found.order, delivers=services.mailer.delivers,
                    event_url=event_url(services, found.organizer.handle, found.order.event_slug))
 
 

@@ -213,7 +213,8 @@ class _Worker:
             insert(Interaction)
             .values(
                 account_id=self._account_id, contact_id=attempt.prepared.id, kind="campaign",
-                body=_timeline_body(self._run.name, self._run.renderer), occurred_at=self._services.clock.now(),
+                body=_timeline_body(self._run.name, self._run.renderer, delivers=self._services.mailer.delivers),
+                occurred_at=self._services.clock.now(),
                 author="campaign", source_key=f"campaign:{self._campaign_id}",
             )
             .on_conflict_do_nothing(
@@ -237,10 +238,15 @@ def _failure(error: SendError) -> str:
     return ("unknown: " if error.maybe_sent else "") + error.reason[:500]
 
 
-def _timeline_body(name: str, renderer: Renderer) -> str:
+def _timeline_body(name: str, renderer: Renderer, *, delivers: bool) -> str:
+    """The contact's timeline entry; with no mail server (`delivers` False) an email is said to have stayed local."""
     content = renderer.content
     about = f": {content.subject}" if content.subject else ""
-    return f"Campaign “{name}” sent by {'email' if content.channel == 'email' else 'SMS'}{about}"
+    if content.channel != "email":
+        return f"Campaign “{name}” sent by SMS{about}"
+    if not delivers:
+        return f"Campaign “{name}” put in the local mailbox, not emailed (no mail server was set){about}"
+    return f"Campaign “{name}” sent by email{about}"
 
 
 async def _finish(services: Services, account_id: uuid.UUID, campaign_id: uuid.UUID) -> None:
@@ -286,7 +292,7 @@ async def _report(
     text = services.templates.get_template("slack/campaign_report.md.j2").render(
         name=_mrkdwn(campaign.name), slug=campaign.slug, channel="email" if campaign.channel == "email" else "SMS",
         sent=campaign.sent_count, failed=campaign.failed_count, skipped=campaign.skipped_count, in_doubt=in_doubt,
-        reason=_mrkdwn(reason) if reason else None,
+        reason=_mrkdwn(reason) if reason else None, local=campaign.channel == "email" and not services.mailer.delivers,
     )
     await outbox.enqueue(
         session, account_id=campaign.account_id, dedupe_key=f"campaign:{campaign.id}:report",

@@ -10,6 +10,7 @@ from bot.campaigns import views as views
 from bot.events.modal_views import EVENT_PICK
 from bot.notifier import SlackNotifier, fixed_token
 from core.campaigns import sender
+from core.gateways.mail import read_mailbox
 from core.gateways.smtp_mailer import SmtpMailer
 from core.jobs import outbox
 from core.time.clock import FrozenClock, SystemClock
@@ -213,3 +214,37 @@ async def test_help_lists_every_subcommand(app):
     answer = await app.run("/campaign", "help")
     for word in ("new", "create", "preview", "schedule", "send", "cancel", "show", "list"):
         assert f"`/campaign {word}" in answer["text"]
+
+
+async def test_without_a_mail_server_no_answer_says_a_campaign_was_emailed(slack):
+    """No SMTP_URL: the mail goes to the local mailbox, and the send step, the answer, the report, the
+    campaign card and both recipients' timelines all say so; none says "sent by email"."""
+    slack.services.clock = FrozenClock(NOW)
+    assert slack.services.mailer.delivers is False
+    tenant = await slack.tenant()
+    await add_contact(slack.services, tenant, "ann@ex.org", name="Ann Lee", tags=("vip",))
+    await add_contact(slack.services, tenant, "bo@ex.org", name="Bo Ray", tags=("vip",))
+    await slack.run("/campaign", CREATE)
+
+    step = await slack.run("/campaign", "send spring-news")
+    assert "nothing left this machine" in text_of(step)
+    clicked = await slack.driver.action(views.SEND_CONFIRM, user_id=slack.owner, value="spring-news")
+    [answer] = await slack.driver.wait_responses(clicked)
+    assert answer["text"].startswith(":outbox_tray: Putting *Spring news* for 2 people in the local mailbox now (")
+    assert await sender.send_due(slack.services, account_id=tenant.account_id) == 2
+
+    slack.services.notifier = SlackNotifier(slack.services.settings, fixed_token("xoxb-test-token"))
+    slack.services.clock = SystemClock()
+    assert await outbox.drain(slack.services, account_id=tenant.account_id) == 1
+    [report] = [c for c in slack.standin.calls_to("chat.postMessage") if c.params["channel"] == "C0GENERAL"]
+    assert "*2* put in the local mailbox, 0 failed" in report.params["text"]
+    assert "no email left this machine: `eventos mail` shows them" in report.params["text"]
+    card = await slack.run("/campaign", "show spring-news")
+    assert "2 put in the local mailbox" in text_of(card)
+    for email in ("ann@ex.org", "bo@ex.org"):
+        contact = await slack.run("/contact", f"show {email}")
+        assert "Campaign “Spring news” put in the local mailbox, not emailed" in text_of(contact)
+    for shown in (answer["text"], report.params["text"], text_of(card), text_of(contact)):
+        assert "sent by email" not in shown and "emailed to" not in shown
+    kept = read_mailbox(slack.services.settings.eventos_data_dir / "mail")
+    assert {"ann@ex.org", "bo@ex.org"} <= {m.message["To"] for m in kept if m.message["Subject"] == "Spring is here"}

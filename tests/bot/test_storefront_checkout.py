@@ -86,8 +86,26 @@ async def test_a_free_ticket_is_confirmed_at_once(store, buyer):
 
     assert answer.status == 303 and "/orders/EV-" in answer.url
     shown = await buyer.get(answer.url.removeprefix("http://eventos.test"))
-    assert "Confirmed" in shown.text
+    assert "Confirmed" in shown.text and "we emailed them to" in shown.text
     assert len(await rows(store, tenant, Ticket)) == 1
+
+
+async def test_without_a_mail_server_the_order_page_says_no_email_was_sent(db, slack_standin):
+    settings = settings_for(slack_api_url=slack_standin.base_url)
+    store = await start_harness(Services(db=db, settings=settings), slack_standin)
+    buyer = Buyer(store.base_url)
+    try:
+        assert store.services.mailer.delivers is False
+        _, _, path = await arrange(store, price_cents=0)
+        answer = await buyer.buy(path)
+        shown = await buyer.get(answer.url.removeprefix("http://eventos.test"))
+        assert "Confirmed" in shown.text and "No email was sent" in shown.text
+        assert "emailed" not in shown.text
+        thanks = await buyer.get("/checkout/paid?order=EV-ABC123")
+        assert "No email was sent" in thanks.text and "by email" not in thanks.text
+    finally:
+        await buyer.close()
+        await store.runner.cleanup()
 
 
 async def test_a_public_order_shows_in_order_show_and_on_the_contacts_timeline_as_web(store, buyer):
