@@ -33,6 +33,12 @@ class EventArg(BaseModel):
     event: str = Field(examples=["summer-gala"])
 
 
+class LinkArgs(BaseModel):
+    event: str = Field(examples=["summer-gala"])
+    source: str | None = Field(default=None, examples=["instagram"])
+    promoter: str | None = Field(default=None, json_schema_extra=grammar.SLACK_REFERENCE)
+
+
 class EditArgs(BaseModel):
     event: str = Field(examples=["summer-gala"])
     name: str | None = None
@@ -117,8 +123,14 @@ async def handle_publish(inv: Invocation) -> None:
 
 
 async def handle_link(inv: Invocation) -> None:
-    slug = grammar.bind(inv.args, EventArg, positional=["event"]).event
-    link = await links.event_link(inv.services, inv.tenant, event=slug)
+    args = grammar.bind(inv.args, LinkArgs, positional=["event"])
+    promoter = None
+    if args.promoter is not None:
+        promoter = grammar.user_id(args.promoter)
+        if promoter is None:
+            raise grammar.UsageError("Mention the promoter: `promoter=@anna`.")
+    link = await links.event_link(inv.services, inv.tenant, event=args.event, source=args.source,
+                                  promoter_slack_id=promoter)
     await inv.reply(f"{escape(link.event_name)}: {link.url}", views.event_link(link))
 
 
@@ -140,7 +152,9 @@ EVENT = Command(
         Subcommand("edit", "edit EVENT [name=…] [starts=…] [ends=…] [venue=…] [capacity=…]",
                    "change an event (only EVENT: a form)", handle_edit),
         Subcommand("publish", "publish EVENT", "put a draft on sale", handle_publish),
-        Subcommand("link", "link EVENT", "the public page's URL to share, with a QR code for posters", handle_link),
+        Subcommand("link", "link EVENT [source=instagram] [promoter=@…]",
+                   "the public page's URL to share, with a QR code for posters; with a source or promoter, a tracked "
+                   "link whose orders count for them (promoters: their own)", handle_link, keys=("source", "promoter")),
         Subcommand("cancel", "cancel EVENT", "cancel an event, after showing what it affects", handle_cancel),
         Subcommand("export", "export EVENT [what=attendees|orders|checkins|guests]",
                    "a CSV of the event's attendees (or orders, check-ins, guests), shared here", handle_event_export,

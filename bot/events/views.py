@@ -2,6 +2,7 @@
 
 import json
 
+from bot.sales import views as sales_views
 from bot.text import context, divider, escape, fields, header, local_time, money, section, takings
 from core.events.events import EventInfo, EventPage, Impact
 from core.events.stats import EventReport, TicketSales
@@ -130,6 +131,8 @@ def event_card(report: EventReport, *, can_edit: bool) -> list[dict]:
         blocks += sections(["*Ticket types*", *(ticket_line(t, event) for t in report.tickets)])
     else:
         blocks.append(section(f"No ticket types yet: add one with `/ticket add {event.slug} name=\"General admission\" price=25`."))
+    if report.codes:
+        blocks += sections(["*Promo codes*", *(sales_views.code_line(c, report.currency) for c in report.codes[:15])])
     orders = report.orders
     blocks.append(context(
         f"Check-ins so far: *{report.check_ins:,}* of {_plural(report.attendees, 'attendee')} · "
@@ -137,6 +140,16 @@ def event_card(report: EventReport, *, can_edit: bool) -> list[dict]:
     ))
     if can_edit and (actions := card_actions(report)):
         blocks.append(actions)
+    return blocks
+
+
+def _sales_tools(report: EventReport) -> list[dict]:
+    """Promo codes and sales by source, when the event has any."""
+    blocks = []
+    if report.codes:
+        blocks += sections(["*Promo codes*", *(sales_views.code_line(c, report.currency) for c in report.codes[:15])])
+    if report.sources:
+        blocks += sections(["*By source* (paid orders)", *(sales_views.source_line(s) for s in report.sources)])
     return blocks
 
 
@@ -159,6 +172,7 @@ def stats_card(report: EventReport) -> list[dict]:
     ]
     if report.tickets:
         blocks += sections(["*By ticket type*", *(ticket_line(t, event) for t in report.tickets)])
+    blocks += _sales_tools(report)
     blocks.append(context(f"{when(event)} · {STATUS.get(event.status, event.status)} · `{event.slug}`"))
     return blocks
 
@@ -285,6 +299,12 @@ def notice(text: str, card: list[dict]) -> list[dict]:
 def event_link(link: EventLink) -> list[dict]:
     """`/event link`: the public URL to share and its QR code for posters."""
     blocks = [section(f"*{escape(link.event_name)}* on sale to the public at:\n<{link.url}>")]
+    if link.source or link.promoter:
+        whom = " and ".join(
+            part for part in (f"source *{link.source}*" if link.source else "",
+                              f"promoter *{escape(link.promoter)}*" if link.promoter else "") if part
+        )
+        blocks.append(context(f"Tracked link: orders placed through it count for {whom} in `/event stats`."))
     if link.status == "published":
         blocks.append({"type": "image", "image_url": link.qr_url, "alt_text": f"QR code of {link.url}"})
         blocks.append(context(f"QR code for posters: <{link.qr_url}|download the PNG>"))

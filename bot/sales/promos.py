@@ -5,7 +5,7 @@ from pydantic import BaseModel, Field
 from bot import grammar
 from bot.router import Command, Invocation, Subcommand, listener
 from bot.sales import views
-from core.sales import promos
+from core.sales import promos, sources
 
 
 class AddArgs(BaseModel):
@@ -21,6 +21,10 @@ class AddArgs(BaseModel):
 
 class EventArgs(BaseModel):
     event: str = Field(examples=["summer-gala"])
+
+
+class MineArgs(BaseModel):
+    event: str | None = Field(default=None, examples=["summer-gala"])
 
 
 class CodeArgs(BaseModel):
@@ -52,6 +56,12 @@ async def handle_end(inv: Invocation) -> None:
     await inv.reply(text, views.promo_card(promo, now=inv.services.clock.now(), note=text))
 
 
+async def handle_mine(inv: Invocation) -> None:
+    args = grammar.bind(inv.args, MineArgs, positional=["event"])
+    figures = await sources.my_sales(inv.services, inv.tenant, event=args.event)
+    await inv.reply(f"Your sales: {len(figures)} events", views.my_sales(figures, event=args.event))
+
+
 PROMO = Command(
     name="/promo",
     summary="promo codes: discounts and hidden ticket types for an event",
@@ -62,8 +72,11 @@ PROMO = Command(
         Subcommand("list", "list EVENT", "the event's codes with their uses", handle_list),
         Subcommand("show", "show CODE", "a code with its uses, orders and revenue", handle_show),
         Subcommand("end", "end CODE", "stop a code now (orders already placed keep it)", handle_end),
+        Subcommand("mine", "mine [EVENT]", "your own sales through your tracked links (`/event link EVENT`), per event",
+                   handle_mine),
     ),
-    epilogue="Buyers type the code at checkout; staff pass it to `/sell … code=CODE` and `/order comp … code=CODE`.",
+    epilogue="Buyers type the code at checkout or follow a link with `?code=CODE`; staff pass it to "
+             "`/sell … code=CODE` and `/order comp … code=CODE`.",
 )
 
 

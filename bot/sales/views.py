@@ -10,7 +10,8 @@ from core.events.events import EventInfo
 from core.money.amounts import exponent
 from core.sales.orders import Held, OrderView
 from core.sales.payments import RefundPlan, Sale
-from core.sales.promos import Promo, PromoReport
+from core.sales.promos import CodeSales, Promo, PromoReport
+from core.sales.sources import PromoterSales, SourceSales
 
 PAY_LINK = "order.pay_link"
 REFUND = "order.refund"
@@ -221,3 +222,40 @@ def promo_report(report: PromoReport, *, now: datetime) -> list[dict]:
         ("Discount given", money(report.discount_cents, promo.currency)),
     ])
     return [header(f"Promo code {promo.code}"), _promo_fields(promo, now), sold]
+
+
+def source_label(sales: SourceSales) -> str:
+    """Where sales came from, as a person reads it: a source, a promoter, the event page or Slack."""
+    if sales.source and sales.promoter:
+        return f"{sales.source} · {escape(sales.promoter)}"
+    if sales.source:
+        return sales.source
+    if sales.promoter:
+        return f"{escape(sales.promoter)} (promoter)"
+    return "Event page, no tracked link" if sales.channel == "web" else "Sold from Slack"
+
+
+def source_line(sales: SourceSales) -> str:
+    return (f"• *{source_label(sales)}* — {sales.orders:,} {'order' if sales.orders == 1 else 'orders'} · "
+            f"{sales.tickets:,} {'ticket' if sales.tickets == 1 else 'tickets'} · "
+            f"{money(sales.revenue_cents, sales.currency)}")
+
+
+def code_line(sales: CodeSales, currency: str) -> str:
+    used = f"{sales.used:,} of {sales.max_uses:,} used" if sales.max_uses is not None else f"{sales.used:,} used"
+    return (f"• `{sales.code}` — {used} · {sales.tickets:,} paid · {money(sales.revenue_cents, currency)} revenue · "
+            f"{money(sales.discount_cents, currency)} off")
+
+
+def my_sales(figures: list[PromoterSales], *, event: str | None) -> list[dict]:
+    """`/promo mine`: the asking promoter's own paid sales per event, nobody else's."""
+    if not figures:
+        where = f" for `{escape(event)}`" if event else ""
+        return [section(f"No paid orders came through your links{where} yet. Get your link with "
+                        "`/event link EVENT` and share it.")]
+    lines = [f"• *{escape(f.event_name)}* `{f.event_slug}` — {f.orders:,} {'order' if f.orders == 1 else 'orders'} · "
+             f"{f.tickets:,} {'ticket' if f.tickets == 1 else 'tickets'} · {money(f.revenue_cents, f.currency)}"
+             for f in figures[:40]]
+    blocks = [header("Your sales through your links"), section("\n".join(lines))]
+    blocks.append(context("Paid orders placed through your tracked links; refunds and unpaid orders are left out."))
+    return blocks

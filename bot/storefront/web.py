@@ -110,20 +110,22 @@ async def event(request: web.Request) -> web.Response:
         return _not_found(request)
     client, new = _client(request)
     refused = checkout.promo_refusal(page.code_refusal, code) if page.code_refusal else None
-    response = _event_page(request, page, client, error=refused, code=code)
+    via = links.read_token(request.query.get(links.VIA)) or ""
+    response = _event_page(request, page, client, error=refused, code=code, via=via)
     if new:
         _remember(request, response, client)
     return response
 
 
 def _event_page(request: web.Request, page: pages.PublicEvent, client: str, *, status: int = 200,
-                form: CheckoutForm | None = None, error: Refused | None = None, code: str = "") -> web.Response:
+                form: CheckoutForm | None = None, error: Refused | None = None, code: str = "",
+                via: str = "") -> web.Response:
     services = request.app[SERVICES]
     chosen = form.ticket if form else next((offer.slug for offer in page.offers if offer.buyable), "")
     return _render(
         request, "event.html.j2", status=status, page=page, form=form, chosen=chosen,
         qty=form.qty if form else "1", url=event_url(services, page.organizer.handle, page.slug),
-        code=form.code if form else code,
+        code=form.code if form else code, via=(links.read_token(form.via) or "") if form else via,
         organizer_url=organizer_url(services, page.organizer.handle),
         token=checkout.new_form_token(services, page, client) if page.buyable else "",
         error=words.sentence(error) if error else None, error_field=error.details.get("field") if error else None,
@@ -141,6 +143,7 @@ async def buy(request: web.Request) -> web.Response:
         ticket=ticket, qty=str(data.get(f"qty-{ticket}", data.get("qty", ""))), name=str(data.get("name", "")),
         email=str(data.get("email", "")), phone=str(data.get("phone", "")), consent=data.get("consent") == "yes",
         token=str(data.get("token", "")), code=str(data.get("code", ""))[:MAX_CODE_TEXT],
+        via=str(data.get(links.VIA, ""))[:MAX_CODE_TEXT],
     )
     client, _ = _client(request)
     try:
@@ -172,7 +175,8 @@ async def order(request: web.Request) -> web.Response:
 async def qr(request: web.Request) -> web.Response:
     if (wait := _held_back(request)) is not None:
         return _busy(request, wait, request.path.removesuffix("/qr.png"))
-    png = await links.qr_png(request.app[SERVICES], request.match_info["account"], request.match_info["event"])
+    png = await links.qr_png(request.app[SERVICES], request.match_info["account"], request.match_info["event"],
+                             via=request.query.get(links.VIA))
     if png is None:
         return _not_found(request)
     return web.Response(body=png, content_type="image/png", headers={"Cache-Control": "public, max-age=3600"})

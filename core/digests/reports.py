@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.guestlists.stats import GuestStats, counts_for
+from core.sales.sources import SourceSales
 from core.time.local_time import zone
 
 TREND_DAYS = 14
@@ -93,6 +94,17 @@ class Projection:
 
 
 @dataclass(frozen=True)
+class CodeDay:
+    """A promo code's sales on the day."""
+
+    code: str
+    orders: int
+    tickets: int
+    revenue_cents: int
+    discount_cents: int
+
+
+@dataclass(frozen=True)
 class SalesDigest:
     day: date
     currency: str
@@ -103,10 +115,17 @@ class SalesDigest:
     fastest: tuple[EventSales, ...]  # most tickets over the last PACE_DAYS days
     upcoming: tuple[Projection, ...]
     trend: tuple[int, ...]  # tickets per day, the last TREND_DAYS days
+    sources: tuple[SourceSales, ...] = ()  # the day's sales by channel, tracked link source and promoter
+    codes: tuple[CodeDay, ...] = ()  # the promo codes that sold on the day
 
     @property
     def has_activity(self) -> bool:
         return self.total.active
+
+    @property
+    def sources_worth_showing(self) -> bool:
+        """More than Slack alone sold (a lone "sold from Slack" line says nothing)."""
+        return len(self.sources) > 1 or any(s.channel != "slack" for s in self.sources)
 
 
 @dataclass(frozen=True)
@@ -191,6 +210,45 @@ _SHOWN = text(
     """
 )
 
+# Sales paid on the report day (each event's own day, as event_analytics counts them), whatever
+# happened to them since. The UTC bounds (every zone is within -12 h and +14 h) let ix_orders_paid
+# narrow the range before each event's zone decides.
+_PAID_ON_DAY = """
+       o.kind = 'sale'
+       AND o.paid_at >= CAST(:day AS date)::timestamp AT TIME ZONE 'UTC' - interval '14 hours'
+       AND o.paid_at < (CAST(:day AS date) + 1)::timestamp AT TIME ZONE 'UTC' + interval '12 hours'
+       AND o.paid_at >= (CAST(:day AS date)::timestamp AT TIME ZONE e.timezone)
+       AND o.paid_at < ((CAST(:day AS date) + 1)::timestamp AT TIME ZONE e.timezone)
+"""
+
+_SOURCES = text(
+    """
+    SELECT o.source, o.channel_source, u.name, count(*), sum(o.quantity), sum(o.total_cents), min(o.currency)
+      FROM orders o
+      JOIN events e ON e.account_id = o.account_id AND e.id = o.event_id
+      LEFT JOIN users u ON u.account_id = o.account_id AND u.id = o.promoter_user_id
+     WHERE""" + _PAID_ON_DAY + """
+     GROUP BY o.source, o.channel_source, u.id, u.name
+     ORDER BY sum(o.total_cents) DESC, count(*) DESC, o.source, o.channel_source, u.name
+     LIMIT :listed
+    """
+)
+
+_CODES = text(
+    """
+    SELECT pc.code, count(DISTINCT o.id), sum(l.quantity), sum(l.quantity * l.unit_price_cents),
+           sum(l.quantity * (l.list_unit_price_cents - l.unit_price_cents))
+      FROM orders o
+      JOIN events e ON e.account_id = o.account_id AND e.id = o.event_id
+      JOIN order_lines l ON l.account_id = o.account_id AND l.order_id = o.id
+      JOIN promo_codes pc ON pc.account_id = l.account_id AND pc.id = l.promo_code_id
+     WHERE""" + _PAID_ON_DAY + """
+     GROUP BY pc.id, pc.code
+     ORDER BY sum(l.quantity * l.unit_price_cents) DESC, sum(l.quantity) DESC, pc.code
+     LIMIT :listed
+    """
+)
+
 _UPCOMING = text(
     """
     SELECT e.id, e.name, e.starts_at, e.timezone, e.sold,
@@ -251,6 +309,15 @@ async def sales_digest(session: AsyncSession, *, day: date, currency: str, now: 
         fastest=tuple(sorted((sales[e] for e in fastest), key=lambda s: (-s.week_tickets, s.name, s.event_id))),
         upcoming=tuple(upcoming),
         trend=tuple(total(day - timedelta(days=n)).tickets for n in range(TREND_DAYS - 1, -1, -1)),
+        sources=tuple(
+            SourceSales(channel, source, promoter, orders, int(tickets), int(cents), row_currency)
+            for channel, source, promoter, orders, tickets, cents, row_currency
+            in await session.execute(_SOURCES, {"day": day, "listed": LISTED})
+        ),
+        codes=tuple(
+            CodeDay(code, orders, int(tickets), int(cents), int(off))
+            for code, orders, tickets, cents, off in await session.execute(_CODES, {"day": day, "listed": LISTED})
+        ),
     )
 
 

@@ -8,7 +8,9 @@ from core.context import TenantContext
 from core.events import events, ticket_types
 from core.events.events import EventInfo, Impact
 from core.events.ticket_types import TicketType
-from core.sales import totals
+from core.sales import promos, sources, totals
+from core.sales.promos import CodeSales
+from core.sales.sources import SourceSales
 from core.sales.totals import Totals
 from core.services import Services
 from core.storefront import links
@@ -34,6 +36,8 @@ class EventReport:
     impact: Impact
     money: Totals  # gross, refunds and net of the event's paid orders (core.sales.totals)
     public_url: str | None = None  # the event page, while the event is published
+    sources: tuple[SourceSales, ...] = ()  # paid sales by channel, source and promoter (sales and up only)
+    codes: tuple[CodeSales, ...] = ()  # the event's promo codes with their uses and paid sales
 
     @property
     def paid_seats(self) -> int:
@@ -69,12 +73,16 @@ async def event_report(services: Services, tenant: TenantContext, *, slug: str) 
             await session.execute(select(func.count()).where(CheckIn.event_id == row.id, CheckIn.result == "admitted"))
         ).scalar_one()
         taken = await totals.order_totals(session, Order.event_id == row.id)
+        codes = await promos.event_code_sales(session, row.id)
+        # Promoters see their own figures (`my_sales`), never other promoters'.
+        by_source = await sources.sales_by_source(session, Order.event_id == row.id) if tenant.has_role("sales") else []
     tickets = [_ticket_sales(p, *sales.get(p.id, (0, 0))) for p in products]
     currency = products[0].currency if products else tenant.currency
     impact = Impact(orders.get("paid", 0), orders.get("pending", 0), attendees)
     money = taken[0] if taken else Totals(0, 0, currency)
     public_url = await links.published_url(services, tenant, event)
-    return EventReport(event, tickets, orders, attendees, check_ins, currency, impact, money, public_url)
+    return EventReport(event, tickets, orders, attendees, check_ins, currency, impact, money, public_url,
+                       tuple(by_source), tuple(codes))
 
 
 def _ticket_sales(product: Product, paid: int, revenue_cents: int) -> TicketSales:

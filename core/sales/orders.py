@@ -80,6 +80,8 @@ class Placement:
     channel: str | None = None
     user_id: uuid.UUID | None = None
     token: str | None = None
+    channel_source: str | None = None  # a tracked link's source (`instagram`)
+    promoter_id: uuid.UUID | None = None  # a tracked link's promoter
 
     @classmethod
     def by(cls, tenant: TenantContext) -> "Placement":
@@ -315,7 +317,8 @@ async def _create_order(
         total_cents=total, currency=product.currency, email=email, name=(name or "").strip() or None,
         status="paid" if settle_as else "pending", payment_method=settle_as, paid_at=now if settle_as else None,
         expires_at=expires_at, slack_channel=placement.channel, created_by=placement.user_id,
-        source=placement.source, checkout_token=placement.token,
+        source=placement.source, checkout_token=placement.token, channel_source=placement.channel_source,
+        promoter_user_id=placement.promoter_id,
     )
     for _ in range(8):
         reference = new_reference()

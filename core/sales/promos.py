@@ -196,26 +196,60 @@ async def list_promos(services: Services, tenant: TenantContext, *, event: str) 
         return events.info(row, await events.venue_name(session, row.venue_id)), [await _promo(session, c) for c in codes]
 
 
+@dataclass(frozen=True)
+class CodeSales:
+    """A code's line on an event's card: uses (held tickets included) and its paid sales."""
+
+    code: str
+    used: int
+    max_uses: int | None
+    orders: int
+    tickets: int
+    revenue_cents: int
+    discount_cents: int
+
+
+def _paid_with_codes(*where):
+    """Paid orders' lines with a code, per code: orders, tickets, revenue after the discount, the discount given."""
+    return (
+        select(
+            lines_t.c.promo_code_id,
+            func.count(func.distinct(lines_t.c.order_id)).label("orders"),
+            func.sum(lines_t.c.quantity).label("tickets"),
+            func.sum(lines_t.c.quantity * lines_t.c.unit_price_cents).label("revenue"),
+            func.sum(
+                lines_t.c.quantity * (lines_t.c.list_unit_price_cents - lines_t.c.unit_price_cents)
+            ).label("discount"),
+        )
+        .join(orders_t, (orders_t.c.id == lines_t.c.order_id) & (orders_t.c.account_id == lines_t.c.account_id))
+        .where(lines_t.c.promo_code_id.is_not(None), orders_t.c.status == "paid", *where)
+        .group_by(lines_t.c.promo_code_id)
+    )
+
+
+async def event_code_sales(session: AsyncSession, event_id: uuid.UUID) -> list[CodeSales]:
+    """Every code of an event with its uses and paid sales, most revenue first."""
+    paid = _paid_with_codes(orders_t.c.event_id == event_id).subquery()
+    revenue = func.coalesce(paid.c.revenue, 0)
+    rows = await session.execute(
+        select(codes_t.c.code, codes_t.c.used, codes_t.c.max_uses, func.coalesce(paid.c.orders, 0),
+               func.coalesce(paid.c.tickets, 0), revenue, func.coalesce(paid.c.discount, 0))
+        .outerjoin(paid, paid.c.promo_code_id == codes_t.c.id)
+        .where(codes_t.c.event_id == event_id)
+        .order_by(revenue.desc(), codes_t.c.used.desc(), codes_t.c.code)
+    )
+    return [CodeSales(code, used, max_uses, orders, int(tickets), int(cents), int(off))
+            for code, used, max_uses, orders, tickets, cents, off in rows]
+
+
 async def show_promo(services: Services, tenant: TenantContext, *, code: str) -> PromoReport:
     """A code with what it sold: paid orders and tickets, revenue after the discount, the discount given."""
     require(tenant, "sales", "see promo codes")
     async with services.db.tenant(tenant.account_id) as session:
         code_row = await _load(session, code)
-        sold = (
-            await session.execute(
-                select(
-                    func.count(func.distinct(lines_t.c.order_id)),
-                    func.coalesce(func.sum(lines_t.c.quantity), 0),
-                    func.coalesce(func.sum(lines_t.c.quantity * lines_t.c.unit_price_cents), 0),
-                    func.coalesce(
-                        func.sum(lines_t.c.quantity * (lines_t.c.list_unit_price_cents - lines_t.c.unit_price_cents)), 0
-                    ),
-                )
-                .join(orders_t, (orders_t.c.id == lines_t.c.order_id) & (orders_t.c.account_id == lines_t.c.account_id))
-                .where(lines_t.c.promo_code_id == code_row.id, orders_t.c.status == "paid")
-            )
-        ).one()
-        return PromoReport(await _promo(session, code_row), *sold)
+        sold = (await session.execute(_paid_with_codes(lines_t.c.promo_code_id == code_row.id))).first()
+        numbers = (sold.orders, int(sold.tickets), int(sold.revenue), int(sold.discount)) if sold else (0, 0, 0, 0)
+        return PromoReport(await _promo(session, code_row), *numbers)
 
 
 async def end_promo(services: Services, tenant: TenantContext, *, code: str) -> tuple[Promo, bool]:

@@ -15,7 +15,7 @@ from core.errors import Conflict, DomainError, Invalid, SoldOut
 from core.sales import orders, payments
 from core.sales.orders import OrderView, Placement
 from core.services import Services
-from core.storefront import tokens
+from core.storefront import links, tokens
 from core.storefront.handles import Organizer, event_url, find_organizer
 from core.storefront.pages import Offer, PublicEvent, forget, read_event_page
 from db.models import Order
@@ -45,6 +45,7 @@ class CheckoutForm:
     consent: bool
     token: str
     code: str = ""  # a promo code: from the page's link (?code=) or typed on the page
+    via: str = ""  # a tracked link's token (?via=): the order records its source and promoter
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,8 @@ async def check_out(services: Services, handle: str, event_slug: str, form: Chec
         _check_offer(services, offer, qty)
     # A code counts (and prices) only the ticket types it applies to; another one chosen sells at its own price.
     code = page.code if offer.coded else None
-    held = await _hold(services, organizer, page, offer.slug, qty, email, name, phone, nonce, code)
+    placement = await _placement(services, page, nonce, form.via)
+    held = await _hold(services, organizer, page, offer.slug, qty, email, name, phone, placement, code)
     forget(organizer.handle, page.slug)
     if form.consent and not held.replayed:
         await _record_consent(services, organizer.account_id, email)
@@ -163,11 +165,22 @@ async def _token_used(services: Services, account_id: uuid.UUID, nonce: str) -> 
         return (await session.execute(select(Order.id).where(Order.checkout_token == nonce))).first() is not None
 
 
+async def _placement(services: Services, page: PublicEvent, nonce: str, via: str) -> Placement:
+    """A public order, credited to the tracked link it came through (an unknown token credits nobody)."""
+    if links.read_token(via) is None:
+        return Placement("web", token=nonce)
+    async with services.db.tenant(page.organizer.account_id) as session:
+        found = await links.attribution(session, event_id=page.id, token=via)
+    if found is None:
+        return Placement("web", token=nonce)
+    return Placement("web", token=nonce, channel_source=found.source, promoter_id=found.promoter_id)
+
+
 async def _hold(services: Services, organizer: Organizer, page: PublicEvent, ticket: str, qty: int, email: str,
-                name: str, phone: str | None, nonce: str, code: str | None) -> orders.Held:
+                name: str, phone: str | None, placement: Placement, code: str | None) -> orders.Held:
     try:
         return await orders.place_hold(
-            services, organizer.account_id, Placement("web", token=nonce), event=page.slug, ticket=ticket, qty=qty,
+            services, organizer.account_id, placement, event=page.slug, ticket=ticket, qty=qty,
             email=email, name=name, phone=phone, code=code,
         )
     except SoldOut as sold_out:

@@ -8,7 +8,7 @@ from db.models.door import CheckIn, DoorToken
 from db.models.events import Event, Product, Venue
 from db.models.guestlists import GuestEntry, GuestList
 from db.models.messaging import OutboxMessage, SlackDelivery, SlackRequestSignature
-from db.models.promos import PromoCode, PromoCodeProduct
+from db.models.promos import PromoCode, PromoCodeProduct, TrackedLink
 from db.models.reporting import (
     AnalyticsWatermark,
     DigestRun,
@@ -33,5 +33,5 @@ __all__ = [
     "CheckIn", "Company", "ConsentChange", "Contact", "ContactThread", "DigestRun",
     "DigestSubscription", "DoorToken", "Event", "EventAnalytics", "GuestEntry", "GuestList", "Interaction", "Order",
     "OrderLine", "OutboxMessage", "Payment", "Product", "ProcessedWebhook", "ProductSales", "PromoCode", "PromoCodeProduct", "SaleRush", "SlackDelivery",
-    "SlackRequestSignature", "Ticket", "TicketEmail", "User", "Venue",
+    "SlackRequestSignature", "Ticket", "TicketEmail", "TrackedLink", "User", "Venue",
 ]

@@ -1,4 +1,5 @@
-"""Promo codes: discounts and unlocks for an event's ticket types, with a use limit the database enforces."""
+"""Promo codes (discounts and unlocks for an event's ticket types, with a use limit the database enforces) and
+tracked links (a public link per source or promoter)."""
 
 import uuid
 from datetime import datetime
@@ -53,3 +54,32 @@ class PromoCodeProduct(Base):
     account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     promo_code_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     product_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+
+
+SOURCE_PATTERN = "^[a-z0-9][a-z0-9_-]{0,31}$"
+
+
+class TrackedLink(Tenant, Base):
+    """A public event link for one source (instagram) and/or promoter; orders placed through it copy both."""
+
+    __tablename__ = "tracked_links"
+    __extra_args__ = (
+        tenant_fk("event_id", "events", ondelete="CASCADE"),
+        tenant_fk("promoter_id", "users"),
+        tenant_fk("created_by", "users"),
+        Index("uq_tracked_links_token", "account_id", "token", unique=True),
+        # One link per event, source and promoter (NULLS NOT DISTINCT in migration 0070).
+        Index("uq_tracked_links_target", "account_id", "event_id", "source", "promoter_id", unique=True),
+        Index("ix_tracked_links_promoter", "account_id", "promoter_id"),
+        Index("ix_tracked_links_created_by", "account_id", "created_by"),
+        CheckConstraint("token ~ '^[a-z0-9]{8,16}$'", name="token"),
+        CheckConstraint(f"source IS NULL OR source ~ '{SOURCE_PATTERN}'", name="source"),
+        CheckConstraint("source IS NOT NULL OR promoter_id IS NOT NULL", name="target"),
+    )
+
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    token: Mapped[str] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    promoter_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = now_default()

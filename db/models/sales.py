@@ -33,6 +33,7 @@ class Order(Tenant, Base):
         tenant_fk("event_id", "events"),
         tenant_fk("contact_id", "contacts"),
         tenant_fk("created_by", "users"),
+        tenant_fk("promoter_user_id", "users"),
         Index("uq_orders_reference", "account_id", "reference", unique=True),
         Index("ix_orders_event", "account_id", "event_id", "created_at"),
         Index("ix_orders_event_status", "account_id", "event_id", "status"),
@@ -44,7 +45,12 @@ class Order(Tenant, Base):
             "uq_orders_checkout_token", "account_id", "checkout_token",
             unique=True, postgresql_where=text("checkout_token IS NOT NULL"),
         ),
+        Index("ix_orders_promoter", "account_id", "promoter_user_id", "event_id",
+              postgresql_where=text("promoter_user_id IS NOT NULL")),
         CheckConstraint(f"source IN {ORDER_SOURCES!r}", name="source"),
+        CheckConstraint(
+            "channel_source IS NULL OR channel_source ~ '^[a-z0-9][a-z0-9_-]{0,31}$'", name="channel_source"
+        ),
         CheckConstraint(f"status IN {ORDER_STATUSES!r}", name="status"),
         CheckConstraint("total_cents >= 0", name="total"),
         CheckConstraint("quantity > 0", name="quantity"),
@@ -58,6 +64,9 @@ class Order(Tenant, Base):
     source: Mapped[str] = mapped_column(Text, server_default="slack")  # where it was placed: slack | web
     # The public checkout form's one-time token: a form submitted twice makes one order.
     checkout_token: Mapped[str | None] = mapped_column(Text)
+    # Copied from the tracked link the buyer followed (migration 0070): `instagram`, and/or the promoter.
+    channel_source: Mapped[str | None] = mapped_column(Text)
+    promoter_user_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     quantity: Mapped[int] = mapped_column(Integer)
     total_cents: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))

@@ -20,7 +20,7 @@ async def arrange(slack):
 
 async def test_help_explains_every_subcommand(slack):
     message = await slack.run("/promo", "help")
-    for word in ("add EVENT CODE", "list EVENT", "show CODE", "end CODE"):
+    for word in ("add EVENT CODE", "list EVENT", "show CODE", "end CODE", "mine [EVENT]"):
         assert f"/promo {word}" in message["text"]
 
 
@@ -39,6 +39,10 @@ async def test_add_sell_with_a_code_show_and_end(slack):
     shown = await slack.run("/promo", "show friends")
     blocks = str(shown["blocks"])
     assert "2 of 10 tickets" in blocks and "40.00 EUR" in blocks and "10.00 EUR" in blocks
+
+    line = "• `FRIENDS` — 2 of 10 used · 2 paid · 40.00 EUR revenue · 10.00 EUR off"
+    assert line in str((await slack.run("/event", f"show {event.slug}"))["blocks"])
+    assert line in str((await slack.run("/event", f"stats {event.slug}"))["blocks"])
 
     listed = await slack.run("/promo", f"list {event.slug}")
     assert "`FRIENDS` · 20% off · 2 of 10 tickets · active" in str(listed["blocks"])

@@ -57,6 +57,11 @@ LATER = (
     SELECT :a, e.id, ge.id, 1, 'admitted', 'slack', now() FROM e, ge""",
     """INSERT INTO sale_rushes (account_id, event_id, started_at, last_sale_at, orders, seats, revenue_cents)
        SELECT :a, id, now(), now(), 1, 1, 2500 FROM events WHERE account_id = :a""",
+    """WITH tl AS (INSERT INTO tracked_links (account_id, event_id, token, source, promoter_id)
+                   SELECT :a, e.id, 'tl' || lower(:tag), 'instagram', u.id
+                     FROM events e, users u WHERE e.account_id = :a AND u.account_id = :a
+                   RETURNING source, promoter_id)
+    UPDATE orders SET channel_source = tl.source, promoter_user_id = tl.promoter_id FROM tl WHERE account_id = :a""",
 )
 
 

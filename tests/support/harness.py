@@ -35,18 +35,19 @@ class SlackHarness:
         assert result.status == 200, result
         return (await self.driver.wait_responses(result, 1))[0]
 
-    async def user(self, role: str) -> str:
-        """A Slack user id in this workspace holding `role` (created once per role)."""
+    async def user(self, role: str, *, key: str | None = None) -> str:
+        """A Slack user id in this workspace holding `role` (created once per role, or per `key` for several)."""
         if role == "owner":
             return self.owner
-        if role not in self.users:
+        key = key or role
+        if key not in self.users:
             user_id = "U" + secrets.token_hex(5).upper()
             self.standin.set_user(user_id, is_admin=False, is_owner=False)
             workspace = await self.workspace()
             await accounts.acting_user(self.services, workspace, slack_user_id=user_id, load_profile=_profile(user_id))
             await accounts.set_role(self.services, await self.tenant(), slack_user_id=user_id, role=role)
-            self.users[role] = user_id
-        return self.users[role]
+            self.users[key] = user_id
+        return self.users[key]
 
     async def workspace(self) -> accounts.Workspace:
         workspace = await accounts.find_workspace(self.services, team_id=self.team_id, enterprise_id=None)

@@ -1,0 +1,78 @@
+"""Sales by where they came from: Slack, the event page, a tracked link's source and promoter.
+
+Counted over paid sales (comps are not sales): orders, tickets and what they took. A promoter
+reads only the orders credited to them, never buyers or other promoters' figures.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.accounts.permissions import require
+from core.context import TenantContext
+from core.events import events
+from core.services import Services
+from db.models import Event, Order, User
+
+
+@dataclass(frozen=True)
+class SourceSales:
+    channel: str  # slack | web (orders.source)
+    source: str | None  # a tracked link's source
+    promoter: str | None  # a tracked link's promoter (name)
+    orders: int
+    tickets: int
+    revenue_cents: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class PromoterSales:
+    """One event's sales credited to the asking promoter."""
+
+    event_slug: str
+    event_name: str
+    orders: int
+    tickets: int
+    revenue_cents: int
+    currency: str
+
+
+PAID_SALE = (Order.status == "paid", Order.kind == "sale")
+
+
+async def sales_by_source(session: AsyncSession, *where: ColumnElement[bool], limit: int = 25) -> list[SourceSales]:
+    """Paid sales matching `where` per channel, source and promoter, most revenue first."""
+    revenue = func.sum(Order.total_cents)
+    rows = await session.execute(
+        select(Order.source, Order.channel_source, User.name, func.count(), func.sum(Order.quantity), revenue,
+               Order.currency)
+        .outerjoin(User, and_(User.account_id == Order.account_id, User.id == Order.promoter_user_id))
+        .where(*where, *PAID_SALE)
+        .group_by(Order.source, Order.channel_source, User.id, User.name, Order.currency)
+        .order_by(revenue.desc(), func.count().desc(), Order.source, Order.channel_source, User.name)
+        .limit(limit)
+    )
+    return [SourceSales(channel, source, promoter, orders, int(tickets), int(cents), currency)
+            for channel, source, promoter, orders, tickets, cents, currency in rows]
+
+
+async def my_sales(services: Services, tenant: TenantContext, *, event: str | None = None) -> list[PromoterSales]:
+    """The asking person's own figures per event: paid sales through their tracked links (one event, or all)."""
+    require(tenant, "promoter", "see your sales")
+    async with services.db.tenant(tenant.account_id) as session:
+        mine: list[ColumnElement[bool]] = [Order.promoter_user_id == tenant.user_id]
+        if event is not None:
+            mine.append(Order.event_id == (await events.load_event(session, event)).id)
+        rows = await session.execute(
+            select(Event.slug, Event.name, func.count(), func.sum(Order.quantity), func.sum(Order.total_cents),
+                   Order.currency)
+            .join(Event, and_(Event.account_id == Order.account_id, Event.id == Order.event_id))
+            .where(*mine, *PAID_SALE)
+            .group_by(Event.id, Event.slug, Event.name, Event.starts_at, Order.currency)
+            .order_by(Event.starts_at.desc(), Event.id)
+        )
+        return [PromoterSales(slug, name, orders, int(tickets), int(cents), currency)
+                for slug, name, orders, tickets, cents, currency in rows]
+
