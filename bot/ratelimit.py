@@ -105,6 +105,10 @@ class RateLimits:
         """
         return self.refusals.blocked(self.client(request)) or self.pages_key.check(key)
 
+    def blocked(self, request: web.Request) -> float | None:
+        """The seconds this client is held back for refused credentials, or None; spends nothing."""
+        return self.refusals.blocked(self.client(request))
+
     def refused(self, request: web.Request) -> float | None:
         """Count a refused credential against the client; the seconds to wait once they are used up."""
         return self.refusals.check(self.client(request))

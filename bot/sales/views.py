@@ -93,7 +93,11 @@ def order_card(order: OrderView, *, note: str | None = None, delivers: bool = Tr
         ("Buyer", _buyer(order.email, order.name)),
     ]
     if order.source == "web":
-        pairs.append(("Placed", "on the public event page"))
+        via = [f"source {order.channel_source}"] if order.channel_source else []
+        via += [f"promoter {escape(order.promoter)}"] if order.promoter else []
+        pairs.append(("Placed", "on the public event page" + (f" (link: {', '.join(via)})" if via else "")))
+    if order.promo_code:
+        pairs.append(("Promo code", f"`{order.promo_code}`"))
     if order.payment_method:
         pairs.append(("Paid by" if order.paid_at else "Payment", METHODS.get(order.payment_method, escape(order.payment_method))))
     if order.refunded_cents:

@@ -27,6 +27,8 @@ CLIENT_COOKIE = "eventos_client"
 HOLD_LIMITS = web.AppKey("storefront_hold_limits", tuple)
 STRIPE_CHECKOUT = "https://checkout.stripe.com"
 MAX_CODE_TEXT = 64  # a promo code is at most 40 characters; longer input is cut before anything reads it
+# Refused promo codes that look like guessing: they count against the client like wrong credentials.
+GUESSED = frozenset({"promo_unknown", "promo_other_event", "promo_malformed"})
 
 
 def _policy(services: Services, nonce: str) -> str:
@@ -104,12 +106,16 @@ async def event(request: web.Request) -> web.Response:
     if (wait := _held_back(request)) is not None:
         return _busy(request, wait, request.path)
     code = request.query.get("code", "").strip()[:MAX_CODE_TEXT]
+    if code and (wait := ratelimit.limits(request).blocked(request)) is not None:
+        return _busy(request, wait, request.path)
     page = await pages.event_page(request.app[SERVICES], request.match_info["account"], request.match_info["event"],
                                   code=code or None)
     if page is None:
         return _not_found(request)
     client, new = _client(request)
     refused = checkout.promo_refusal(page.code_refusal, code) if page.code_refusal else None
+    if refused is not None and refused.code in GUESSED:
+        ratelimit.limits(request).refused(request)
     via = links.read_token(request.query.get(links.VIA)) or ""
     response = _event_page(request, page, client, error=refused, code=code, via=via)
     if new:
@@ -146,9 +152,13 @@ async def buy(request: web.Request) -> web.Response:
         via=str(data.get(links.VIA, ""))[:MAX_CODE_TEXT],
     )
     client, _ = _client(request)
+    if form.code.strip() and (wait := ratelimit.limits(request).blocked(request)) is not None:
+        return _busy(request, wait, request.path)
     try:
         placed = await checkout.check_out(services, handle, slug, form, client=client)
     except Refused as refused:
+        if refused.code in GUESSED:
+            ratelimit.limits(request).refused(request)
         page = await pages.read_event_page(services, handle.lower(), slug.lower(), code=form.code.strip() or None)
         if page is None:
             return _not_found(request)

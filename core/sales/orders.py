@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,7 +31,7 @@ from core.sales import promos, tickets
 from core.services import Services
 from core.storefront import alerts
 from core.text.mrkdwn import inert
-from db.models import Account, Event, Order, OrderLine, Payment, Product
+from db.models import Account, Event, Order, OrderLine, Payment, Product, PromoCode, User
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +122,9 @@ class OrderView:
     tickets: tuple[TicketLine, ...]
     emails_sent: int = 0
     source: str = "slack"  # where it was placed: slack | web (the public event page)
+    channel_source: str | None = None  # the tracked link's source it came through
+    promoter: str | None = None  # the tracked link's promoter (name)
+    promo_code: str | None = None
 
 
 class Full(Exception):
@@ -600,11 +603,22 @@ async def order_view(session: AsyncSession, services: Services, order_id: uuid.U
     ).one()
     lines = await tickets.order_tickets(session, services, order_id)
     sent = await tickets.emails_sent(session, order_id)
+    promoter = None
+    if order.promoter_user_id is not None:
+        promoter = (await session.execute(select(User.name).where(User.id == order.promoter_user_id))).scalar_one()
+    code = (
+        await session.execute(
+            select(PromoCode.code).join(OrderLine, and_(OrderLine.account_id == PromoCode.account_id,
+                                                         OrderLine.promo_code_id == PromoCode.id))
+            .where(OrderLine.order_id == order_id).limit(1)
+        )
+    ).scalar_one_or_none()
     return OrderView(
         order.id, order.reference, order.status, order.kind, event.slug, event.name, event.timezone,
         await _product_names(session, order_id), order.quantity, order.total_cents, order.currency, order.email,
         order.name, order.payment_method, int(paid), int(refunded), order.checkout_url, order.expires_at,
         order.paid_at, order.created_at, tuple(TicketLine(*line) for line in lines), sent, order.source,
+        order.channel_source, promoter, code,
     )
 
 

@@ -111,6 +111,8 @@ async def test_a_code_link_shows_the_discount_and_stripe_charges_the_discounted_
     [promo] = await _rows(store, tenant, PromoCode, PromoCode.code == "FRIENDS-20")
     assert (line.promo_code_id, promo.used) == (promo.id, 2)
     assert (await deliver(store.base_url, stripe_standin.complete(session_id)))[0] == 200
+    shown = await store.run("/order", f"show {order.reference}")
+    assert "`FRIENDS-20`" in str(shown["blocks"])
     report = await promos.show_promo(store.services, tenant, code="friends-20")
     assert (report.orders, report.tickets_paid, report.revenue_cents, report.discount_cents) == (1, 2, 4000, 1000)
 
@@ -252,3 +254,32 @@ async def test_200_simultaneous_public_checkouts_use_a_50_use_code_exactly_50_ti
         assert set((await session.execute(select(OrderLine.unit_price_cents))).scalars()) == {1250}
     sessions = stripe_standin.requests_to("/v1/checkout/sessions", "POST")
     assert len(sessions) == 50
+
+
+async def test_guessing_codes_holds_the_client_back_but_not_its_plain_page(db, slack_standin, stripe_standin):
+    settings = settings_for(
+        slack_api_url=slack_standin.base_url, stripe_api_key="sk_test_eventos", stripe_webhook_secret=WEBHOOK_SECRET,
+        stripe_api_base=stripe_standin.base_url, eventos_rate_refusals_client="3/minute",
+    )
+    store = await start_harness(Services(db=db, settings=settings), slack_standin)
+    buyer = Buyer(store.base_url)
+    try:
+        tenant = await store.tenant()
+        event = await make_event(store.services, tenant, name="Summer Gala")
+        await make_product(store.services, tenant, event)
+        await promos.add_promo(store.services, tenant, event=event.slug, code="REAL", percent=10)
+        path = await event_path(store.services, tenant, event)
+
+        guesses = [await buyer.get(f"{path}?code=GUESS{n}") for n in range(3)]
+        held_back = await buyer.get(f"{path}?code=REAL")
+        checkout = await buyer.buy(path, code="REAL")
+        plain = await buyer.get(path)
+    finally:
+        await buyer.close()
+        await store.runner.cleanup()
+
+    assert [g.status for g in guesses] == [200, 200, 200]
+    assert held_back.status == 429 and "wait a few seconds" in held_back.text
+    assert checkout.status == 429
+    assert plain.status == 200
+    assert await _rows(store, tenant, Order) == []

@@ -99,6 +99,10 @@ async def test_a_source_link_credits_its_orders_and_stats_break_sales_down_by_so
         ("e-forged@example.com", "web", None, None),
         ("f-slack@example.com", "slack", None, None),
     ]
+    async with store.services.db.tenant(tenant.account_id) as session:
+        flyers = (await session.execute(select(Order.reference).where(Order.channel_source == "flyers"))).scalar_one()
+    shown = str((await store.run("/order", f"show {flyers}"))["blocks"])
+    assert f"on the public event page (link: source flyers, promoter User {anna})" in shown
     stats = str((await store.run("/event", "stats summer-gala"))["blocks"])
     assert "*By source* (paid orders)" in stats
     for line in (
