@@ -50,11 +50,14 @@ async def _installer_known() -> None:
     """The installer's row exists already, so no profile is ever needed."""
 
 
-async def _seed_demo(settings: Settings) -> int:
+async def _seed_demo(settings: Settings, *, remove: bool) -> int:
+    from dataclasses import replace
+
+    from core import demo
     from core.accounts import accounts
-    from core.demo import seed_demo
+    from core.errors import DomainError
     from core.services import Services
-    from devtools.local_workspace import OWNER_ID, TEAM_ID, TEAM_NAME
+    from devtools.local_workspace import GENERAL_ID, OWNER_ID, TEAM_ID, TEAM_NAME
 
     database = await _server_database(settings)
     if database is None:
@@ -65,20 +68,38 @@ async def _seed_demo(settings: Settings) -> int:
             services, team_id=TEAM_ID, enterprise_id=None, name=TEAM_NAME, installer=OWNER_ID
         )
         owner = await accounts.acting_user(services, workspace, slack_user_id=OWNER_ID, load_profile=_installer_known)
-        summary = await seed_demo(services, owner)
+        # In #general: the demo campaign reports there and the demo digest is posted there.
+        owner = replace(owner, channel_id=GENERAL_ID)
+        if remove:
+            removed = await demo.remove_demo(services, owner)
+        else:
+            summary = await demo.seed_demo(services, owner)
+    except DomainError as error:
+        print(error.message, file=sys.stderr)
+        return 1
     finally:
         await services.aclose()
         await services.db.dispose()
-    if summary.created:
-        print(f"Demo data added to the local workspace: events {', '.join(summary.events)}, "
-              f"{summary.contacts} contacts, {summary.orders} orders. Try `/event show {summary.events[0]}`.")
+    if remove:
+        print(f"Demo data removed from the local workspace: {removed.events} events, {removed.contacts} contacts "
+              "and everything on them; your own data is as it was.")
+    elif summary.created:
+        gala, meetup, launch = summary.events
+        print(
+            f"Demo data added to the local workspace (marked as demo; `eventos seed-demo --remove` takes it out): "
+            f"events {', '.join(summary.events)}, {summary.contacts} contacts with email consent, "
+            f"{summary.orders} orders (one refunded), check-ins, a campaign and a daily digest in #general.\n"
+            f"A tour: `/event show {gala}` · `/event stats {gala}` · `/checkin {launch} grace` · "
+            f"`/contact show ada@lovelace.example` · `/campaign preview {summary.campaign}` · `/digest now today`"
+        )
     else:
-        print("The local workspace already has the demo data; nothing changed.")
+        print("The local workspace already has the demo data; nothing changed "
+              f"(events {', '.join(summary.events) or 'none left'}; `eventos seed-demo --remove` takes it out).")
     return 0
 
 
 def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
-    return asyncio.run(_seed_demo(settings))
+    return asyncio.run(_seed_demo(settings, remove=args.remove))
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -207,7 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("serve", help="serve Slack, webhooks, ticket pages and the scanner on HOST:PORT").set_defaults(run=cmd_serve)
     sub.add_parser("migrate", help="apply the database migrations").set_defaults(run=cmd_migrate)
-    sub.add_parser("seed-demo", help="add demo events, contacts and orders to the local workspace").set_defaults(run=cmd_seed_demo)
+    seed = sub.add_parser("seed-demo", help="add a tour of demo data to the local workspace (once; --remove takes it out)")
+    seed.add_argument("--remove", action="store_true", help="delete the demo data, and only it")
+    seed.set_defaults(run=cmd_seed_demo)
     sub.add_parser("console", help="the local workspace in this terminal: type slash commands, click, fill in modals").set_defaults(run=cmd_console)
     mail = sub.add_parser("mail", help="read the mail kept on this machine when no SMTP_URL is set")
     mail.add_argument("number", type=int, nargs="?", help="show message N in full (1 is the newest)")

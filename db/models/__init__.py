@@ -4,6 +4,7 @@ from db.models.accounts import ROLES, Account, User
 from db.models.base import Base
 from db.models.campaigns import Campaign, CampaignRecipient
 from db.models.crm import Company, ConsentChange, Contact, ContactThread, Interaction
+from db.models.demo import DEMO_KINDS, Demo, DemoRow
 from db.models.door import CheckIn, DoorToken
 from db.models.events import Event, Product, Venue
 from db.models.guestlists import GuestEntry, GuestList
@@ -30,7 +31,7 @@ from db.models.slack import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
 
 __all__ = [
     "BOTS_TABLE", "INSTALLATIONS_TABLE", "OAUTH_STATES_TABLE", "ROLES", "Account", "AnalyticsWatermark", "Attendee", "Base", "Campaign", "CampaignRecipient",
-    "CheckIn", "Company", "ConsentChange", "Contact", "ContactThread", "DigestRun",
+    "CheckIn", "Company", "ConsentChange", "Contact", "ContactThread", "DEMO_KINDS", "Demo", "DemoRow", "DigestRun",
     "DigestSubscription", "DoorToken", "Event", "EventAnalytics", "GuestEntry", "GuestList", "Interaction", "Order",
     "OrderLine", "OutboxMessage", "Payment", "Product", "ProcessedWebhook", "ProductSales", "PromoCode", "PromoCodeProduct", "SaleRush", "SlackDelivery",
     "SlackRequestSignature", "Ticket", "TicketEmail", "TrackedLink", "User", "Venue",

@@ -62,6 +62,9 @@ LATER = (
                      FROM events e, users u WHERE e.account_id = :a AND u.account_id = :a
                    RETURNING source, promoter_id)
     UPDATE orders SET channel_source = tl.source, promoter_user_id = tl.promoter_id FROM tl WHERE account_id = :a""",
+    """WITH d AS (INSERT INTO demos (account_id) VALUES (:a) RETURNING id)
+    INSERT INTO demo_rows (account_id, demo_id, kind, row_id)
+    SELECT :a, d.id, 'event', e.id FROM d, events e WHERE e.account_id = :a""",
 )
 
 
