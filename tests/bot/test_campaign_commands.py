@@ -248,3 +248,23 @@ async def test_without_a_mail_server_no_answer_says_a_campaign_was_emailed(slack
         assert "sent by email" not in shown and "emailed to" not in shown
     kept = read_mailbox(slack.services.settings.eventos_data_dir / "mail")
     assert {"ann@ex.org", "bo@ex.org"} <= {m.message["To"] for m in kept if m.message["Subject"] == "Spring is here"}
+
+
+async def test_the_form_says_an_email_needs_a_subject_and_refuses_one_without_on_its_field(app):
+    await app.command("/campaign", "new", channel_id="C0MARKETING")
+    [opened] = await app.standin.wait_for_calls("views.open")
+    view = opened.params["view"]
+    [subject] = [b for b in view["blocks"] if b.get("block_id") == views.BLOCK_SUBJECT]
+    assert "(optional)" not in subject["label"]["text"] and "Required for an email campaign" in subject["hint"]["text"]
+    values = {
+        views.BLOCK_NAME: {views.BLOCK_NAME: {"type": "plain_text_input", "value": "No subject"}},
+        views.BLOCK_CHANNEL: {views.BLOCK_CHANNEL: {"type": "static_select", "selected_option": {"value": "email"}}},
+        views.BLOCK_AUDIENCE: {views.BLOCK_AUDIENCE: {"type": "plain_text_input", "value": "tag:vip"}},
+        views.BLOCK_TEMPLATE: {views.BLOCK_TEMPLATE: {"type": "static_select", "selected_option": {"value": "announcement"}}},
+        views.BLOCK_SUBJECT: {views.BLOCK_SUBJECT: {"type": "plain_text_input", "value": None}},
+        views.BLOCK_MESSAGE: {views.BLOCK_MESSAGE: {"type": "plain_text_input", "value": "Hello"}},
+        views.BLOCK_EVENT: {EVENT_PICK: {"type": "external_select", "selected_option": None}},
+    }
+    refused = await app.driver.submit_view(values=values, view=view, user_id=app.owner)
+    assert refused.ack_body["response_action"] == "errors" and set(refused.ack_body["errors"]) == {views.BLOCK_SUBJECT}
+    assert await campaigns_of(app) == []

@@ -223,3 +223,20 @@ async def test_card_merges_purchases_refunds_check_ins_and_notes_newest_first_wi
     assert positions == sorted(positions)
     assert "20.00 EUR" in shown.split("Lifetime value")[1][:60]
     assert "1 (Spring Gala)" in shown.split("Events attended")[1][:60]
+
+
+async def test_a_card_in_a_private_channel_says_replies_are_logged_and_they_are(slack):
+    await slack.run("/contact", 'add email=ann@acme.io name="Ann Lee"')
+    ann = await contact_id(slack, "ann@acme.io")
+    result = await slack.driver.action(views.POST, user_id=slack.owner, value=str(ann), channel_id="G0PRIVATE")
+    [posted] = await slack.standin.wait_for_calls("chat.postMessage")
+    assert "Replies in this thread are logged" in json.dumps(posted.params["blocks"])
+    [note] = await slack.driver.wait_responses(result)
+    assert "Replies in its thread go to Ann Lee's timeline" in note["text"]
+
+    reply = {"type": "message", "channel": "G0PRIVATE", "user": "U0SELLER", "text": "Private: she signs Friday",
+             "ts": "1714000200.000300", "thread_ts": posted.response["ts"], "channel_type": "group"}
+    await slack.driver.event(reply, event_id="Ev0PRIVATE01")
+    await slack.standin.wait_for_calls("reactions.add")
+    [entry] = await interactions_of(slack, "ann@acme.io")
+    assert (entry.kind, entry.body) == ("slack", "Private: she signs Friday")
