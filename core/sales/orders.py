@@ -376,15 +376,21 @@ async def _placed_with(
     order = (await session.execute(select(orders_t).where(orders_t.c.checkout_token == token))).first()
     if order is None:
         return None
-    line = (await session.execute(select(lines_t.c.product_id, lines_t.c.unit_price_cents)
-                                  .where(lines_t.c.order_id == order.id))).first()
+    line = (
+        await session.execute(
+            select(lines_t.c.product_id, lines_t.c.unit_price_cents, lines_t.c.list_unit_price_cents, PromoCode.code)
+            .outerjoin(PromoCode, and_(PromoCode.account_id == lines_t.c.account_id,
+                                       PromoCode.id == lines_t.c.promo_code_id))
+            .where(lines_t.c.order_id == order.id)
+        )
+    ).first()
     if (order.event_id, line.product_id, order.quantity, order.email) != (event.id, product.id, qty, email):
         raise Conflict(f"This form was already used for order {order.reference}.", code="form_used",
                        reference=order.reference)
     return Held(
         order.id, order.reference, order.status, order.kind, event.slug, event.name, event.timezone, product.name,
         order.quantity, line.unit_price_cents, order.total_cents, order.currency, order.email, order.name,
-        order.expires_at, replayed=True,
+        order.expires_at, replayed=True, promo_code=line.code, list_unit_price_cents=line.list_unit_price_cents,
     )
 
 

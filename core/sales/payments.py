@@ -86,6 +86,12 @@ async def sell(
     return Sale(held, await start_checkout(services, tenant.account_id, held))
 
 
+def _line_name(held: Held) -> str:
+    """What Stripe Checkout lists: the ticket type and event, and the promo code that priced it."""
+    name = f"{held.product_name} · {held.event_name}"
+    return f"{name} · code {held.promo_code}" if held.promo_code else name
+
+
 async def start_checkout(
     services: Services, account_id: uuid.UUID, held: Held, *, return_url: str | None = None
 ) -> str:
@@ -100,7 +106,7 @@ async def start_checkout(
         checkout = await services.payments.create_checkout(
             order_id=str(held.order_id), account_id=str(account_id), reference=held.reference,
             currency=held.currency, customer_email=held.email,
-            lines=[CheckoutLine(f"{held.product_name} · {held.event_name}", held.unit_price_cents, held.quantity)],
+            lines=[CheckoutLine(_line_name(held), held.unit_price_cents, held.quantity)],
             success_url=return_url or f"{base}/checkout/paid?order={held.reference}",
             cancel_url=return_url or f"{base}/checkout/cancelled?order={held.reference}",
             expires_at=held.expires_at + CHECKOUT_GRACE, connected_account=connected,

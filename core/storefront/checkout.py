@@ -120,17 +120,19 @@ async def check_out(services: Services, handle: str, event_slug: str, form: Chec
         raise _refuse("form_expired")
     if page.state != "on_sale":
         raise _refuse(f"event_{page.state}")
-    if page.code_refusal is not None:
+    # A form sent again (a double click on the last seats or the last use of a code) goes to its
+    # first order, sold out or used up or not; the hold finds that order by the form's token.
+    replayed = await _token_used(services, organizer.account_id, nonce)
+    if page.code_refusal is not None and not replayed:
         raise promo_refusal(page.code_refusal, typed_code)
     offer = page.offer((form.ticket or "").strip().lower())
     if offer is None:
         raise _refuse("ticket_unknown", "ticket")
     name, email, phone, qty = _read_form(form, page.timezone)
-    # A form sent again (a double click on the last seats) goes to its first order, sold out or not.
-    if not await _token_used(services, organizer.account_id, nonce):
+    if not replayed:
         _check_offer(services, offer, qty)
     # A code counts (and prices) only the ticket types it applies to; another one chosen sells at its own price.
-    code = page.code if offer.coded else None
+    code = page.code if offer.coded and not replayed else None
     placement = await _placement(services, page, nonce, form.via)
     held = await _hold(services, organizer, page, offer.slug, qty, email, name, phone, placement, code)
     forget(organizer.handle, page.slug)

@@ -105,6 +105,10 @@ async def test_a_code_link_shows_the_discount_and_stripe_charges_the_discounted_
     assert answer.status == 303 and answer.url.startswith("https://checkout.stripe.com/")
     session_id = answer.url.rsplit("/", 1)[-1]
     assert stripe_standin.sessions[session_id]["amount_total"] == 4000
+    [request] = stripe_standin.requests_to("/v1/checkout/sessions", "POST")
+    [item] = request.params["line_items"]
+    assert item["price_data"]["product_data"]["name"] == "General admission · Summer Gala · code FRIENDS-20"
+    assert (item["price_data"]["unit_amount"], item["quantity"]) == ("2000", "2")
     [order] = await _rows(store, tenant, Order)
     [line] = await _rows(store, tenant, OrderLine)
     assert (order.total_cents, line.unit_price_cents, line.list_unit_price_cents) == (4000, 2000, 2500)
@@ -204,6 +208,23 @@ async def test_an_expired_and_a_used_up_code_are_refused_at_checkout(store, shop
     assert (too_many.status, too_many.error) == (
         422, "The promo code GUESTS has only 5 uses left; choose 5 or fewer tickets."
     )
+    assert len(await _rows(store, tenant, Order)) == 1
+    assert (await _used(store, tenant, "ONE"), await _used(store, tenant, "GUESTS")) == (1, 0)
+
+
+async def test_a_form_sent_again_after_it_took_a_codes_last_use_goes_to_its_first_order(store, shop, buyer):
+    tenant, _, path = shop
+    page = await buyer.get(f"{path}?code=ONE")
+    form = {"token": page.token, "ticket": "ga", "qty-ga": "1", "name": "Bea", "email": "bea@example.com", "code": "ONE"}
+
+    first = await buyer.post(path, form)
+    again = await buyer.post(path, form)
+    hidden = await buyer.post(path, {**form, "ticket": "guest", "qty-guest": "1", "code": "GUESTS"})
+
+    assert (first.status, again.status) == (303, 303) and again.url == first.url
+    assert (hidden.status, hidden.error) == (422, "This form was already used for order "
+                                             f"{(await _rows(store, tenant, Order))[0].reference}; reload the page "
+                                             "to buy more tickets.")
     assert len(await _rows(store, tenant, Order)) == 1
     assert (await _used(store, tenant, "ONE"), await _used(store, tenant, "GUESTS")) == (1, 0)
 
