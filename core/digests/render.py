@@ -5,7 +5,7 @@ request around it; it needs only plain section, divider and context blocks.
 """
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from jinja2 import Environment
 
@@ -38,7 +38,7 @@ def period_label(day: date, so_far: datetime | None = None) -> str:
 
 def render(
     templates: Environment, *, sales: SalesDigest | None, checkins: CheckinDigest | None, currency: str,
-    late: tuple[date, time] | None = None, so_far: datetime | None = None,
+    late: datetime | None = None, so_far: datetime | None = None,
 ) -> DigestMessage:
     """One message with the sales and/or check-in digest, then the upcoming events' sell-through.
 
@@ -61,9 +61,9 @@ def render(
         parts.append(templates.get_template("slack/digest_upcoming.md.j2").render(upcoming=sales.upcoming, **helpers).strip())
     blocks: list[dict] = []
     if late is not None:
-        due_on, at = late
         blocks.append(_context(
-            f":hourglass_flowing_sand: Sent late: this digest was due at {at:%H:%M} on {day_label(due_on)}, "
+            f":hourglass_flowing_sand: Sent late: this digest was due at {late:%H:%M} {zone_name(late)} on "
+            f"{day_label(late.date())}, "
             "when EventOS could not send it."
         ))
     for n, part in enumerate(parts):

@@ -171,7 +171,7 @@ async def send_now(
 
 async def compose(
     session: AsyncSession, services: Services, *, account_id: uuid.UUID, kind: str, day: date, currency: str,
-    now: datetime, late: tuple[date, time] | None = None, so_far: datetime | None = None,
+    now: datetime, late: datetime | None = None, so_far: datetime | None = None,
 ) -> DigestMessage:
     """Bring the rollup up to date unless one is running, then build the digest of `day` from it.
 
@@ -243,7 +243,7 @@ async def send_claimed(services: Services, account_id: uuid.UUID, subscription_i
         if ran is not None:
             message = await compose(
                 session, services, account_id=account_id, kind=sub.kind, day=local_date - timedelta(days=1),
-                currency=currency, now=now, late=(local_date, sub.at_local) if late else None,
+                currency=currency, now=now, late=in_zone(scheduled, timezone) if late else None,
             )
             await outbox.enqueue(
                 session, account_id=account_id, dedupe_key=f"digest:{subscription_id}:{local_date}",

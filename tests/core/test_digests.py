@@ -121,7 +121,7 @@ async def test_a_missed_digest_is_sent_late_once_saying_so(services, berlin, clo
 
     [sub], [run], [message] = await state(services, berlin)
     assert (run.local_date, run.late) == (date(2026, 3, 30), True)
-    assert "Sent late: this digest was due at 09:00 on Mon 30 Mar" in section_text(message)
+    assert "Sent late: this digest was due at 09:00 CEST on Mon 30 Mar" in section_text(message)
     assert "No check-ins on Sun 29 Mar." in section_text(message)
     assert message.payload["text"].startswith("(Sent late)")
     assert sub.next_run_at == utc(2026, 3, 31, 7)
