@@ -30,11 +30,11 @@ async def _server_database(settings: Settings):
 
     url = database_url(settings)
     try:
-        await logins.verify_logins(url, settings.secret_key)
+        await logins.verify_logins(url, settings.secret_key, pooler=settings.behind_pooler)
     except logins.LoginError as error:
         print(str(error), file=sys.stderr)
         return None
-    database = Database(logins.login_url(url, settings.secret_key, logins.SERVER))
+    database = Database(logins.login_url(url, settings.secret_key, logins.SERVER), pooler=settings.behind_pooler)
     try:
         revision = await database.schema_revision()
     except DBAPIError:

@@ -55,7 +55,9 @@ def oauth_app_kwargs(services: Services) -> dict:
     settings = services.settings
     client_id = settings.slack_client_id or ""
     client_secret = settings.slack_client_secret.get_secret_value() if settings.slack_client_secret else ""
-    stores = build_slack_stores(services.db.url, client_id=client_id, secret_key=settings.secret_key)
+    stores = build_slack_stores(
+        services.db.url, client_id=client_id, secret_key=settings.secret_key, pooler=services.db.pooler
+    )
     bot_scopes, user_scopes = manifest_scopes()
     oauth_settings = AsyncOAuthSettings(
         client_id=client_id,

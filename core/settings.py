@@ -5,7 +5,7 @@ import secrets
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, PlainValidator, SecretStr, ValidationError, field_validator
@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
 
     database_url: str | None = None
+    # "transaction": DATABASE_URL reaches PostgreSQL through a pooler in transaction mode (PgBouncer).
+    eventos_db_pooler: Literal["none", "transaction"] = "none"
     eventos_data_dir: Path = Path(".eventos")
     host: str = "127.0.0.1"
     port: int = Field(3000, ge=1, le=65535)
@@ -98,6 +100,10 @@ class Settings(BaseSettings):
         if value and urlsplit(value).scheme not in ("smtp", "smtps"):
             raise ValueError("must look like smtp://user:pass@host:port")
         return value
+
+    @property
+    def behind_pooler(self) -> bool:
+        return self.eventos_db_pooler == "transaction"
 
     @property
     def base_url(self) -> str:

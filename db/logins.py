@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from db.roles import APP_ROLE, SLACK_ROLE, SYSTEM_ROLE
+from db.session import connect_args
 from db.urls import async_url
 
 MAX_NAME = 63  # PostgreSQL truncates identifiers longer than this
@@ -28,14 +29,17 @@ MAX_NAME = 63  # PostgreSQL truncates identifiers longer than this
 
 @dataclass(frozen=True)
 class Login:
-    """A login of the server: its name's purpose and the request roles it may switch to."""
+    """A login of the server: its name's purpose, the request roles it may switch to, the one it starts as."""
 
     purpose: str
     roles: tuple[str, ...]
+    # A per-login default (`ALTER ROLE … SET role`), applied by PostgreSQL when a session starts, so it
+    # holds through a pooler too (which forwards no `role` start-up parameter); RESET ROLE returns to it.
+    starts_as: str | None = None
 
 
 SERVER = Login("server", (APP_ROLE, SYSTEM_ROLE))
-SLACK = Login("slack", (SLACK_ROLE,))
+SLACK = Login("slack", (SLACK_ROLE,), starts_as=SLACK_ROLE)
 LOGINS = (SERVER, SLACK)
 
 
@@ -87,6 +91,11 @@ async def provision(owner_url: str, secret_key: bytes) -> None:
                 ))
                 await connection.execute(text(f"ALTER ROLE {role} WITH LOGIN NOINHERIT PASSWORD '{password}'"))
                 await connection.execute(text(f"GRANT {', '.join(login.roles)} TO {role}"))
+                database = _quoted(make_url(owner_url).database or "postgres")
+                if login.starts_as:
+                    await connection.execute(text(f"ALTER ROLE {role} IN DATABASE {database} SET role = '{login.starts_as}'"))
+                else:
+                    await connection.execute(text(f"ALTER ROLE {role} IN DATABASE {database} RESET role"))
     finally:
         await engine.dispose()
 
@@ -99,21 +108,22 @@ SELECT r.rolsuper OR r.rolbypassrls OR r.rolcreaterole OR r.rolcreatedb OR r.rol
        OR EXISTS (SELECT 1 FROM pg_namespace WHERE nspowner = r.oid)
        OR EXISTS (SELECT 1 FROM pg_database WHERE datdba = r.oid) AS owns,
        EXISTS (SELECT 1 FROM pg_roles o WHERE o.oid <> r.oid AND pg_has_role(r.oid, o.oid, 'USAGE')) AS inherits,
-       ARRAY(SELECT o.rolname::text FROM pg_roles o WHERE o.oid <> r.oid AND pg_has_role(r.oid, o.oid, 'MEMBER')) AS roles
+       ARRAY(SELECT o.rolname::text FROM pg_roles o WHERE o.oid <> r.oid AND pg_has_role(r.oid, o.oid, 'MEMBER')) AS roles,
+       current_user::text AS acting
 FROM pg_roles r WHERE r.rolname = session_user
 """)
 
 
-async def verify_logins(url: str, secret_key: bytes) -> None:
+async def verify_logins(url: str, secret_key: bytes, *, pooler: bool = False) -> None:
     """Check every login of the server on the database of `url` (see verify)."""
     for login in LOGINS:
-        await verify(login_url(url, secret_key, login), login)
+        await verify(login_url(url, secret_key, login), login, pooler=pooler)
 
 
-async def verify(url: str, login: Login) -> None:
+async def verify(url: str, login: Login, *, pooler: bool = False) -> None:
     """Refuse (LoginError) a login that cannot connect, owns anything, bypasses RLS or reaches past its roles."""
     name = make_url(url).username
-    engine = create_async_engine(async_url(url))
+    engine = create_async_engine(async_url(url), connect_args=connect_args(pooler=pooler))
     try:
         async with engine.connect() as connection:
             audit = (await connection.execute(_AUDIT)).one()
@@ -128,4 +138,9 @@ async def verify(url: str, login: Login) -> None:
         raise LoginError(
             f"Refusing to serve as the database login {name}: it must own nothing, inherit nothing and be "
             f"a member of {', '.join(login.roles)} only; see docs/security.md."
+        )
+    if audit.acting != (login.starts_as or name):
+        raise LoginError(
+            f"The database login {name} starts as {audit.acting}, not {login.starts_as or name}; run `eventos migrate` "
+            "with the same DATABASE_URL and EVENTOS_SECRET_KEY."
         )

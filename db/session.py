@@ -5,6 +5,12 @@ sets the tenant, both transaction-locally (`set_config(..., true)`), so a pooled
 carries a role or a tenant past its transaction. Whatever else a statement may have changed for the
 session (a `SET` without LOCAL, an advisory lock, a held cursor, a temporary table) is reset when
 the connection goes back to the pool, before any other unit of work can have it.
+
+Behind a pooler in transaction mode (PgBouncer, Supavisor: `EVENTOS_DB_POOLER=transaction`) a client
+connection is a different server connection in every transaction, so nothing may live longer than
+one: statements are prepared unnamed within their transaction (asyncpg's and SQLAlchemy's statement
+caches off), and resetting "our" connection on return would reset whichever server connection the
+pooler picks, so the pooler's own `server_reset_query` does that (docs/deploy.md).
 """
 
 import asyncio
@@ -40,9 +46,22 @@ def reset_session(dbapi_connection, connection_record, reset_state) -> None:
         dbapi_connection.run_async(lambda connection: connection.execute(RESET_SESSION))
 
 
-def pooled_engine(url: str, **pool):
+# Unnamed statements, parsed again each time: a named one would outlive its transaction on a server
+# connection another client gets next ("prepared statement … already exists" or "does not exist").
+POOLER_CONNECT_ARGS = {"statement_cache_size": 0, "prepared_statement_cache_size": 0}
+
+
+def connect_args(*, pooler: bool) -> dict:
+    """asyncpg's arguments for a direct connection (statement caches on) or one through a pooler."""
+    return dict(POOLER_CONNECT_ARGS) if pooler else {}
+
+
+def pooled_engine(url: str, *, pooler: bool = False, **pool):
     """An engine whose connections come back from every checkout as they were opened."""
-    engine = create_async_engine(async_url(url), pool_reset_on_return=None, pool_recycle=1800, **pool)
+    options = {"pool_recycle": 1800, "connect_args": connect_args(pooler=pooler) | pool.pop("connect_args", {})}
+    if pooler:
+        return create_async_engine(async_url(url), pool_reset_on_return="rollback", **options, **pool)
+    engine = create_async_engine(async_url(url), pool_reset_on_return=None, **options, **pool)
     event.listen(engine.sync_engine, "reset", reset_session)
     return engine
 
@@ -50,9 +69,9 @@ def pooled_engine(url: str, **pool):
 class Database:
     """One connection pool for the process; hands out tenant and system units of work."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 20) -> None:
-        self.url = url
-        self.engine = pooled_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
+    def __init__(self, url: str, *, pooler: bool = False, pool_size: int = 10, max_overflow: int = 20) -> None:
+        self.url, self.pooler = url, pooler
+        self.engine = pooled_engine(url, pooler=pooler, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
 
     @asynccontextmanager

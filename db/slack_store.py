@@ -1,7 +1,8 @@
 """Slack installations and OAuth states in PostgreSQL, through slack_sdk's async SQLAlchemy stores.
 
 The stores get a small pool of their own, on the Slack login (db/logins.py), whose connections run
-as the Slack role (set at connection start-up, so RESET ROLE returns to it). That role may touch
+as the Slack role (the login's default role, set by PostgreSQL when a session starts, so RESET ROLE
+returns to it and a pooler's server connections start as it too). That role may touch
 the installation and OAuth-state tables and nothing else, and no other login may become it: a
 tenant's transaction, whatever it runs, cannot reach another workspace's installation. Tokens are
 stored as Fernet ciphertext under a key derived from EVENTOS_SECRET_KEY.
@@ -22,7 +23,6 @@ from sqlalchemy.types import TypeDecorator
 
 from db.models.slack import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE, TOKEN_COLUMNS
 from db.logins import SLACK, login_url
-from db.roles import SLACK_ROLE
 from db.session import pooled_engine
 
 log = logging.getLogger(__name__)
@@ -81,12 +81,14 @@ class SlackStores:
         await self.engine.dispose()
 
 
-def build_slack_stores(url: str, *, client_id: str, secret_key: bytes, state_expiration_seconds: int = 600) -> SlackStores:
+def build_slack_stores(
+    url: str, *, client_id: str, secret_key: bytes, state_expiration_seconds: int = 600, pooler: bool = False
+) -> SlackStores:
     """Stores on the existing tables (migration 0001; never create_all) over the Slack login's pool, as the Slack role.
 
     `url` is any login's URL of the database; the Slack login's is derived from it and the secret key.
     """
-    engine = pooled_engine(login_url(url, secret_key, SLACK), pool_size=5, max_overflow=10, connect_args={"server_settings": {"role": SLACK_ROLE}})
+    engine = pooled_engine(login_url(url, secret_key, SLACK), pooler=pooler, pool_size=5, max_overflow=10)
     return SlackStores(
         engine=engine,
         installations=EncryptedInstallationStore(client_id=client_id, engine=engine, cipher=token_cipher(secret_key)),
