@@ -9,8 +9,9 @@ from datetime import date, datetime
 
 from jinja2 import Environment
 
-from core.digests.reports import SLOT, CheckinDigest, SalesDigest, sparkline
+from core.digests.reports import PACE_DAYS, SLOT, CheckinDigest, SalesDigest, sparkline
 from core.money import amounts
+from core.money.amounts import Money
 from core.text.mrkdwn import inert
 from core.time.local_time import in_zone, zone_name
 
@@ -85,24 +86,52 @@ def _shortened(sales: SalesDigest) -> SalesDigest:
 
 
 def _helpers(currency: str) -> dict:
-    def amount(cents: int) -> str:
-        return amounts.format_amount(cents, currency)
+    """Template helpers; money is a sum per currency (or minor units and their currency), never one added-up number."""
+
+    def money(value: tuple[Money, ...] | int, in_currency: str | None = None) -> str:
+        if isinstance(value, int):
+            return amounts.format_amount(value, in_currency or currency)
+        return amounts.format_amounts(value, currency)
 
     def change(now: int, before: int) -> str:
         return f"+{now - before}" if now > before else (f"−{before - now}" if now < before else "±0")
 
-    def change_money(now: int, before: int) -> str:
+    def change_money(now: tuple[Money, ...], before: tuple[Money, ...]) -> str:
+        """`+130.00 EUR (+200%)`, and per currency when there are several (`+130.00 EUR (+200%) · −5.00 USD (−10%)`)."""
+        return " · ".join(_change_in(cents_now, cents_before, code) for code, cents_now, cents_before in _aligned(now, before))
+
+    def _change_in(now: int, before: int, code: str) -> str:
         if now == before:
-            return f"±{amount(0)}"
+            return f"±{amounts.format_amount(0, code)}"
         sign = "+" if now > before else "−"
         share = f" ({sign}{abs(now - before) * 100 // before}%)" if before else ""
-        return f"{sign}{amount(abs(now - before))}{share}"
+        return f"{sign}{amounts.format_amount(abs(now - before), code)}{share}"
 
     def versus(now: int, average: float) -> str:
         if not average:
             return "above nothing" if now else "level"
         percent = round(100 * (now - average) / average)
         return f"{percent:+d}%".replace("-", "−") if percent else "level"
+
+    def average_money(week: tuple[Money, ...], now: tuple[Money, ...]) -> str:
+        """A day of the PACE_DAYS days' revenue, in each currency of the week or of the day."""
+        return " + ".join(
+            amounts.format_amount(round(cents_week / PACE_DAYS), code) for code, _now, cents_week in _aligned(now, week)
+        )
+
+    def versus_money(now: tuple[Money, ...], week: tuple[Money, ...]) -> str:
+        """The day's revenue against a day of the week's, per currency (named when there are several)."""
+        rows = _aligned(now, week)
+        if len(rows) == 1:
+            _code, cents_now, cents_week = rows[0]
+            return versus(cents_now, cents_week / PACE_DAYS)
+        return ", ".join(f"{versus(cents_now, cents_week / PACE_DAYS)} in {code}" for code, cents_now, cents_week in rows)
+
+    def _aligned(a: tuple[Money, ...], b: tuple[Money, ...]) -> list[tuple[str, int, int]]:
+        """Both sums side by side per currency (the account's alone when both are empty)."""
+        left = {m.currency: m.cents for m in a}
+        right = {m.currency: m.cents for m in b}
+        return [(code, left.get(code, 0), right.get(code, 0)) for code in sorted(left.keys() | right.keys()) or [currency]]
 
     def count(n: int, noun: str) -> str:
         return f"{n} {noun}" + ("" if n == 1 else "s")
@@ -112,7 +141,8 @@ def _helpers(currency: str) -> dict:
         return f"{day_label(local.date())}, {local:%H:%M} {zone_name(local)}"
 
     return {
-        "money": amount, "change": change, "change_money": change_money, "versus": versus, "count": count,
+        "money": money, "change": change, "change_money": change_money, "versus": versus, "count": count,
+        "average_money": average_money, "versus_money": versus_money,
         "when": when, "date": day_label, "inert": inert, "sparkline": sparkline, "slot": SLOT,
     }
 

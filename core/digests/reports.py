@@ -3,10 +3,14 @@
 "Day" is each event's own calendar day: a digest for 30 March reports every event's rows for its
 local 30 March. Comps count as tickets (they take seats) but not as orders or revenue; refunds are
 reported on the day they were made. Sell-through is the event's seats taken over its capacity.
+
+Money is summed per currency, never across two (an account's events may sell in several): the
+counts come from event_analytics, the amounts from the orders and payments of the same days.
 """
 
 import math
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -14,13 +18,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.guestlists.stats import GuestStats, counts_for
+from core.money.amounts import Money, per_currency
 from core.sales.sources import SourceSales
 from core.time.local_time import zone
 
 TREND_DAYS = 14
 PACE_DAYS = 7
 FASTEST = 3
-LISTED = 15  # events listed by revenue on the day (Slack's block limits)
+LISTED = 15  # events listed by tickets on the day (Slack's block limits)
 UPCOMING = 10
 SLOT = timedelta(minutes=15)
 LONGEST_TREND = 48  # slots; a longer day of arrivals is drawn by the hour
@@ -31,27 +36,20 @@ SPARKS = "▁▂▃▄▅▆▇█"
 class Totals:
     orders: int = 0
     tickets: int = 0
-    revenue_cents: int = 0
     refunds: int = 0
-    refunded_cents: int = 0
-
-    def __add__(self, other: "Totals") -> "Totals":
-        return Totals(*(a + b for a, b in zip(self.row, other.row, strict=True)))
-
-    @property
-    def row(self) -> tuple[int, ...]:
-        return (self.orders, self.tickets, self.revenue_cents, self.refunds, self.refunded_cents)
+    revenue: tuple[Money, ...] = ()  # per currency
+    refunded: tuple[Money, ...] = ()  # per currency
 
     @property
     def active(self) -> bool:
-        return any(self.row)
+        return bool(self.orders or self.tickets or self.refunds or self.revenue or self.refunded)
 
 
 @dataclass(frozen=True)
 class Averages:
     orders: float
     tickets: float
-    revenue_cents: float
+    week_revenue: tuple[Money, ...]  # the PACE_DAYS days' revenue per currency (a day is a PACE_DAYS-th)
 
 
 @dataclass(frozen=True)
@@ -95,28 +93,29 @@ class Projection:
 
 @dataclass(frozen=True)
 class CodeDay:
-    """A promo code's sales on the day."""
+    """A promo code's sales on the day, in one currency."""
 
     code: str
     orders: int
     tickets: int
     revenue_cents: int
     discount_cents: int
+    currency: str
 
 
 @dataclass(frozen=True)
 class SalesDigest:
     day: date
-    currency: str
+    currency: str  # the account's, for a day without money
     total: Totals
     previous: Totals
     average: Averages  # a day over the PACE_DAYS days before the report day
-    events: tuple[EventSales, ...]  # the LISTED with sales or refunds on the day, by revenue
+    events: tuple[EventSales, ...]  # the LISTED with sales or refunds on the day, by tickets then revenue
     fastest: tuple[EventSales, ...]  # most tickets over the last PACE_DAYS days
     upcoming: tuple[Projection, ...]
     trend: tuple[int, ...]  # tickets per day, the last TREND_DAYS days
-    sources: tuple[SourceSales, ...] = ()  # the day's sales by channel, tracked link source and promoter
-    codes: tuple[CodeDay, ...] = ()  # the promo codes that sold on the day
+    sources: tuple[SourceSales, ...] = ()  # the day's sales by channel, tracked link source, promoter and currency
+    codes: tuple[CodeDay, ...] = ()  # the promo codes that sold on the day, per currency
 
     @property
     def has_activity(self) -> bool:
@@ -164,23 +163,25 @@ def sparkline(values: tuple[int, ...] | list[int]) -> str:
 # Every event's numbers summed per day: the account's totals, a row a day.
 _DAYS = text(
     """
-    SELECT a.day, sum(a.orders), sum(a.tickets_sold), sum(a.revenue_cents), sum(a.refunds), sum(a.refunded_cents)
+    SELECT a.day, sum(a.orders), sum(a.tickets_sold), sum(a.refunds)
       FROM event_analytics a
      WHERE a.day BETWEEN :first AND :last
      GROUP BY a.day
     """
 )
 
-# The last PACE_DAYS days of the few events a digest shows: the LISTED with the most revenue on the
-# day (names compare as code points, like Python's), the FASTEST by tickets over the week, and the
-# upcoming ones (for their pace).
+# The last PACE_DAYS days of the few events a digest shows: the LISTED with the most tickets on the
+# day (then revenue, then name as code points, like Python's; `place` is that order), the FASTEST by
+# tickets over the week, and the upcoming ones (for their pace).
 _SHOWN = text(
     """
     WITH listed AS (
-        SELECT a.event_id FROM event_analytics a JOIN events e ON e.id = a.event_id
+        SELECT a.event_id,
+               row_number() OVER (ORDER BY a.tickets_sold DESC, a.revenue_cents DESC, e.name COLLATE "C", e.id) AS place
+          FROM event_analytics a JOIN events e ON e.id = a.event_id
          WHERE a.day = :day
            AND (a.orders, a.tickets_sold, a.revenue_cents, a.refunds, a.refunded_cents) <> (0, 0, 0, 0, 0)
-         ORDER BY a.revenue_cents DESC, a.tickets_sold DESC, e.name COLLATE "C", e.id
+         ORDER BY place
          LIMIT :listed
     ),
     week AS MATERIALIZED (
@@ -198,8 +199,8 @@ _SHOWN = text(
         SELECT event_id FROM listed UNION SELECT event_id FROM fastest
         UNION SELECT unnest(CAST(:upcoming AS uuid[]))
     )
-    SELECT a.event_id, e.name, a.day, a.orders, a.tickets_sold, a.revenue_cents, a.refunds, a.refunded_cents,
-           a.event_id IN (SELECT event_id FROM listed) AS listed,
+    SELECT a.event_id, e.name, a.day, a.orders, a.tickets_sold, a.refunds,
+           (SELECT place FROM listed l WHERE l.event_id = a.event_id) AS place,
            a.event_id IN (SELECT event_id FROM fastest) AS fastest
       FROM shown s
       JOIN events e ON e.id = s.event_id
@@ -223,13 +224,13 @@ _PAID_ON_DAY = """
 
 _SOURCES = text(
     """
-    SELECT o.source, o.channel_source, u.name, count(*), sum(o.quantity), sum(o.total_cents), min(o.currency)
+    SELECT o.source, o.channel_source, u.name, count(*), sum(o.quantity), sum(o.total_cents), o.currency
       FROM orders o
       JOIN events e ON e.account_id = o.account_id AND e.id = o.event_id
       LEFT JOIN users u ON u.account_id = o.account_id AND u.id = o.promoter_user_id
      WHERE""" + _PAID_ON_DAY + """
-     GROUP BY o.source, o.channel_source, u.id, u.name
-     ORDER BY sum(o.total_cents) DESC, count(*) DESC, o.source, o.channel_source, u.name
+     GROUP BY o.source, o.channel_source, u.id, u.name, o.currency
+     ORDER BY sum(o.quantity) DESC, count(*) DESC, o.source, o.channel_source, u.name, o.currency
      LIMIT :listed
     """
 )
@@ -237,15 +238,41 @@ _SOURCES = text(
 _CODES = text(
     """
     SELECT pc.code, count(DISTINCT o.id), sum(l.quantity), sum(l.quantity * l.unit_price_cents),
-           sum(l.quantity * (l.list_unit_price_cents - l.unit_price_cents))
+           sum(l.quantity * (l.list_unit_price_cents - l.unit_price_cents)), o.currency
       FROM orders o
       JOIN events e ON e.account_id = o.account_id AND e.id = o.event_id
       JOIN order_lines l ON l.account_id = o.account_id AND l.order_id = o.id
       JOIN promo_codes pc ON pc.account_id = l.account_id AND pc.id = l.promo_code_id
      WHERE""" + _PAID_ON_DAY + """
-     GROUP BY pc.id, pc.code
-     ORDER BY sum(l.quantity * l.unit_price_cents) DESC, sum(l.quantity) DESC, pc.code
+     GROUP BY pc.id, pc.code, o.currency
+     ORDER BY sum(l.quantity) DESC, sum(l.quantity * l.unit_price_cents) DESC, pc.code, o.currency
      LIMIT :listed
+    """
+)
+
+# Revenue and refunds per event, local day and currency, first to last day: what event_analytics
+# counts as revenue_cents and refunded_cents, kept apart by currency. The UTC bounds narrow the
+# ranges of ix_orders_paid and ix_payments_refunded before each event's zone decides the day.
+_MONEY = text(
+    """
+    SELECT event_id, day, kind, currency, cents FROM (
+        SELECT o.event_id, (o.paid_at AT TIME ZONE e.timezone)::date AS day, 'sale' AS kind, o.currency,
+               sum(o.total_cents) AS cents
+          FROM orders o JOIN events e ON e.account_id = o.account_id AND e.id = o.event_id
+         WHERE o.kind = 'sale'
+           AND o.paid_at >= CAST(:first AS date)::timestamp AT TIME ZONE 'UTC' - interval '14 hours'
+           AND o.paid_at < (CAST(:last AS date) + 1)::timestamp AT TIME ZONE 'UTC' + interval '12 hours'
+         GROUP BY 1, 2, 4
+        UNION ALL
+        SELECT o.event_id, (p.refunded_at AT TIME ZONE e.timezone)::date, 'refund', p.currency, sum(p.refunded_cents)
+          FROM payments p
+          JOIN orders o ON o.account_id = p.account_id AND o.id = p.order_id
+          JOIN events e ON e.account_id = o.account_id AND e.id = o.event_id
+         WHERE p.refunded_at >= CAST(:first AS date)::timestamp AT TIME ZONE 'UTC' - interval '14 hours'
+           AND p.refunded_at < (CAST(:last AS date) + 1)::timestamp AT TIME ZONE 'UTC' + interval '12 hours'
+         GROUP BY 1, 2, 4
+    ) m
+     WHERE day BETWEEN :first AND :last AND cents <> 0
     """
 )
 
@@ -264,27 +291,41 @@ _UPCOMING = text(
 
 async def sales_digest(session: AsyncSession, *, day: date, currency: str, now: datetime) -> SalesDigest:
     """The sales digest of `day` (each event's own calendar day), in the caller's tenant transaction."""
+    week_start = day - timedelta(days=PACE_DAYS - 1)
+    money_start = day - timedelta(days=PACE_DAYS)  # the report day and the PACE_DAYS before it
+    money: dict[tuple[uuid.UUID | None, date, str], list[tuple[str, int]]] = defaultdict(list)
+    for event_id, row_day, kind, row_currency, cents in await session.execute(
+        _MONEY, {"first": money_start, "last": day}
+    ):
+        money[(event_id, row_day, kind)].append((row_currency, cents))
+        money[(None, row_day, kind)].append((row_currency, cents))
+
+    def totals(event_id: uuid.UUID | None, on: date, orders: int = 0, tickets: int = 0, refunds: int = 0) -> Totals:
+        return Totals(
+            int(orders), int(tickets), int(refunds),
+            per_currency(money.get((event_id, on, "sale"), ())), per_currency(money.get((event_id, on, "refund"), ())),
+        )
+
     found = await session.execute(_DAYS, {"first": day - timedelta(days=TREND_DAYS - 1), "last": day})
-    totals = {row_day: Totals(*(int(n) for n in numbers)) for row_day, *numbers in found}
+    counts = {row_day: numbers for row_day, *numbers in found}
 
     def total(on: date) -> Totals:
-        return totals.get(on, Totals())
+        return totals(None, on, *counts.get(on, ()))
 
     upcoming_rows = (await session.execute(_UPCOMING, {"now": now, "limit": UPCOMING})).all()
-    week_start = day - timedelta(days=PACE_DAYS - 1)
     by_event: dict[uuid.UUID, dict[date, Totals]] = {}
     names: dict[uuid.UUID, str] = {}
-    listed: set[uuid.UUID] = set()
+    places: dict[uuid.UUID, int] = {}
     fastest: set[uuid.UUID] = set()
     shown = await session.execute(_SHOWN, {
         "day": day, "first": week_start, "listed": LISTED, "fastest": FASTEST,
         "upcoming": [row.id for row in upcoming_rows],
     })
-    for event_id, name, row_day, orders, tickets, revenue, refunds, refunded, is_listed, is_fastest in shown:
+    for event_id, name, row_day, orders, tickets, refunds, place, is_fastest in shown:
         names[event_id] = name
-        by_event.setdefault(event_id, {})[row_day] = Totals(orders, tickets, revenue, refunds, refunded)
-        if is_listed:
-            listed.add(event_id)
+        by_event.setdefault(event_id, {})[row_day] = totals(event_id, row_day, orders, tickets, refunds)
+        if place is not None:
+            places[event_id] = place
         if is_fastest:
             fastest.add(event_id)
 
@@ -299,13 +340,14 @@ async def sales_digest(session: AsyncSession, *, day: date, currency: str, now: 
         for event_id, days in by_event.items()
     }
     week = [total(day - timedelta(days=n)) for n in range(1, PACE_DAYS + 1)]
-    average = Averages(*(sum(getattr(t, f) for t in week) / PACE_DAYS for f in ("orders", "tickets", "revenue_cents")))
+    average = Averages(
+        sum(t.orders for t in week) / PACE_DAYS, sum(t.tickets for t in week) / PACE_DAYS,
+        per_currency((m.currency, m.cents) for t in week for m in t.revenue),
+    )
     upcoming = [_project(row, day, sales[row.id].week_tickets if row.id in sales else 0) for row in upcoming_rows]
     return SalesDigest(
         day=day, currency=currency, total=total(day), previous=total(day - timedelta(days=1)), average=average,
-        events=tuple(sorted(
-            (sales[e] for e in listed), key=lambda s: (-s.day.revenue_cents, -s.day.tickets, s.name, s.event_id)
-        )),
+        events=tuple(sales[e] for e in sorted(places, key=places.__getitem__)),
         fastest=tuple(sorted((sales[e] for e in fastest), key=lambda s: (-s.week_tickets, s.name, s.event_id))),
         upcoming=tuple(upcoming),
         trend=tuple(total(day - timedelta(days=n)).tickets for n in range(TREND_DAYS - 1, -1, -1)),
@@ -315,8 +357,9 @@ async def sales_digest(session: AsyncSession, *, day: date, currency: str, now: 
             in await session.execute(_SOURCES, {"day": day, "listed": LISTED})
         ),
         codes=tuple(
-            CodeDay(code, orders, int(tickets), int(cents), int(off))
-            for code, orders, tickets, cents, off in await session.execute(_CODES, {"day": day, "listed": LISTED})
+            CodeDay(code, orders, int(tickets), int(cents), int(off), row_currency)
+            for code, orders, tickets, cents, off, row_currency
+            in await session.execute(_CODES, {"day": day, "listed": LISTED})
         ),
     )
 

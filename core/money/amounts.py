@@ -1,6 +1,8 @@
-"""Amounts people type (`25`, `25.00`, `25,50`) as integer minor units of a currency."""
+"""Amounts people type (`25`, `25.00`, `25,50`) as integer minor units of a currency, and sums kept per currency."""
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from core.errors import Invalid
 
@@ -51,3 +53,25 @@ def format_amount(minor: int, currency: str) -> str:
     if places == 0:
         return f"{minor:,} {currency}"
     return f"{minor / 10**places:,.{places}f} {currency}"
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount in minor units of its currency."""
+
+    cents: int
+    currency: str
+
+
+def per_currency(amounts: Iterable[tuple[str, int]]) -> tuple[Money, ...]:
+    """Sums of (currency, minor units) per currency, never across two: by currency code, zero sums left out."""
+    sums: dict[str, int] = {}
+    for currency, cents in amounts:
+        sums[currency] = sums.get(currency, 0) + int(cents)
+    return tuple(Money(cents, currency) for currency, cents in sorted(sums.items()) if cents)
+
+
+def format_amounts(sums: Iterable[Money], currency: str) -> str:
+    """`1,240.00 EUR + 310.00 USD`: one amount per currency; nothing at all reads `0.00` in `currency`."""
+    shown = [format_amount(m.cents, m.currency) for m in sums]
+    return " + ".join(shown) if shown else format_amount(0, currency)

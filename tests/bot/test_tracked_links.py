@@ -217,7 +217,9 @@ async def test_the_sales_digest_breaks_the_days_sales_down_by_source_and_code(st
     [post] = [c for c in store.standin.calls_to("chat.postMessage") if c.params["channel"] == "C0DIGEST"]
     blocks = str(post.params["blocks"])
 
+    # The gala sells in EUR in a USD account: its money is in euros everywhere.
     assert "*By source*" in blocks, blocks
-    assert "• *instagram*: 1 order · 2 tickets · 50.00 USD" in blocks, blocks
-    assert "• *Event page, no tracked link*: 1 order · 1 ticket · 20.00 USD" in blocks, blocks
-    assert "*Promo codes*" in blocks and "• `FRIENDS`: 1 order · 1 ticket · 20.00 USD (5.00 USD off)" in blocks, blocks
+    assert "• *instagram*: 1 order · 2 tickets · 50.00 EUR" in blocks, blocks
+    assert "• *Event page, no tracked link*: 1 order · 1 ticket · 20.00 EUR" in blocks, blocks
+    assert "*Promo codes*" in blocks and "• `FRIENDS`: 1 order · 1 ticket · 20.00 EUR (5.00 EUR off)" in blocks, blocks
+    assert "USD" not in blocks, blocks

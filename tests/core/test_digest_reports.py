@@ -13,6 +13,7 @@ from core.door import checkins
 from core.events import events, ticket_types
 from core.sales import orders, payments
 from core.services import Services
+from core.money.amounts import Money
 from core.time.clock import FrozenClock
 from db.models import Attendee, Ticket
 from tests.support.analytics_data import AnalyticsData
@@ -23,6 +24,10 @@ SUNDAY = date(2026, 3, 29)
 
 def utc(*args) -> datetime:
     return datetime(*args, tzinfo=UTC)
+
+
+def eur(cents: int) -> tuple[Money, ...]:
+    return (Money(cents, "EUR"),)
 
 
 @pytest.fixture
@@ -71,15 +76,15 @@ async def test_the_sales_digest_matches_hand_computed_totals(services, week, clo
         digest = await reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
 
     # Sunday: gala 2 orders / 3 tickets / 75.00 and the 50.00 refund; jazz 1 / 3 / 120.00 (its own Sunday).
-    assert digest.total == Totals(orders=3, tickets=6, revenue_cents=19500, refunds=1, refunded_cents=5000)
+    assert digest.total == Totals(orders=3, tickets=6, refunds=1, revenue=eur(19500), refunded=eur(5000))
     assert [(e.name, e.day) for e in digest.events] == [
-        ("Jazz <Night>", Totals(1, 3, 12000, 0, 0)),
-        ("Spring Gala", Totals(2, 3, 7500, 1, 5000)),
+        ("Jazz <Night>", Totals(1, 3, 0, eur(12000))),
+        ("Spring Gala", Totals(2, 3, 1, eur(7500), eur(5000))),
     ]
     # Saturday: gala 1 / 1 / 25.00 (23:30 CET), jazz 1 / 1 / 40.00 (23:30 EDT).
-    assert digest.previous == Totals(2, 2, 6500, 0, 0)
+    assert digest.previous == Totals(2, 2, 0, eur(6500))
     # 22–28 March: gala 2+1 tickets, jazz 1+1, party 3; 5 orders; 50 + 25 + 40 + 40 + 30 = 185.00.
-    assert digest.average == Averages(orders=5 / 7, tickets=8 / 7, revenue_cents=18500 / 7)
+    assert digest.average == Averages(orders=5 / 7, tickets=8 / 7, week_revenue=eur(18500))
     # 23–29 March: gala 2+1+3 = 6, jazz 1+1+3 = 5, party 3.
     assert [(e.name, e.week_tickets) for e in digest.fastest] == [("Spring Gala", 6), ("Jazz <Night>", 5), ("Past Party", 3)]
     assert digest.trend[-8:] == (0, 2, 0, 1, 0, 3, 2, 6) and digest.trend[:4] == (0, 0, 0, 0)
@@ -259,9 +264,9 @@ async def test_digests_agree_with_sales_refunds_and_check_ins_made_through_the_r
         monday = await reports.sales_digest(session, day=date(2026, 3, 30), currency="EUR", now=clock.now())
         tuesday = await reports.checkin_digest(session, day=date(2026, 3, 31), now=clock.now())
 
-    assert sunday.total == Totals(orders=2, tickets=3, revenue_cents=7500)
+    assert sunday.total == Totals(orders=2, tickets=3, revenue=eur(7500))
     # Monday: the 3-ticket order and the comp (a seat, no order, no revenue); the refund of the second order.
-    assert monday.total == Totals(orders=1, tickets=4, revenue_cents=7500, refunds=1, refunded_cents=2500)
+    assert monday.total == Totals(orders=1, tickets=4, refunds=1, revenue=eur(7500), refunded=eur(2500))
     assert comp.kind == "comp"
     [doors] = tuesday.events
     # Sold: 2 + 3 + the comp (the refunded ticket gave its seat back); 3 came, one of them scanned twice.
@@ -291,12 +296,51 @@ async def test_only_the_top_events_of_the_day_are_listed_with_the_fastest_of_the
     async with services.db.tenant(tenant.account_id) as session:
         digest = await reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
 
-    # Revenue 50, 40, … 10.00 EUR by n % 5; equal revenue by name; "Steady" sold nothing on Sunday.
+    # One ticket each, so revenue decides: 50, 40, … 10.00 EUR by n % 5; equal revenue by name; "Steady" sold nothing on Sunday.
     expected = sorted(range(reports.LISTED + 2), key=lambda n: (-(n % 5), n))[: reports.LISTED]
     assert [e.name for e in digest.events] == [f"Show {n:02d}" for n in expected]
-    assert digest.total == Totals(orders=17, tickets=17, revenue_cents=1000 * sum(n % 5 + 1 for n in range(17)))
+    assert digest.total == Totals(orders=17, tickets=17, revenue=eur(1000 * sum(n % 5 + 1 for n in range(17))))
     assert [(e.name, e.week_tickets, e.trend) for e in digest.fastest] == [
         ("Steady", 12, (2, 2, 2, 2, 2, 2, 0)), ("Show 00", 1, (0, 0, 0, 0, 0, 0, 1)), ("Show 01", 1, (0, 0, 0, 0, 0, 0, 1)),
     ]
     assert digest.trend[-7:] == (2, 2, 2, 2, 2, 2, 17)
     assert all(u.pace == (12 / 7 if u.name == "Steady" else 1 / 7) for u in digest.upcoming)
+
+
+async def test_money_in_two_currencies_is_summed_and_shown_per_currency_never_added(services, make_tenant, clock):
+    """An account in USD whose gala sells in EUR: 120.00 EUR and 30.00 USD are two sums, never 150.00."""
+    tenant = await make_tenant(timezone="Europe/Berlin", currency="USD")
+    in_euros = AnalyticsData(services, tenant, currency="EUR")
+    in_dollars = AnalyticsData(services, tenant, currency="USD")
+    gala = await in_euros.event("Euro Gala", starts_at=utc(2026, 5, 1), price_cents=4000)
+    club = await in_dollars.event("Dollar Club", starts_at=utc(2026, 5, 2), price_cents=1500)
+    await in_euros.order(gala, paid_at=utc(2026, 3, 29, 10), quantity=3)  # 120.00 EUR on Sunday
+    refunded = await in_dollars.order(club, paid_at=utc(2026, 3, 29, 11), quantity=2)  # 30.00 USD on Sunday
+    await in_dollars.refund(refunded, at=utc(2026, 3, 29, 12), cents=1000)  # 10.00 USD back
+    await in_euros.order(gala, paid_at=utc(2026, 3, 28, 10))  # Saturday: 40.00 EUR
+    await in_dollars.order(club, paid_at=utc(2026, 3, 25, 10), quantity=14)  # Wednesday: 210.00 USD
+    await analytics.roll_up_account(services, tenant.account_id)
+    async with services.db.tenant(tenant.account_id) as session:
+        digest = await reports.sales_digest(session, day=SUNDAY, currency="USD", now=clock.now())
+
+    usd = (Money(3000, "USD"),)
+    assert digest.total == Totals(
+        orders=2, tickets=5, refunds=1, revenue=(Money(12000, "EUR"), Money(3000, "USD")), refunded=(Money(1000, "USD"),)
+    )
+    assert digest.previous == Totals(1, 1, 0, eur(4000))
+    assert digest.average.week_revenue == (Money(4000, "EUR"), Money(21000, "USD"))
+    assert [(e.name, e.day.revenue, e.day.refunded) for e in digest.events] == [
+        ("Euro Gala", eur(12000), ()), ("Dollar Club", usd, (Money(1000, "USD"),)),
+    ]
+    assert {(s.channel, s.revenue_cents, s.currency) for s in digest.sources} == {("slack", 12000, "EUR"), ("slack", 3000, "USD")}
+
+    message = render(services.templates, sales=digest, checkins=None, currency="USD")
+    shown = "\n".join(b["text"]["text"] for b in message.blocks if b["type"] == "section")
+    assert "*2 orders* · *5 tickets* · *120.00 EUR + 30.00 USD*" in shown
+    assert "vs the day before: +1 orders · +4 tickets · +80.00 EUR (+200%) · +30.00 USD" in shown
+    # A day of the week: 40.00 / 7 EUR and 210.00 / 7 USD; Sunday is above both.
+    assert "(0.3 orders · 2.1 tickets · 5.71 EUR + 30.00 USD a day): tickets +133%, revenue +2000% in EUR, level in USD" in shown
+    assert "Refunds: 1 (10.00 USD)" in shown
+    assert "*Euro Gala*: 1 order · 3 tickets · 120.00 EUR" in shown
+    assert "*Dollar Club*: 1 order · 2 tickets · 30.00 USD · 1 refund (10.00 USD)" in shown
+    assert "150.00" not in shown and "120.00 USD" not in shown and "30.00 EUR" not in shown
