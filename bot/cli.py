@@ -5,11 +5,14 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
 
+from bot import workers
 from bot.log_lines import bound_every_line
+from bot.workers import Share
 from core.settings import Settings, SettingsError, load_settings
 from db import logins, migrate
 from db.embedded import start_embedded
@@ -22,8 +25,11 @@ def database_url(settings: Settings) -> str:
     return settings.database_url or start_embedded(settings.eventos_data_dir)
 
 
-async def _server_database(settings: Settings):
-    """The database on the server's own narrow login, migrated to the head; None once the reason is printed."""
+async def _server_database(settings: Settings, share: Share = Share()):
+    """The database on the server's own narrow login, migrated to the head; None once the reason is printed.
+
+    Its pool is this worker's share of EVENTOS_DB_CONNECTIONS.
+    """
     from sqlalchemy.exc import DBAPIError
 
     from db.session import Database
@@ -34,7 +40,11 @@ async def _server_database(settings: Settings):
     except logins.LoginError as error:
         print(str(error), file=sys.stderr)
         return None
-    database = Database(logins.login_url(url, settings.secret_key, logins.SERVER), pooler=settings.behind_pooler)
+    pool_size, max_overflow = share.pool(settings)
+    database = Database(
+        logins.login_url(url, settings.secret_key, logins.SERVER), pool_size=pool_size, max_overflow=max_overflow,
+        pooler=settings.behind_pooler,
+    )
     try:
         revision = await database.schema_revision()
     except DBAPIError:
@@ -44,6 +54,15 @@ async def _server_database(settings: Settings):
         print("The database is not migrated to the current schema; run `eventos migrate` first.", file=sys.stderr)
         return None
     return database
+
+
+async def _database_ready(settings: Settings) -> bool:
+    """The supervisor's one check before it starts workers: the logins work and the schema is current."""
+    database = await _server_database(settings)
+    if database is None:
+        return False
+    await database.dispose()
+    return True
 
 
 async def _installer_known() -> None:
@@ -111,13 +130,17 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _serve(settings: Settings, *, console: bool, listen: tuple[str, int] | None = None) -> int:
+async def _serve(
+    settings: Settings, *, console: bool, listen: tuple[str, int] | None = None,
+    share: Share = Share(), serving: Callable[[], None] | None = None,
+) -> int:
+    """One server process until SIGTERM or SIGINT, then a drain bounded by EVENTOS_SHUTDOWN_SECONDS."""
     from bot.app import build_application, build_bolt_app
     from bot.runtime import build_services, use_installations
     from bot.startup import SlackStartupError, start_slack
     from core.jobs.ticker import build_ticker
 
-    database = await _server_database(settings)
+    database = await _server_database(settings, share)
     if database is None:
         return 2
     local_slack = None
@@ -137,41 +160,70 @@ async def _serve(settings: Settings, *, console: bool, listen: tuple[str, int] |
         await services.db.dispose()
         return 2
     web_app = build_application(services, bolt)
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, *(listen or (settings.host, settings.port)))
-    await site.start()
     ticker = build_ticker(services)
-    ticker.start()
-    log.info("serving on http://%s:%s; Slack mode: %s", settings.host, settings.port, slack.description)
-    stop = asyncio.Event()
+    drain = workers.Drain(settings.eventos_shutdown_seconds, ticker)
+    # After the last request, before the gateways close: running jobs and answers sent after an ack.
+    web_app.on_cleanup.insert(0, drain.finish_work)
     loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=drain.seconds)
+    await runner.setup()
+    site = web.TCPSite(runner, *(listen or (settings.host, settings.port)), reuse_port=share.workers > 1 or None)
+    await site.start()
+    ticker.start()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    watcher = asyncio.create_task(workers.watch_supervisor(stop)) if share.workers > 1 else None
     terminal = None
     if console and local_slack is not None:
         from bot.console.repl import start_console
 
         terminal = start_console(settings, local_slack, runner.addresses[0], stop)
+    drain.started()
+    worker = f"worker {share.index + 1} of {share.workers} " if share.workers > 1 else ""
+    log.info("%sserving on http://%s:%s; Slack mode: %s", worker, settings.host, settings.port, slack.description)
+    if serving is not None:
+        serving()
     try:
         await stop.wait()
     finally:
+        log.info("%sdraining: no new connections, finishing what is in flight (at most %g s)", worker, drain.seconds)
+        drain.begin()
         if terminal is not None:
             from bot.console.repl import stop_console
 
             await stop_console(terminal)
-        await ticker.stop()
         await runner.cleanup()
         await slack.close()
         if local_slack is not None:
             await local_slack.stop()
+        if watcher is not None:
+            watcher.cancel()
         await services.db.dispose()
     log.info("stopped")
     return 0
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    return asyncio.run(_serve(settings, console=sys.stdin.isatty()))
+    count, refusal = workers.worker_count(settings, args.workers)
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
+        return 2
+    if count == 1:
+        return asyncio.run(_serve(settings, console=sys.stdin.isatty()))
+    # The supervisor checks the database once and starts the embedded server (if any) for all workers.
+    settings = settings.model_copy(update={"database_url": database_url(settings)})
+    if not asyncio.run(_database_ready(settings)):
+        return 2
+    # Imported before the fork, so every worker starts at once and shares these pages.
+    import bot.app  # noqa: F401
+    import core.jobs.ticker  # noqa: F401
+
+    def worker_main(share: Share, serving: Callable[[], None]) -> int:
+        return asyncio.run(_serve(settings, console=False, share=share, serving=serving))
+
+    log.info("starting %d workers on http://%s:%s", count, settings.host, settings.port)
+    return workers.Supervisor(settings, count, worker_main).run()
 
 
 def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
@@ -226,7 +278,12 @@ def _add_bench_parser(sub) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eventos", description="Run an event business from Slack.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("serve", help="serve Slack, webhooks, ticket pages and the scanner on HOST:PORT").set_defaults(run=cmd_serve)
+    serve = sub.add_parser("serve", help="serve Slack, webhooks, ticket pages and the scanner on HOST:PORT")
+    serve.add_argument(
+        "--workers", type=int, metavar="N",
+        help="server processes sharing the port (default: one per core; Socket Mode and the local workspace run one)",
+    )
+    serve.set_defaults(run=cmd_serve)
     sub.add_parser("migrate", help="apply the database migrations").set_defaults(run=cmd_migrate)
     seed = sub.add_parser("seed-demo", help="add a tour of demo data to the local workspace (once; --remove takes it out)")
     seed.add_argument("--remove", action="store_true", help="delete the demo data, and only it")

@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     # "transaction": DATABASE_URL reaches PostgreSQL through a pooler in transaction mode (PgBouncer).
     eventos_db_pooler: Literal["none", "transaction"] = "none"
     eventos_data_dir: Path = Path(".eventos")
+    # The server login's connections, all workers of one `eventos serve` together (bot/workers.py divides them).
+    eventos_db_connections: int = Field(30, ge=2, le=10_000)
+    # How long a stopping server may take to finish in-flight work before what is left is killed.
+    eventos_shutdown_seconds: float = Field(20.0, gt=0, le=600)
     host: str = "127.0.0.1"
     port: int = Field(3000, ge=1, le=65535)
     eventos_base_url: str | None = None
