@@ -15,11 +15,13 @@ worker's claims lapse and are picked up again, so nothing is lost, only delayed.
 """
 
 import asyncio
+import ctypes
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,8 +41,9 @@ FIRST_BACKOFF = 0.5
 MAX_BACKOFF = 30.0
 # What the supervisor adds to EVENTOS_SHUTDOWN_SECONDS before it kills a worker that has not exited.
 KILL_GRACE = 5.0
-# How often a worker checks that its supervisor is still there.
+# How often a worker checks that its supervisor is still there (where there is no parent-death signal).
 ORPHAN_CHECK_SECONDS = 1.0
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 def default_workers() -> int:
@@ -144,7 +147,8 @@ class Supervisor:
     def _start(self, slot: Slot) -> None:
         reader, writer = self._context.Pipe(duplex=False)
         process = self._context.Process(
-            target=_worker, args=(self._main, Share(slot.index, len(self.slots)), writer, self._wake_read, self._wake_write),
+            target=_worker,
+            args=(self._main, Share(slot.index, len(self.slots)), writer, self._wake_read, self._wake_write, os.getpid()),
             name=f"eventos-worker-{slot.index + 1}",
         )
         process.start()
@@ -242,8 +246,9 @@ def _exit_words(code: int | None) -> str:
     return f"exited with code {code}"
 
 
-def _worker(main: WorkerMain, share: Share, ready, wake_read: int, wake_write: int) -> None:
-    """The forked worker: the supervisor's signal handling undone, then the server until it drains."""
+def _worker(main: WorkerMain, share: Share, ready, wake_read: int, wake_write: int, supervisor: int) -> None:
+    """The forked worker: dies with its supervisor, the supervisor's signal handling undone, then serves until it drains."""
+    _die_with(supervisor)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, signal.SIG_DFL)
     os.close(wake_read)
@@ -256,8 +261,21 @@ def _worker(main: WorkerMain, share: Share, ready, wake_read: int, wake_write: i
     raise SystemExit(main(share, serving))
 
 
+def _die_with(supervisor: int) -> None:
+    """SIGKILL for this worker when the supervisor dies, so `kill -9` of the server stops all of it at once.
+
+    Linux's parent-death signal; elsewhere watch_supervisor notices within a second and drains instead.
+    """
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != supervisor:  # it died before the signal was asked for
+        os._exit(1)
+
+
 async def watch_supervisor(stop: asyncio.Event) -> None:
-    """In a worker: drain when the supervisor is gone (killed), instead of serving on as an orphan."""
+    """In a worker where the parent-death signal does not exist: drain once the supervisor is gone."""
+    if sys.platform == "linux":
+        return
     parent = os.getppid()
     while not stop.is_set():
         await asyncio.sleep(ORPHAN_CHECK_SECONDS)

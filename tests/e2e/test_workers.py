@@ -164,3 +164,17 @@ async def test_work_that_outlasts_the_bound_is_cut_and_the_server_still_exits_in
             server.kill()
     assert took < 2 + 3, server.log()
     assert "did not finish in time; cancelling" in server.log(), server.log()
+
+
+async def test_sigkill_of_the_supervisor_takes_every_worker_with_it(database_url, tmp_path):
+    async with _workspace() as (standin, owner):
+        server = _serve(tmp_path, database_url, standin, workers=2)
+        try:
+            await server.wait_serving(workers=2)
+            pids = server.worker_pids()
+            server.process.kill()
+            server.process.wait(timeout=10)
+            for pid in pids.values():
+                await _gone(pid, timeout=5)
+        finally:
+            server.kill()
