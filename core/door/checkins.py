@@ -30,6 +30,7 @@ from core.door.tokens import (
 )
 from core.door.window import offline_window
 from core.errors import Conflict, Forbidden, Invalid, NotFound
+from core.events import channels
 from core.events.events import load_event
 from core.jobs import outbox
 from core.sales.ticket_codes import is_authentic, normalize
@@ -38,7 +39,6 @@ from core.text.mrkdwn import inert
 from core.text.names import storable
 from core.time.local_time import in_zone
 from db.models import (
-    Account,
     Attendee,
     CheckIn,
     DoorToken,
@@ -518,15 +518,15 @@ def _event(ticket) -> dict[str, str]:
 # ----- conflict report -----------------------------------------------------------------------
 
 
-async def event_channel(session: AsyncSession, event_id: uuid.UUID) -> tuple[str | None, str]:
-    """Where an event's door news goes (its door status, sales or creation channel, else the account's), and its zone."""
+async def door_channel(session: AsyncSession, event_id: uuid.UUID) -> tuple[str | None, str]:
+    """Where an event's door news goes, and the event's zone.
+
+    The event's news channel (`core.events.channels`), except that once the live door status
+    message is posted, door news follows that message to its channel.
+    """
     row = (
         await session.execute(
-            select(
-                func.coalesce(Event.door_status_channel, Event.sales_channel, Event.created_channel, Account.sales_channel),
-                Event.timezone,
-            )
-            .join(Account, Account.id == Event.account_id)
+            select(func.coalesce(Event.door_status_channel, channels.news_channel_of_event()), Event.timezone)
             .where(Event.id == event_id)
         )
     ).one()
@@ -537,7 +537,7 @@ async def _report_conflict(
     services: Services, session: AsyncSession, account_id: uuid.UUID, ticket, scans: list[tuple[uuid.UUID, datetime, bool]]
 ) -> None:
     """Tell the event's channel that one ticket was let in twice (through the outbox, so it is not lost)."""
-    channel, timezone = await event_channel(session, ticket.event_id)
+    channel, timezone = await door_channel(session, ticket.event_id)
     if channel is None:
         return
     ids = [scan_id for scan_id, _, _ in scans]

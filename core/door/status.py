@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Row, and_, column, func, literal, select, table, update
 
-from core.door.checkins import ADMITTED, event_channel
+from core.door.checkins import ADMITTED, door_channel
 from core.door.tokens import resolve_door_token
 from core.door.window import LENGTH_WITHOUT_END, OPEN_AFTER, OPEN_BEFORE
 from core.jobs import engine, outbox
@@ -146,7 +146,7 @@ async def _refresh(services: Services, session, account_id: uuid.UUID, event_id:
         )
     ).one()
     # The channel is pinned with the first message, so later updates find it where it was posted.
-    channel, timezone = await event_channel(session, event_id)
+    channel, timezone = await door_channel(session, event_id)
     if channel is None:
         return
     counts = await door_counts(session, event_id, now)

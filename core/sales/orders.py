@@ -23,7 +23,7 @@ from core.accounts.permissions import require
 from core.context import TenantContext
 from core.crm import contacts, interactions, phones
 from core.errors import Conflict, Invalid, NotFound, SoldOut
-from core.events import events, ticket_types
+from core.events import channels, events, ticket_types
 from core.jobs import engine, outbox
 from core.money import amounts
 from core.ports import PaymentProviderError
@@ -531,7 +531,7 @@ async def fulfil(session: AsyncSession, services: Services, account_id: uuid.UUI
 async def _alert_sale(session: AsyncSession, services: Services, account_id, order, event, products: str,
                       amount: str) -> None:
     """Queue the sale alert for the event's sales channel (public orders fold into a rush alert), and sold-out."""
-    channel = await sales_channel(session, order.event_id)
+    channel = await channels.news_channel(session, order.event_id)
     if not channel:
         return
     sold = (
@@ -554,17 +554,6 @@ async def _alert_sale(session: AsyncSession, services: Services, account_id, ord
         await outbox.enqueue(session, account_id=account_id, dedupe_key=f"sale:{order.id}", channel=channel, text=text)
     await alerts.announce_if_sold_out(session, services, account_id, channel, event_id=order.event_id,
                                       event_name=event.name, capacity=event.capacity)
-
-
-async def sales_channel(session: AsyncSession, event_id: uuid.UUID) -> str | None:
-    """Where an event's sales are announced: its own channel, else the account's, else where it was created."""
-    event = (
-        await session.execute(
-            select(events_t.c.sales_channel, events_t.c.created_channel).where(events_t.c.id == event_id)
-        )
-    ).one()
-    account_channel = (await session.execute(select(Account.sales_channel))).scalar_one_or_none()
-    return event.sales_channel or account_channel or event.created_channel
 
 
 _METHODS = {"stripe": "card (Stripe)", "cash": "cash", "bank": "bank transfer", "free": "free ticket", "comp": "comp"}

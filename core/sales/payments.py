@@ -21,6 +21,7 @@ from core.accounts.permissions import require
 from core.context import TenantContext
 from core.crm import interactions
 from core.errors import Conflict, DomainError, Invalid, NotReady
+from core.events import channels
 from core.jobs import outbox
 from core.money import amounts
 from core.ports import (
@@ -486,7 +487,7 @@ async def _retake_seats(session: AsyncSession, order) -> bool:
 async def _alert_unseated(session: AsyncSession, services: Services, account_id: uuid.UUID, order) -> None:
     """Money arrived for an order whose seats are gone: tell the sales channel so someone refunds it."""
     log.warning("order %s was paid after its hold lapsed and no seats are left", order.reference)
-    channel = await orders.sales_channel(session, order.event_id)
+    channel = await channels.news_channel(session, order.event_id)
     if channel:
         text = (f":warning: Order `{order.reference}` ({inert(order.email)}) was paid by card after its hold "
                 f"ran out, and its seats are sold; refund it with `/order refund {order.reference}`.")

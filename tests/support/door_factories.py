@@ -34,13 +34,13 @@ class DoorTicket:
 
 async def make_event(
     services: Services, tenant: TenantContext, *, name: str = "Summer Gala", channel: str | None = None,
-    starts_at: datetime | None = None, timezone: str = "Europe/Berlin",
+    starts_at: datetime | None = None, timezone: str = "Europe/Berlin", created_channel: str | None = None,
 ) -> DoorEvent:
     """A published event with one ticket type, its doors open (it started an hour ago) unless told otherwise."""
     starts_at = starts_at or datetime.now(UTC) - timedelta(hours=1)
     event = await factories.make_event(
         services, tenant, name=name, starts_at=starts_at, ends_at=starts_at + timedelta(hours=5), timezone=timezone,
-        sales_channel=channel,
+        sales_channel=channel, created_channel=created_channel,
     )
     await factories.make_product(services, tenant, event, slug=TICKET_TYPE)
     return DoorEvent(event.id, event.slug, name)
