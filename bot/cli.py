@@ -107,8 +107,9 @@ async def _seed_demo(settings: Settings, *, remove: bool) -> int:
         print(
             f"Demo data added to the local workspace (marked as demo; `eventos seed-demo --remove` takes it out): "
             f"events {', '.join(summary.events)}, {summary.contacts} contacts with email consent, "
-            f"{summary.orders} orders (one refunded), check-ins, a campaign and a daily digest in #general.\n"
-            f"A tour: `/event show {gala}` · `/event stats {gala}` · `/checkin {launch} grace` · "
+            f"{summary.orders} orders (one refunded, one with a promo code, one through a tracked link), check-ins, "
+            "a campaign and a daily digest in #general.\n"
+            f"A tour: `/event show {gala}` · `/event stats {gala}` · `/promo show {demo.PROMO_CODE}` · `/checkin {launch} grace` · "
             f"`/contact show ada@lovelace.example` · `/campaign preview {summary.campaign}` · `/digest now today`"
         )
     else:

@@ -3,8 +3,8 @@
 `seed_demo` first claims the account's one `demos` row (unique per account), so a second run, or
 two at once, adds nothing. Every row it makes (venue, events, companies, contacts, notes, campaign,
 digest subscription) is recorded in `demo_rows` the moment it exists, so `remove_demo` deletes the
-demo's rows and only those, with what hangs off its events (orders, tickets, check-ins), even
-after a run that stopped half-way. Its names end in "(demo)" and its slugs come from them, so an
+demo's rows and only those, with what hangs off its events (orders, tickets, check-ins, the
+promo code and tracked link it sold through), even after a run that stopped half-way. Its names end in "(demo)" and its slugs come from them, so an
 event of the user's own called Summer Gala (slug `summer-gala`) is neither taken for the demo nor
 touched by it; a contact or company the account had already is used as it is and never recorded.
 """
@@ -26,8 +26,9 @@ from core.digests import subscriptions
 from core.door import checkins
 from core.errors import Conflict, NotFound
 from core.events import events, ticket_types, venues
-from core.sales import orders, payments
+from core.sales import orders, payments, promos
 from core.services import Services
+from core.storefront import links
 from core.time.local_time import in_zone
 from db.models import (
     Attendee,
@@ -44,7 +45,9 @@ from db.models import (
     Order,
     Payment,
     Product,
+    PromoCode,
     Ticket,
+    TrackedLink,
     Venue,
 )
 
@@ -64,6 +67,8 @@ PEOPLE = (
     ("margaret@hamilton.example", "Margaret Hamilton", None, ["vip"]),
 )
 ADA, GRACE, ALAN, KATHERINE, TIM, MARGARET = PEOPLE
+PROMO_CODE = "GALA-FRIENDS-DEMO"  # 20% off the gala, 20 uses
+LINK_SOURCE = "newsletter"  # the gala's tracked link
 
 
 @dataclass(frozen=True)
@@ -166,6 +171,8 @@ async def seed_demo(services: Services, tenant: TenantContext) -> DemoSummary:
     await payments.refund(services, tenant, reference=refunded)
     await orders.comp(services, tenant, event=gala, ticket="vip", email=KATHERINE[0], name=KATHERINE[1])
     await orders.hold_seats(services, tenant, event=meetup, ticket="free-entry", email=TIM[0], name=TIM[1])
+    promoted = await _promo_sale(services, tenant, remember, gala)
+    tracked = await _tracked_sale(services, tenant, remember, gala)
     at_the_door = [await _paid(services, tenant, launch, "door", person, 1) for person in (ADA, GRACE, ALAN)]
     for reference in at_the_door[:2]:
         for code in await _codes(services, tenant, reference):
@@ -188,8 +195,10 @@ async def seed_demo(services: Services, tenant: TenantContext) -> DemoSummary:
     await remember("campaign", campaign.id)
     if tenant.channel_id:
         await _subscribe(services, tenant, remember)
-    # The paid orders, then the refunded one, the comp and the meetup's free seat.
-    return DemoSummary(True, (gala, meetup, launch), len(PEOPLE), len(sold) + len(at_the_door) + 3, campaign.slug)
+    # The paid orders, then the refunded one, the comp, the meetup's free seat and the code's and the link's sales.
+    return DemoSummary(
+        True, (gala, meetup, launch), len(PEOPLE), len(sold) + len(at_the_door) + 3 + promoted + tracked, campaign.slug,
+    )
 
 
 async def _event(
@@ -212,6 +221,42 @@ async def _paid(services: Services, tenant: TenantContext, event: str, ticket: s
     held = await orders.hold_seats(services, tenant, event=event, ticket=ticket, qty=qty, email=person[0], name=person[1])
     await payments.mark_paid(services, tenant, reference=held.reference, method="bank")
     return held.reference
+
+
+async def _promo_sale(services: Services, tenant: TenantContext, remember: _Recorder, gala: str) -> int:
+    """The gala's promo code, two of its uses taken by a paid order; 0 orders when the account has that code already."""
+    try:
+        code = await promos.add_promo(services, tenant, event=gala, code=PROMO_CODE, percent=20, max=20)
+    except Conflict:
+        return 0  # the account's own code: the demo neither sells with it nor removes it
+    await remember("promo_code", code.id)
+    held = await orders.hold_seats(
+        services, tenant, event=gala, ticket="general-admission", qty=2, email=TIM[0], name=TIM[1], code=code.code,
+    )
+    await payments.mark_paid(services, tenant, reference=held.reference, method="bank")
+    return 1
+
+
+async def _tracked_sale(services: Services, tenant: TenantContext, remember: _Recorder, gala: str) -> int:
+    """The gala's tracked link for its newsletter, and an order placed on the event page through it."""
+    await links.event_link(services, tenant, event=gala, source=LINK_SOURCE)
+    async with services.db.tenant(tenant.account_id) as session:
+        link = (
+            await session.execute(
+                select(TrackedLink.id, TrackedLink.event_id, TrackedLink.token)
+                .join(Event, Event.id == TrackedLink.event_id)
+                .where(Event.slug == gala, TrackedLink.source == LINK_SOURCE)
+            )
+        ).one()
+        via = await links.attribution(session, event_id=link.event_id, token=link.token)
+    await remember("tracked_link", link.id)
+    placement = orders.Placement("web", channel_source=via.source, promoter_id=via.promoter_id)
+    held = await orders.place_hold(
+        services, tenant.account_id, placement, event=gala, ticket="early-bird", qty=1, email=KATHERINE[0],
+        name=KATHERINE[1],
+    )
+    await payments.mark_paid(services, tenant, reference=held.reference, method="bank")
+    return 1
 
 
 async def _codes(services: Services, tenant: TenantContext, reference: str) -> list[str]:
@@ -277,6 +322,8 @@ async def remove_demo(services: Services, tenant: TenantContext) -> DemoRemoved:
                     await session.execute(delete(table).where(column.in_(demo_events)))
                 await session.execute(delete(Payment).where(Payment.order_id.in_(demo_orders)))
                 await session.execute(delete(Order).where(Order.event_id.in_(demo_events)))
+                await session.execute(delete(PromoCode).where(PromoCode.id.in_(_recorded("promo_code"))))
+                await session.execute(delete(TrackedLink).where(TrackedLink.id.in_(_recorded("tracked_link"))))
                 await session.execute(delete(Campaign).where(Campaign.id.in_(_recorded("campaign"))))
                 await session.execute(delete(Product).where(Product.event_id.in_(demo_events)))
                 removed_events = (await session.execute(delete(Event).where(Event.id.in_(demo_events)))).rowcount

@@ -9,7 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, Tenant, now_default, tenant_fk
 
-DEMO_KINDS = ("venue", "event", "contact", "company", "campaign", "digest_subscription", "interaction")
+DEMO_KINDS = (
+    "venue", "event", "contact", "company", "campaign", "digest_subscription", "interaction", "promo_code", "tracked_link",
+)
 
 
 class Demo(Tenant, Base):

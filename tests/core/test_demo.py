@@ -11,7 +11,7 @@ from core.campaigns import campaigns
 from core.crm import contacts
 from core.errors import Conflict, NotFound
 from core.events import events, ticket_types
-from core.sales import orders
+from core.sales import orders, promos, sources
 from db.models import (
     Attendee,
     Campaign,
@@ -25,15 +25,18 @@ from db.models import (
     Event,
     Interaction,
     Order,
+    OrderLine,
     Payment,
     Product,
+    PromoCode,
     Ticket,
+    TrackedLink,
     Venue,
 )
 
 TABLES = (
-    Event, Venue, Product, Order, Payment, Attendee, Ticket, CheckIn, Contact, Company, ConsentChange, Interaction,
-    Campaign, DigestSubscription, Demo, DemoRow,
+    Event, Venue, Product, Order, OrderLine, Payment, Attendee, Ticket, CheckIn, Contact, Company, ConsentChange,
+    Interaction, Campaign, DigestSubscription, PromoCode, TrackedLink, Demo, DemoRow,
 )
 CHANNEL = "C0DEMO"
 
@@ -81,6 +84,16 @@ async def test_the_demo_is_a_tour_of_everything(services, tenant):
     assert {("event", e.id) for e in demo_events} <= marked
     assert {("contact", c.id) for c in people} <= marked
     assert ("digest_subscription", subscription.id) in marked
+    # A percentage code with two of its uses taken by a paid order, and a tracked link that sold one.
+    report = await promos.show_promo(services, tenant, code=demo.PROMO_CODE)
+    assert (report.promo.percent_off, report.promo.max_uses, report.promo.used) == (20, 20, 2)
+    assert (report.orders, report.tickets_paid, report.discount_cents) == (1, 2, 2 * 700)
+    assert ("promo_code", report.promo.id) in marked
+    async with services.db.tenant(tenant.account_id) as session:
+        [link] = (await session.execute(select(TrackedLink))).scalars().all()
+        by_source = await sources.sales_by_source(session, Order.event_id == gala.id)
+    assert (link.event_id, link.source) == (gala.id, demo.LINK_SOURCE) and ("tracked_link", link.id) in marked
+    assert [(s.channel, s.orders, s.tickets) for s in by_source if s.source == demo.LINK_SOURCE] == [("web", 1, 1)]
     preview = await campaigns.preview_campaign(services, tenant, slug=summary.campaign)
     assert preview.reachable >= 3  # the vips and the meetup's guest, all with email consent
 
@@ -133,6 +146,20 @@ async def test_removing_the_demo_deletes_its_rows_and_only_those(services, tenan
         await demo.remove_demo(services, tenant)
     # Removed, the demo can be added again.
     assert (await demo.seed_demo(services, tenant)).created
+
+
+async def test_the_accounts_own_promo_code_of_the_same_name_is_neither_used_nor_removed(services, tenant):
+    await own_business(services, tenant)
+    mine = await promos.add_promo(services, tenant, event="summer-gala", code=demo.PROMO_CODE, percent=5)
+    before = await counts(services, tenant)
+
+    summary = await demo.seed_demo(services, tenant)
+    assert (await promos.show_promo(services, tenant, code=demo.PROMO_CODE)).orders == 0
+    await demo.remove_demo(services, tenant)
+
+    assert summary.created and await counts(services, tenant) == before
+    kept = (await promos.show_promo(services, tenant, code=demo.PROMO_CODE)).promo
+    assert (kept.id, kept.event_slug, kept.percent_off, kept.used) == (mine.id, "summer-gala", 5, 0)
 
 
 async def test_a_contact_the_account_had_already_is_used_by_the_demo_and_kept_when_it_goes(services, tenant):
