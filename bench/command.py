@@ -7,8 +7,14 @@ from core.settings import Settings
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
     from bench import runner
+    from bench.scenarios import SCENARIOS
 
+    only = tuple(key for key in (args.only or "").split(",") if key)
+    unknown = set(only) - {scenario.key for scenario in SCENARIOS}
+    if unknown:
+        print(f"--only takes scenario keys ({', '.join(s.key for s in SCENARIOS)}), not {', '.join(sorted(unknown))}.")
+        return 2
     options = runner.Options(scale=args.scale, duration=args.duration, requests=args.requests, database=args.database,
-                             **({"output": args.output} if args.output else {}))
+                             only=only, profile=args.profile, **({"output": args.output} if args.output else {}))
     runner.run(options, settings)
     return 0

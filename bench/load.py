@@ -68,16 +68,20 @@ Operation = Callable[[int], Awaitable[float]]
 
 async def drive(operation: Operation, *, concurrency: int, duration: float, limit: int) -> Figures:
     """Run `operation(i)` (returning its latency in seconds) from `concurrency` workers, at most
-    `limit` times and for at most `duration` seconds; failures are counted, the first one kept."""
+    `limit` times and for at most `duration` seconds; failures are counted, the first one kept.
+
+    Every worker runs at least once (within `limit`): on a busy machine a short round could otherwise
+    pass its deadline before a worker was first scheduled and measure nothing.
+    """
     numbers = itertools.count()
     latencies: list[float] = []
     failures: list[str] = []
     deadline = time.perf_counter() + duration
 
     async def worker() -> None:
-        while time.perf_counter() < deadline:
+        while True:
             i = next(numbers)
-            if i >= limit:
+            if i >= limit or (i >= concurrency and time.perf_counter() >= deadline):
                 return
             try:
                 latencies.append(await operation(i))

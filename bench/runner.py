@@ -18,6 +18,7 @@ from bench import campaign, dataset, export, report, rush
 from bench.cpu import CpuMeter, background_cores
 from bench.database import prepare, server_version
 from bench.limits import open_pool
+from bench.profile import Profile
 from bench.load import Missing, SlackDriver, drive, scan
 from bench.scenarios import SCENARIOS, Context, Scenario
 from bench.server import start_server
@@ -39,6 +40,7 @@ STRIPE_WEBHOOK_SECRET = "whsec_eventos_bench"
 # nearly all of them, so the bench lifts them (the per-event hold limit too, to measure the database).
 UNLIMITED = "1000000/second"
 CONCURRENCY = (1, 16, 64)
+PROFILED = 16  # the concurrency whose round `--profile` records
 WARM_UP = 5
 RACE_TICKETS = 64
 RACE_SCANS_PER_TICKET = 4
@@ -52,6 +54,8 @@ class Options:
     requests: int = 10_000  # at most this many operations per scenario and concurrency
     output: Path = Path(__file__).parent / "results.json"
     database: str | None = None  # default eventos_bench_<scale>
+    only: tuple[str, ...] = ()  # scenario keys to run (default: all, and the rush and in-process figures)
+    profile: Path | None = None  # py-spy each scenario's concurrency-16 round into this folder
 
 
 def run(options: Options, settings: Settings) -> dict:
@@ -110,29 +114,24 @@ async def _run(options: Options, settings: Settings) -> dict:
                                         team_id=fixture.team_id, user_id=fixture.owner_slack_id)
                     ctx = Context(scale, fixture, services, tenant, http, slack, server.url, server_login, server.process.pid)
                     for scenario in SCENARIOS:
+                        if options.only and scenario.key not in options.only:
+                            continue
                         say(scenario.title)
                         results["scenarios"][scenario.key] = await _measure(ctx, scenario, options)
-                    if results["scenarios"]["checkin"]["status"] == "ok":
+                    if results["scenarios"].get("checkin", {}).get("status") == "ok":
                         results["scenarios"]["checkin"]["race"] = await _race(ctx)
-                    say("on-sale rush (public event page and checkout)")
-                    results["rush"] = await rush.measure(ctx, stripe, duration=options.duration,
-                                                         requests=options.requests, say=say)
+                    if not options.only:
+                        say("on-sale rush (public event page and checkout)")
+                        results["rush"] = await rush.measure(ctx, stripe, duration=options.duration,
+                                                             requests=options.requests, say=say)
                 results["server"] = server.memory_mb()
             finally:
                 await server.stop()
         # After the server stopped: digests still queued there would hold the rollup's lock.
         say("analytics rollup (incremental, after the run's scans)")
         results["analytics"]["incremental"] = await _timed_rollup(services, prepared.tenants[0])
-        say("campaign emails (in-process, to the local SMTP server)")
-        try:
-            results["campaign"] = await campaign.measure(services, tenant, smtp)
-        except Exception as error:  # noqa: BLE001 - reported as failed with the reason, the other figures stand
-            results["campaign"] = {"status": "failed", "note": f"{type(error).__name__}: {error}"[:400]}
-        say("attendee export (in-process, CSV to a temporary file)")
-        try:
-            results["export"] = await export.measure(services, tenant)
-        except Exception as error:  # noqa: BLE001 - reported as failed with the reason, the other figures stand
-            results["export"] = {"status": "failed", "note": f"{type(error).__name__}: {error}"[:400]}
+        if not options.only:
+            await _in_process(services, tenant, smtp, results)
     finally:
         await services.db.dispose()
         await standin.stop()
@@ -143,6 +142,20 @@ async def _run(options: Options, settings: Settings) -> dict:
     report.write(results, options.output)
     say(f"wrote {options.output}")
     return results
+
+
+async def _in_process(services: Services, tenant, smtp: SmtpCounter, results: dict) -> None:
+    """The figures measured inside this process: campaign mail and the attendee export."""
+    say("campaign emails (in-process, to the local SMTP server)")
+    try:
+        results["campaign"] = await campaign.measure(services, tenant, smtp)
+    except Exception as error:  # noqa: BLE001 - reported as failed with the reason, the other figures stand
+        results["campaign"] = {"status": "failed", "note": f"{type(error).__name__}: {error}"[:400]}
+    say("attendee export (in-process, CSV to a temporary file)")
+    try:
+        results["export"] = await export.measure(services, tenant)
+    except Exception as error:  # noqa: BLE001 - reported as failed with the reason, the other figures stand
+        results["export"] = {"status": "failed", "note": f"{type(error).__name__}: {error}"[:400]}
 
 
 def _embedded(settings: Settings) -> str:
@@ -174,9 +187,14 @@ async def _measure(ctx: Context, scenario: Scenario, options: Options) -> dict:
         await dataset.clear_checkins(ctx.db_url, ctx.fixture.account_id)
         result["double_admissions"] = 0
     for concurrency in CONCURRENCY:
+        profile = None
+        if options.profile and concurrency == PROFILED:
+            profile = await Profile.start(options.profile, scenario.key, ctx.server_pid)
         meter = CpuMeter(ctx.server_pid)
         figures = await drive(operation, concurrency=concurrency, duration=options.duration, limit=count)
         result["runs"][str(concurrency)] = {**figures.to_json(), "cpu": meter.read(figures.count)}
+        if profile is not None:
+            say(f"  profile: {await profile.stop()}")
         say(f"  c={concurrency:<3} {report.line(figures, result['runs'][str(concurrency)]['cpu'])}")
         if scenario.consumes_tickets:
             await _check_admissions(ctx, result, figures.count)

@@ -7,7 +7,7 @@ import logging
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
-from bot import deliveries, errors, middleware, ratelimit, slack_edge, welcome
+from bot import connections, deliveries, errors, middleware, ratelimit, slack_edge, welcome
 from bot.accounts import commands as account_commands
 from bot.accounts import installation
 from bot.campaigns import actions as campaign_actions
@@ -95,6 +95,7 @@ def build_bolt_app(services: Services) -> AsyncApp:
     else:
         app = AsyncApp(client=build_client(settings, bot_token(settings)), **common)
     single_workspace = mode == "local" or settings.slack_bot_token is not None
+    app.use(connections.keep_connections(services))
     app.use(deliveries.once_per_event(services))
     app.use(middleware.tenancy(services, auto_install=single_workspace))
     for feature in LISTENERS:

@@ -12,7 +12,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack_client import build_client
+from bot.slack_client import SlackConnections, build_client
 from core.accounts import accounts
 from core.ports import Delivered, DeliveryError, SlackMessage
 from core.services import Services
@@ -42,13 +42,20 @@ class SlackRefused(DeliveryError):
 class SlackNotifier:
     """Implements core.ports.Notifier with the account's bot token from `token_for`."""
 
-    def __init__(self, settings: Settings, token_for: TokenFor) -> None:
+    def __init__(self, settings: Settings, token_for: TokenFor, connections: SlackConnections | None = None) -> None:
         self._settings = settings
         self._token_for = token_for
+        self.connections = connections or SlackConnections()
+
+    def _client(self, token: str) -> AsyncWebClient:
+        return build_client(self._settings, token, session=self.connections.session())
+
+    async def aclose(self) -> None:
+        await self.connections.aclose()
 
     async def post(self, account_id: uuid.UUID, message: SlackMessage) -> Delivered:
         """Post (or update) the message; joins a public channel once when Slack says not_in_channel."""
-        client = build_client(self._settings, await self._token_for(account_id))
+        client = self._client(await self._token_for(account_id))
         try:
             return await _send(client, message)
         except SlackRefused as refused:
@@ -63,7 +70,7 @@ class SlackNotifier:
 
     async def find(self, account_id: uuid.UUID, message: SlackMessage) -> Delivered | None:
         """Look for the message's delivery key in the metadata of its channel's (or thread's) latest messages."""
-        client = build_client(self._settings, await self._token_for(account_id))
+        client = self._client(await self._token_for(account_id))
         if message.thread_ts is None:
             call = client.conversations_history(
                 channel=message.channel, limit=HISTORY_LIMIT, include_all_metadata=True,

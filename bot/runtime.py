@@ -18,4 +18,7 @@ async def build_services(settings: Settings, database: Database) -> Services:
 def use_installations(services: Services, bolt: AsyncApp) -> None:
     """OAuth mode: the notifier takes each account's bot token from the Bolt app's installation store."""
     if bolt.installation_store is not None:
-        services.notifier = SlackNotifier(services.settings, installation_token(services, bolt.installation_store))
+        connections = services.notifier.connections if isinstance(services.notifier, SlackNotifier) else None
+        services.notifier = SlackNotifier(
+            services.settings, installation_token(services, bolt.installation_store), connections
+        )

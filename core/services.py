@@ -51,8 +51,8 @@ class Services:
             self.sms = build_sms(self.settings)
 
     async def aclose(self) -> None:
-        """Close the connections the outbound gateways keep open (SMTP, Stripe, SMS); the database stays open."""
-        for gateway in (self.mailer, self.payments, self.sms):
+        """Close the connections the outbound gateways keep open (SMTP, Stripe, SMS, Slack); the database stays open."""
+        for gateway in (self.mailer, self.payments, self.sms, self.notifier):
             close = getattr(gateway, "aclose", None)
             if close is not None:
                 await close()

@@ -13,6 +13,7 @@ import binascii
 import itertools
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -125,6 +126,8 @@ class SlackStandin:
         self.responses: list[dict[str, Any]] = []
         self.responses_by_url: dict[str, list[dict[str, Any]]] = {}
         self.views: dict[str, dict[str, Any]] = {}
+        # How many requests (Web API calls and response_url posts) came over each client connection.
+        self.connections: Counter[tuple[str, int]] = Counter()
         # files.getUploadURLExternal: file id → {"filename", "length", "content" (bytes once uploaded), "shared"}
         self.files: dict[str, dict[str, Any]] = {}
         self._users: dict[str, dict[str, Any]] = {}
@@ -145,7 +148,7 @@ class SlackStandin:
 
     async def start(self) -> None:
         """Bind a free port on 127.0.0.1 and start serving."""
-        app = web.Application(client_max_size=10 * 1024 * 1024)
+        app = web.Application(client_max_size=10 * 1024 * 1024, middlewares=[self._count_connection])
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{n}", self._handle_response_url)
         app.router.add_post("/upload/{file_id}", self._handle_upload)
@@ -190,6 +193,7 @@ class SlackStandin:
         self.responses.clear()
         self.responses_by_url.clear()
         self.violations.clear()
+        self.connections.clear()
 
     async def wait_for_calls(self, method: str, n: int = 1, timeout: float = 15.0) -> list[SlackCall]:
         """Poll until at least n successful calls to method were recorded; return them."""
@@ -297,6 +301,12 @@ class SlackStandin:
         """Called after each accepted response_url post."""
 
     # ----- HTTP handlers -----------------------------------------------------------------
+
+    @web.middleware
+    async def _count_connection(self, request: web.Request, handler):
+        if self.record and request.transport is not None:
+            self.connections[request.transport.get_extra_info("peername")[:2]] += 1
+        return await handler(request)
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         """Record a JSON post to a response_url; a body Slack would refuse is refused."""

@@ -28,8 +28,13 @@ class Totals:
 
 async def order_totals(session: AsyncSession, *where: ColumnElement[bool]) -> list[Totals]:
     """Gross, refunds and net of the paid orders matching `where`, per currency (largest gross first)."""
+    # Only refunded payments (every refund stamps refunded_at: a partial index holds just those), of
+    # the orders asked about: summing every payment of the account made each contact card and event
+    # card read all of them (a sequential scan, 50-100 ms at 50,000 payments).
+    paid = select(Order.id).where(*where, Order.status.in_(PAID_ONCE))
     refunded = (
         select(Payment.order_id, func.sum(Payment.refunded_cents).label("cents"))
+        .where(Payment.refunded_at.is_not(None), Payment.order_id.in_(paid))
         .group_by(Payment.order_id)
         .subquery()
     )
