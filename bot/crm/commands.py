@@ -13,7 +13,6 @@ from core.crm import companies, contacts, interactions
 
 YES = frozenset({"yes", "y", "true", "on", "1", "granted", "opt-in", "optin"})
 NO = frozenset({"no", "n", "false", "off", "0", "withdrawn", "opt-out", "optout"})
-MANUAL_KINDS = ("note", "call", "meeting", "email")
 
 
 class ContactAddArgs(BaseModel):
@@ -166,8 +165,8 @@ async def handle_log(inv: Invocation) -> None:
     if not args.words:
         raise grammar.UsageError("Start with the contact's email: `/log ann@example.com kind=call Talked about the gala`.")
     kind = (args.options.get("kind") or "note").lower()
-    if kind not in MANUAL_KINDS:
-        raise grammar.UsageError(f"kind= is one of {', '.join(MANUAL_KINDS)}, not “{args.options['kind']}”.")
+    if kind not in interactions.HAND_LOGGED_KINDS:
+        raise grammar.UsageError(f"kind= is one of {', '.join(interactions.HAND_LOGGED_KINDS)}, not “{args.options['kind']}”.")
     logged = await interactions.log_interaction(
         inv.services, inv.tenant, email=args.words[0], kind=kind, body=args.text_after(1),
     )
@@ -184,7 +183,7 @@ LOG = Command(
     summary="log a call, meeting, email or note on a contact's timeline",
     subcommands=(),
     default=handle_log,
-    default_usage="EMAIL [kind=note|call|meeting|email] TEXT",
+    default_usage=f"EMAIL [kind={'|'.join(interactions.HAND_LOGGED_KINDS)}] TEXT",
 )
 
 

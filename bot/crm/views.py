@@ -14,10 +14,11 @@ from bot.text import (
     section,
     takings,
 )
+from core.crm import names
 from core.crm.card import ContactCard, NameCard
 from core.crm.companies import CompanyCard
 from core.crm.contacts import ConsentState, ContactView, MergePlan
-from core.crm.interactions import LOGGABLE_KINDS, TimelineEntry
+from core.crm.interactions import HAND_LOGGED_KINDS, LOGGABLE_KINDS, TimelineEntry
 from core.crm.search import ContactHit
 
 # action_id / callback_id / block_id constants of the CRM
@@ -271,10 +272,9 @@ def add_contact_modal(channel_id: str) -> dict:
 
 
 def edit_contact_modal(contact: ContactView, response_url: str | None) -> dict:
-    name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
     return _modal(EDIT_CONTACT_VIEW, "Edit contact", "Save", [
         section(f"*{escape(contact.email)}*"),
-        _input(BLOCK_NAME, "Name", optional=True, initial=name),
+        _input(BLOCK_NAME, "Name", optional=True, initial=names.full_name(contact.first_name, contact.last_name)),
         _input(BLOCK_PHONE, "Phone", optional=True, initial=contact.phone),
         _input(BLOCK_COMPANY, "Company", optional=True, initial=contact.company_name),
         _input(BLOCK_TAGS, "Tags", optional=True, initial=", ".join(contact.tags)),
@@ -292,7 +292,7 @@ def add_company_modal(channel_id: str) -> dict:
 def log_modal(channel_id: str) -> dict:
     return _modal(LOG_VIEW, "Log to timeline", "Log", [
         _picker(optional=False),
-        _kind_select(("note", "call", "meeting", "email"), "note"),
+        _kind_select(HAND_LOGGED_KINDS, "note"),
         _input(BLOCK_TEXT, "What happened", multiline=True),
     ], {"channel": channel_id})
 

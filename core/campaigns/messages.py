@@ -16,6 +16,7 @@ from jinja2 import Environment, TemplateError, TemplateNotFound, UndefinedError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.crm import names
 from core.crm.unsubscribe import make_token, preview_url
 from core.errors import Invalid
 from core.ports import Email
@@ -42,7 +43,7 @@ class Recipient:
 
     @property
     def name(self) -> str:
-        return " ".join(p for p in (self.first_name, self.last_name) if p) or self.email
+        return names.display_name(self.first_name, self.last_name, self.email)
 
 
 SAMPLE = Recipient(uuid.UUID(int=0), "ann@example.com", "+15555550100", "Ann", "Example")

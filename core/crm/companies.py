@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.permissions import require
 from core.context import TenantContext
+from core.crm import names
 from core.errors import Conflict, Invalid, NotFound
 from core.services import Services
 from db.models import Company, Contact
@@ -128,11 +129,11 @@ async def _card(session: AsyncSession, company_id: uuid.UUID) -> CompanyCard:
     count = await session.scalar(select(func.count()).select_from(Contact).where(live))
     rows = (
         await session.execute(
-            select(Contact.email, Contact.first_name, Contact.last_name)
+            select(Contact.email, names.display_name_sql())
             .where(live)
             .order_by(func.lower(Contact.last_name).nulls_last(), func.lower(Contact.first_name), Contact.email)
             .limit(SHOWN_CONTACTS)
         )
     ).all()
-    contacts = [CompanyContact(r.email, " ".join(p for p in (r.first_name, r.last_name) if p) or r.email) for r in rows]
+    contacts = [CompanyContact(email, name) for email, name in rows]
     return CompanyCard(company.id, company.name, company.domain, count or 0, contacts)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.permissions import require
 from core.context import TenantContext
+from core.crm import names
 from core.crm.companies import email_domain, ensure_company
 from core.crm.phones import normalize_phone, region_for_timezone
 from core.crm.search import ContactHit, search_contacts
@@ -62,7 +63,7 @@ class ContactView:
 
     @property
     def name(self) -> str:
-        return " ".join(p for p in (self.first_name, self.last_name) if p) or self.email
+        return names.display_name(self.first_name, self.last_name, self.email)
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import keyset
 from core.accounts.permissions import require
 from core.context import TenantContext
+from core.crm import names
 from core.crm.contacts import contact_id_for, upsert_contact
 from core.errors import Invalid, NotFound
 from core.services import Services
 from db.models import Contact, ContactThread, Interaction, User
-from db.models.crm import INTERACTION_KINDS
+from db.models.crm import HAND_LOGGED_KINDS as HAND_LOGGED_KINDS  # re-exported: bot's /log takes these
+from db.models.crm import INTERACTION_KINDS, LOGGABLE_KINDS
 
 MAX_BODY = 20_000
 
@@ -65,7 +67,6 @@ async def record_interaction(
 
 # --- use cases ----------------------------------------------------------------------------
 
-LOGGABLE_KINDS = ("note", "call", "meeting", "email", "slack")
 PAGE = 8
 
 
@@ -164,7 +165,7 @@ async def log_interaction(
             occurred_at=occurred_at or services.clock.now(), user_id=tenant.user_id, permalink=permalink,
             author=author, source_key=source_key,
         )
-        name = " ".join(p for p in (contact.first_name, contact.last_name) if p) or contact.email
+        name = names.display_name(contact.first_name, contact.last_name, contact.email)
         return Logged(contact.id, contact.email, name, interaction_id)
 
 
@@ -223,5 +224,5 @@ async def log_thread_reply(
             session, tenant.account_id, contact_id=contact.id, kind="slack", body=text, occurred_at=occurred_at,
             user_id=tenant.user_id, permalink=permalink, author=author, source_key=slack_source_key(channel_id, ts),
         )
-        name = " ".join(p for p in (contact.first_name, contact.last_name) if p) or contact.email
+        name = names.display_name(contact.first_name, contact.last_name, contact.email)
         return Logged(contact.id, contact.email, name, interaction_id)

@@ -19,6 +19,7 @@ from sqlalchemy import Float, Integer, Select, String, Text, bindparam, column, 
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.crm import names
 from db.models.crm import contact_search as view
 
 LIMIT = 20
@@ -37,7 +38,7 @@ class ContactHit:
 
     @property
     def name(self) -> str:
-        return " ".join(p for p in (self.first_name, self.last_name) if p) or self.email
+        return names.display_name(self.first_name, self.last_name, self.email)
 
 
 def prefix_range(prefix: str) -> tuple[str, str | None]:

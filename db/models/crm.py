@@ -20,10 +20,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, Tenant, now_default, tenant_fk
 
-INTERACTION_KINDS = (
-    "note", "call", "meeting", "email", "slack",
-    "purchase", "refund", "checkin", "campaign", "guestlist",
-)
+# The kinds of entry on a contact's timeline, each named once here.
+HAND_LOGGED_KINDS = ("note", "call", "meeting", "email")  # written up by a person: /log and its form
+LOGGABLE_KINDS = HAND_LOGGED_KINDS + ("slack",)  # ...and Slack messages, by the shortcut or a card's thread
+RECORDED_KINDS = ("purchase", "refund", "checkin", "campaign", "guestlist")  # recorded by EventOS itself
+INTERACTION_KINDS = LOGGABLE_KINDS + RECORDED_KINDS
 
 CONTACT_SEARCH = (
     "setweight(to_tsvector('simple', coalesce(first_name, '') || ' ' || coalesce(last_name, '')), 'A')"

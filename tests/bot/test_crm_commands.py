@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 
 from bot.crm import views as views
 from db.models import Company, ConsentChange, Contact, Interaction
+from db.models.crm import HAND_LOGGED_KINDS, INTERACTION_KINDS
 
 
 def text_of(message: dict) -> str:
@@ -208,3 +209,10 @@ async def test_sms_consent_without_a_phone_points_at_a_command_that_sets_it(slac
     assert "Noa's phone is now +4915123456789" in phoned["text"]
     recorded = await slack.run("/contact", "consent noa@acme.io sms=yes")
     assert "sms consent given" in recorded["text"]
+
+
+def test_slack_shows_an_icon_for_every_kind_and_offers_the_hand_logged_ones_in_the_log_form():
+    assert set(views.KIND_ICONS) == set(INTERACTION_KINDS)
+    form = views.log_modal("C0SALES")
+    [kind_block] = [b for b in form["blocks"] if b.get("block_id") == views.BLOCK_KIND]
+    assert [o["value"] for o in kind_block["element"]["options"]] == list(HAND_LOGGED_KINDS)
