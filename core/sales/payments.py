@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import and_, case, false, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,7 +46,8 @@ from core.sales.orders import (
 )
 from core.services import Services
 from core.text.mrkdwn import inert
-from db.models import Account, OrderLine, ProcessedWebhook
+from core.time.local_time import wall_clock
+from db.models import Account, OrderLine, ProcessedWebhook, User
 
 log = logging.getLogger(__name__)
 
@@ -247,32 +248,80 @@ async def refund(
     account_id = tenant.account_id
     async with services.db.tenant(account_id) as session:
         order, payment, connected = await _refundable(session, reference)
-    if seen_refunded is not None and payment is not None and payment.refunded_cents != seen_refunded:
-        raise Conflict(f"{order.reference} was refunded since this confirmation was shown (it was already pressed, or "
-                       f"someone else refunded it); nothing more was refunded. See `/order show {order.reference}`.")
+        if seen_refunded is not None and payment is not None and payment.refunded_cents != seen_refunded:
+            raise await _refunded_since(session, tenant, order, payment.id)
     cents = _plan(order, payment, amount).cents
     if payment.provider == "stripe":
         if services.payments is None:
             raise NotReady(f"{order.reference} was paid through Stripe, which is not configured here; set STRIPE_API_KEY.")
         try:
-            # Keyed by what was refunded before: a retried command replays, a second refund is new.
+            # Keyed by what was refunded before: a retried command or a second click replays, a second refund is new.
             await services.payments.refund(
                 payment_intent=payment.provider_ref, amount_cents=cents, connected_account=connected,
                 idempotency_key=f"order:{order.id}:refund:{payment.refunded_cents}:{cents}",
             )
         except PaymentProviderError as error:
             raise _provider(error) from None
+    total = payment.refunded_cents + cents
+    now = services.clock.now()
     async with services.db.tenant(account_id) as session:
         await orders.find_order(session, order.reference, lock=True)
         if payment.provider == "stripe":
-            changed = await _record_refund_total(session, payment.id, payment.refunded_cents + cents, now=services.clock.now())
+            recorded = await _locked_payment(session, payment.id)
+            if recorded.refunded_cents == total and recorded.refunded_by is not None:
+                # A click racing this one with the same plan recorded this very Stripe refund (one key, one refund).
+                raise await _refunded_since(session, tenant, order, payment.id)
+            changed = await _record_refund_total(session, payment.id, total, now=now, by=tenant.user_id)
         else:
-            changed = await _add_manual_refund(session, payment.id, payment.refunded_cents, cents, now=services.clock.now())
+            changed = await _add_manual_refund(session, payment.id, payment.refunded_cents, cents, now=now, by=tenant.user_id)
             if changed is None:
-                raise Conflict(f"{order.reference} was refunded since this confirmation was shown (it was already pressed, or "
-                               f"someone else refunded it); nothing more was refunded. See `/order show {order.reference}`.")
+                raise await _refunded_since(session, tenant, order, payment.id)
         await _settle_refund(session, services, account_id, order.id, changed)
         return await orders.order_view(session, services, order.id)
+
+
+async def _locked_payment(session: AsyncSession, payment_id: uuid.UUID):
+    return (
+        await session.execute(
+            select(payments_t.c.refunded_cents, payments_t.c.refunded_by).where(payments_t.c.id == payment_id)
+            .with_for_update()
+        )
+    ).one()
+
+
+async def _refunded_since(session: AsyncSession, tenant: TenantContext, order, payment_id: uuid.UUID) -> Conflict:
+    """What the stored refund says, for a confirmation pressed after its order was refunded: who, how much and when.
+
+    The time is in the event's zone; "you" when the asking person made it, their name otherwise, and
+    Stripe when it was made there.
+    """
+    row = (
+        await session.execute(
+            select(payments_t.c.refunded_cents, payments_t.c.amount_cents, payments_t.c.currency,
+                   payments_t.c.refunded_at, payments_t.c.refunded_by, User.name, events_t.c.timezone)
+            .select_from(payments_t)
+            .join(events_t, events_t.c.id == order.event_id)
+            .outerjoin(User, and_(User.account_id == payments_t.c.account_id, User.id == payments_t.c.refunded_by))
+            .where(payments_t.c.id == payment_id)
+        )
+    ).one()
+    how_much = (
+        f"{amounts.format_amount(row.refunded_cents, row.currency)}, in full" if row.refunded_cents >= row.amount_cents
+        else f"{amounts.format_amount(row.refunded_cents, row.currency)} of {amounts.format_amount(row.amount_cents, row.currency)}"
+    )
+    when = wall_clock(row.refunded_at, row.timezone) if row.refunded_at else "earlier"
+    by_you = row.refunded_by is not None and row.refunded_by == tenant.user_id
+    if by_you:
+        said = f"You already refunded {order.reference} ({how_much}) on {when}"
+    elif row.refunded_by is not None:
+        said = f"{row.name or 'Someone else'} refunded {order.reference} ({how_much}) on {when}, since this confirmation was shown"
+    else:
+        said = f"{order.reference} was refunded in Stripe ({how_much}) on {when}, since this confirmation was shown"
+    return Conflict(
+        f"{said}; nothing more was refunded. See `/order show {order.reference}`.", code="refunded_since",
+        refunded_cents=row.refunded_cents, currency=row.currency, refunded_at=row.refunded_at, by_you=by_you,
+        by=None if by_you else row.name,
+    )
 
 
 def _payment_status(refunded, amount):
@@ -283,26 +332,36 @@ def _payment_status(refunded, amount):
     )
 
 
-async def _record_refund_total(session: AsyncSession, payment_id: uuid.UUID, total: int, *, now):
-    """Raise a payment's refunded total to `total` (never lower it: refund events arrive in any order)."""
+async def _record_refund_total(session: AsyncSession, payment_id: uuid.UUID, total: int, *, now,
+                               by: uuid.UUID | None = None):
+    """Raise a payment's refunded total to `total` (never lower it: refund events arrive in any order).
+
+    `by` (who refunded from EventOS) is recorded when the total grows, or when Stripe's event about
+    this very refund arrived first and recorded it with nobody; a refund made in Stripe records nobody.
+    """
     refunded = func.least(func.greatest(payments_t.c.refunded_cents, total), payments_t.c.amount_cents)
+    grows = payments_t.c.refunded_cents < refunded
+    claims = payments_t.c.refunded_by.is_(None) & (payments_t.c.refunded_cents == refunded) if by is not None else false()
     return (
         await session.execute(
             update(payments_t).where(payments_t.c.id == payment_id)
-            .values(refunded_cents=refunded, status=_payment_status(refunded, payments_t.c.amount_cents), refunded_at=now)
+            .values(refunded_cents=refunded, status=_payment_status(refunded, payments_t.c.amount_cents), refunded_at=now,
+                    refunded_by=case((grows | claims, by), else_=payments_t.c.refunded_by))
             .returning(payments_t.c.id, payments_t.c.amount_cents, payments_t.c.refunded_cents, payments_t.c.currency)
         )
     ).first()
 
 
-async def _add_manual_refund(session: AsyncSession, payment_id: uuid.UUID, seen: int, cents: int, *, now):
+async def _add_manual_refund(session: AsyncSession, payment_id: uuid.UUID, seen: int, cents: int, *, now,
+                             by: uuid.UUID | None):
     """Add `cents` on top of the `seen` refunded total; None when another refund came first (like Stripe's key)."""
     refunded = payments_t.c.refunded_cents + cents
     return (
         await session.execute(
             update(payments_t)
             .where(payments_t.c.id == payment_id, payments_t.c.refunded_cents == seen, refunded <= payments_t.c.amount_cents)
-            .values(refunded_cents=refunded, status=_payment_status(refunded, payments_t.c.amount_cents), refunded_at=now)
+            .values(refunded_cents=refunded, status=_payment_status(refunded, payments_t.c.amount_cents), refunded_at=now,
+                    refunded_by=by)
             .returning(payments_t.c.id, payments_t.c.amount_cents, payments_t.c.refunded_cents, payments_t.c.currency)
         )
     ).first()

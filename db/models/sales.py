@@ -128,7 +128,9 @@ class Payment(Tenant, Base):
     __tablename__ = "payments"
     __extra_args__ = (
         tenant_fk("order_id", "orders"),
+        tenant_fk("refunded_by", "users"),
         Index("ix_payments_order", "account_id", "order_id"),
+        Index("ix_payments_refunded_by", "account_id", "refunded_by", postgresql_where=text("refunded_by IS NOT NULL")),
         Index("ix_payments_refunded", "account_id", "refunded_at", postgresql_where=text("refunded_at IS NOT NULL")),
         Index(
             "uq_payments_provider_ref", "account_id", "provider", "provider_ref",
@@ -148,6 +150,8 @@ class Payment(Tenant, Base):
     refunded_cents: Mapped[int] = mapped_column(Integer, server_default="0")
     created_at: Mapped[datetime] = now_default()
     refunded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Whose refund raised refunded_cents last; None when it was made in Stripe (the dashboard, say).
+    refunded_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
 
 
 class Attendee(Tenant, Base):

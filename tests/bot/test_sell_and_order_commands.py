@@ -13,7 +13,8 @@ from core.errors import Conflict
 from core.gateways.smtp_mailer import SmtpMailer
 from core.sales import payments
 from db.models import Contact, Order, Payment, Product, Ticket
-from tests.support.factories import make_event, make_product
+from core.time.local_time import wall_clock
+from tests.support.factories import make_event, make_product, set_account
 from tests.support.orders import buttons, confirm_refund
 
 REFERENCE = re.compile(r"EV-[A-Z0-9]{6}")
@@ -163,10 +164,39 @@ async def test_refund_asks_first_and_changes_nothing_until_confirmed(slack):
     assert answer["replace_original"] is True and "Refunded 20.00 EUR so far" in str(answer["blocks"])
     again = await slack.driver.action(views.REFUND, user_id=slack.owner, value=button["value"])
     again_text = (await slack.driver.wait_responses(again))[0]["text"]
-    assert again_text.startswith(f"{reference} was refunded since this confirmation was shown (it was already pressed")
-    assert "nothing more was refunded" in again_text
     async with slack.services.db.tenant(tenant.account_id) as session:
-        assert (await session.execute(select(Payment.refunded_cents))).scalar_one() == 2000
+        payment = (await session.execute(select(Payment))).scalar_one()
+    assert payment.refunded_cents == 2000
+    # What the stored refund says: who (you), how much, and when in the event's zone.
+    assert again_text == (
+        f"You already refunded {reference} (20.00 EUR of 50.00 EUR) on {wall_clock(payment.refunded_at, 'Europe/Berlin')}; "
+        f"nothing more was refunded. See `/order show {reference}`."
+    )
+
+
+async def test_a_confirmation_pressed_after_someone_else_refunded_names_them_how_much_and_when(slack):
+    tenant = await slack.tenant()
+    await set_account(slack.services, tenant, timezone="Asia/Tokyo")
+    event = await make_event(slack.services, tenant, name="Jazz Night", timezone="America/New_York")
+    await make_product(slack.services, tenant, event, capacity=10, max_per_order=4)
+    reference = REFERENCE.search((await slack.run("/sell", f"{event.slug} ga qty=2 email=ann@example.com"))["text"])[0]
+    await slack.run("/order", f"paid {reference} method=bank")
+    step = await slack.run("/order", f"refund {reference}")
+    colleague = await slack.user("organizer")
+    await confirm_refund(slack, f"refund {reference}", user=colleague)
+
+    clicked = await slack.driver.action(views.REFUND, user_id=slack.owner, value=buttons(step["blocks"])[views.REFUND]["value"])
+    text = (await slack.driver.wait_responses(clicked))[0]["text"]
+
+    async with slack.services.db.tenant(tenant.account_id) as session:
+        payment = (await session.execute(select(Payment))).scalar_one()
+    when = wall_clock(payment.refunded_at, "America/New_York")
+    assert when.endswith(("EST", "EDT"))
+    assert text == (
+        f"User {colleague} refunded {reference} (50.00 EUR, in full) on {when}, since this confirmation was shown; "
+        f"nothing more was refunded. See `/order show {reference}`."
+    )
+    assert payment.refunded_cents == 5000
 
 
 async def test_two_clicks_on_one_refund_confirmation_refund_once(slack):

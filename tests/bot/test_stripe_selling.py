@@ -302,6 +302,34 @@ async def test_order_refund_goes_back_through_stripe_and_its_webhook_changes_not
     assert await count(shop, tenant, Interaction, Interaction.kind == "refund") == 2
 
 
+async def test_two_people_pressing_one_card_refund_at_once_refund_once_and_the_second_hears_who(shop, stripe_standin):
+    tenant, event = await arrange(shop)
+    sale = await sell(shop, tenant, event, qty=2)
+    await deliver(shop, stripe_standin.complete(session_id_of(sale.payment_url)))
+    owner, colleague = await shop.tenant(), await shop.tenant(await shop.user("organizer"))
+    plan = await payments.plan_refund(shop.services, owner, reference=sale.order.reference)
+
+    results = await asyncio.gather(
+        *(payments.refund(shop.services, who, reference=sale.order.reference, seen_refunded=plan.refunded_cents)
+          for who in (owner, colleague, owner, colleague)),
+        return_exceptions=True,
+    )
+
+    # One key (order, refunded before, amount): Stripe refunds once however many clicks reach it.
+    assert {r.headers["Idempotency-Key"] for r in stripe_standin.requests_to("/v1/refunds", "POST")} == {
+        f"order:{(await order_row(shop, tenant, sale.order.reference)).id}:refund:0:5000"}
+    assert len(stripe_standin.refunds) == 1
+    done = [r for r in results if not isinstance(r, Exception)]
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(done) == 1 and len(refused) == 3 and all(getattr(r, "code", None) == "refunded_since" for r in refused)
+    async with shop.services.db.tenant(tenant.account_id) as session:
+        payment = (await session.execute(select(Payment))).scalar_one()
+    assert (payment.refunded_cents, payment.status) == (5000, "refunded")
+    assert payment.refunded_by in (owner.user_id, colleague.user_id)
+    assert all("(50.00 EUR, in full)" in r.message and "nothing more was refunded" in r.message for r in refused)
+    assert await count(shop, tenant, Interaction, Interaction.kind == "refund") == 1
+
+
 async def test_when_stripe_refuses_the_link_the_seats_go_back_and_the_seller_is_told(shop, stripe_standin):
     tenant, event = await arrange(shop)
     stripe_standin.fail_next("/v1/checkout/sessions", status=400)
