@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Table
 
-from db.models import CampaignRecipient, OutboxMessage, TicketEmail
+from db.models import CampaignRecipient, OutboxMessage, TicketEmail, WaitlistOffer
 
 
 @dataclass(frozen=True)
@@ -61,3 +61,7 @@ CAMPAIGN_RECIPIENTS = Queue("campaign_recipients", CampaignRecipient.__table__, 
     lease=LEASE, first_retry=timedelta(seconds=30), longest_retry=timedelta(minutes=30), max_attempts=8,
     max_age=timedelta(hours=24),
 ), dead="failed", error="error", resend_in_doubt_once=True)
+WAITLIST_OFFERS = Queue("waitlist_offers", WaitlistOffer.__table__, Policy(
+    lease=LEASE, first_retry=timedelta(seconds=30), longest_retry=timedelta(minutes=30), max_attempts=10,
+    max_age=timedelta(hours=6),
+), resend_in_doubt_once=True)

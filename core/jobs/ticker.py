@@ -26,7 +26,7 @@ from core.campaigns import sender
 from core.digests import analytics, subscriptions
 from core.door import status
 from core.jobs import outbox
-from core.sales import orders, tickets
+from core.sales import orders, tickets, waitlist
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,9 @@ JOBS: tuple[Job, ...] = (
     Job("analytics", analytics.roll_up_due, seconds=60),
     Job("digests", subscriptions.send_due, seconds=15),
     Job("campaigns", sender.send_due, seconds=5),
+    # Seats that came back (expired holds, refunds, cancellations, more capacity) go to the waitlists.
+    Job("waitlist_offers", waitlist.make_offers, seconds=10),
+    Job("waitlist_emails", waitlist.send_offers, seconds=2),
 )
 
 

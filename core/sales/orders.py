@@ -31,7 +31,7 @@ from core.sales import promos, tickets
 from core.services import Services
 from core.storefront import alerts
 from core.text.mrkdwn import inert
-from db.models import Account, Event, Order, OrderLine, Payment, Product, PromoCode, User
+from db.models import Account, Event, Order, OrderLine, Payment, Product, PromoCode, User, WaitlistEntry
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ lines_t = OrderLine.__table__
 events_t = Event.__table__
 products_t = Product.__table__
 payments_t = Payment.__table__
+entries_t = WaitlistEntry.__table__
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,7 @@ async def place_hold(
 
     async def hold(session: AsyncSession) -> Held:
         found = await _find_ticket(session, services, event, ticket, qty, comp=False)
+        await _line_first(session, found, qty)
         applied = await _apply_code(session, services, found, code)
         price = applied.unit_price_cents if applied else found[1].price_cents
         settle = "free" if price == 0 else None
@@ -254,6 +256,39 @@ async def _find_ticket(
     return event, product
 
 
+async def _line_first(session: AsyncSession, found: tuple[Event, Product], qty: int) -> None:
+    """While people wait for a ticket type, the seats that come back are theirs: sell only those beyond the line.
+
+    The waitlist's offers take them (core/sales/waitlist.py); a read, not a lock, because the
+    capacity UPDATEs still decide, and the line only grows while the ticket type is sold out.
+    """
+    event, product = found
+    waiting = (
+        await session.execute(
+            select(func.coalesce(func.sum(entries_t.c.quantity), 0))
+            .where(entries_t.c.product_id == product.id, entries_t.c.status == "waiting")
+        )
+    ).scalar_one()
+    if not waiting:
+        return
+    seats = (await session.execute(select(events_t.c.capacity, events_t.c.sold).where(events_t.c.id == event.id))).one()
+    left = [n - sold for n, sold in ((seats.capacity, seats.sold), (product.capacity, product.sold)) if n is not None]
+    free = min(left) - int(waiting) if left else None
+    if free is not None and free < qty:
+        raise Full(event.id, f"“{product.name}” at “{event.name}”", max(free, 0))
+
+
+async def hold_for_offer(
+    session: AsyncSession, services: Services, account_id: uuid.UUID, found: tuple[Event, Product], *, qty: int,
+    email: str, name: str | None, hold: timedelta,
+) -> Held:
+    """The hold of a waitlist offer, in the caller's transaction: seats taken like any hold, for `hold`; Full if short."""
+    return await _create_order(
+        session, services, account_id, Placement("web"), found, qty, email, name, kind="sale", settle_as=None,
+        hold=hold,
+    )
+
+
 async def _apply_code(
     session: AsyncSession, services: Services, found: tuple[Event, Product], code: str | None
 ) -> promos.Applied | None:
@@ -302,7 +337,7 @@ async def _take_seats(session: AsyncSession, event: Event, product: Product, qty
 async def _create_order(
     session: AsyncSession, services: Services, account_id: uuid.UUID, placement: Placement,
     found: tuple[Event, Product], qty: int, email: str, name: str | None, *, kind: str, settle_as: str | None,
-    phone: str | None = None, applied: promos.Applied | None = None,
+    phone: str | None = None, applied: promos.Applied | None = None, hold: timedelta = HOLD,
 ) -> Held:
     event, product = found
     now = services.clock.now()
@@ -314,7 +349,7 @@ async def _create_order(
     else:
         price = applied.unit_price_cents if applied else product.price_cents
     total = price * qty
-    expires_at = None if settle_as else now + HOLD
+    expires_at = None if settle_as else now + hold
     values = dict(
         account_id=account_id, event_id=event.id, contact_id=contact_id, kind=kind, quantity=qty,
         total_cents=total, currency=product.currency, email=email, name=(name or "").strip() or None,

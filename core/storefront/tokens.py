@@ -60,3 +60,16 @@ def receipt_reference(secret_key: bytes, key: str, *, account_id: uuid.UUID) -> 
         return None
     expected = receipt_key(secret_key, account_id=account_id, reference=match[1])
     return match[1] if hmac.compare_digest(key, expected) else None
+
+
+def offer_key(secret_key: bytes, *, account_id: uuid.UUID, reference: str) -> str:
+    """The key in a waitlist offer's checkout link: its hold's reference, signed for offers of this account."""
+    return f"{reference}.{_sign(secret_key, 'offer', str(account_id), reference)[:16]}"
+
+
+def offer_reference(secret_key: bytes, key: str, *, account_id: uuid.UUID) -> str | None:
+    match = _RECEIPT.match(key or "")
+    if match is None:
+        return None
+    expected = offer_key(secret_key, account_id=account_id, reference=match[1])
+    return match[1] if hmac.compare_digest(key, expected) else None

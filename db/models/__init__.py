@@ -28,6 +28,7 @@ from db.models.sales import (
     TicketEmail,
 )
 from db.models.slack import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
+from db.models.waitlist import WaitlistEntry, WaitlistOffer
 
 __all__ = [
     "BOTS_TABLE", "INSTALLATIONS_TABLE", "OAUTH_STATES_TABLE", "ROLES", "Account", "AnalyticsWatermark", "Attendee", "Base", "Campaign", "CampaignRecipient",
@@ -35,4 +36,5 @@ __all__ = [
     "DigestSubscription", "DoorToken", "Event", "EventAnalytics", "GuestEntry", "GuestList", "Interaction", "Order",
     "OrderLine", "OutboxMessage", "Payment", "Product", "ProcessedWebhook", "ProductSales", "PromoCode", "PromoCodeProduct", "SaleRush", "SlackDelivery",
     "SlackRequestSignature", "Ticket", "TicketEmail", "TrackedLink", "User", "Venue",
+    "WaitlistEntry", "WaitlistOffer",
 ]

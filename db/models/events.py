@@ -48,6 +48,7 @@ class Event(Tenant, Base):
         CheckConstraint("ends_at IS NULL OR ends_at > starts_at", name="ends_after_starts"),
         CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity"),
         CheckConstraint("sold >= 0 AND (capacity IS NULL OR sold <= capacity)", name="sold"),
+        CheckConstraint("waitlist_offer_hours BETWEEN 1 AND 24", name="waitlist_offer_hours"),
     )
 
     venue_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
@@ -66,6 +67,8 @@ class Event(Tenant, Base):
     door_status_channel: Mapped[str | None] = mapped_column(String(32))
     door_status_ts: Mapped[str | None] = mapped_column(String(32))
     door_status_posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # How long a waitlist offer holds its seats (`/event waitlist EVENT offer_hours=…`; migration 0090).
+    waitlist_offer_hours: Mapped[int] = mapped_column(Integer, server_default="24")
     created_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     created_at: Mapped[datetime] = now_default()
     updated_at: Mapped[datetime] = mapped_column(

@@ -65,6 +65,12 @@ LATER = (
     """WITH d AS (INSERT INTO demos (account_id) VALUES (:a) RETURNING id)
     INSERT INTO demo_rows (account_id, demo_id, kind, row_id)
     SELECT :a, d.id, 'event', e.id FROM d, events e WHERE e.account_id = :a""",
+    """WITH
+      w AS (INSERT INTO waitlist_entries (account_id, event_id, product_id, contact_id, email, quantity, status, order_id)
+            SELECT :a, o.event_id, l.product_id, o.contact_id, o.email, 1, 'offered', o.id
+              FROM orders o JOIN order_lines l ON l.account_id = o.account_id AND l.order_id = o.id
+             WHERE o.account_id = :a RETURNING id, order_id)
+    INSERT INTO waitlist_offers (account_id, entry_id, order_id) SELECT :a, w.id, w.order_id FROM w""",
 )
 
 
