@@ -67,7 +67,7 @@ class Event(Tenant, Base):
     door_status_channel: Mapped[str | None] = mapped_column(String(32))
     door_status_ts: Mapped[str | None] = mapped_column(String(32))
     door_status_posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # How long a waitlist offer holds its seats (`/event waitlist EVENT offer_hours=…`; migration 0090).
+    # How long a waitlist offer holds its seats (`/event waitlist EVENT offer_hours=…`; migration 0095).
     waitlist_offer_hours: Mapped[int] = mapped_column(Integer, server_default="24")
     created_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     created_at: Mapped[datetime] = now_default()

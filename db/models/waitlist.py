@@ -1,4 +1,4 @@
-"""The waitlist of sold-out ticket types (migration 0090): people in line, and the offers emailed to them."""
+"""The waitlist of sold-out ticket types (migration 0095): people in line, and the offers emailed to them."""
 
 import uuid
 from datetime import datetime

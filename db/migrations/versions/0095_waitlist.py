@@ -8,14 +8,14 @@
 - `events.waitlist_offer_hours`: how long an offer holds its seats (1 to 24 hours: a Stripe
   Checkout Session lives at most 24 hours).
 
-Revision ID: 0090
-Revises: 0085
+Revision ID: 0095
+Revises: 0090
 """
 
 from alembic import op
 
-revision = "0090"
-down_revision = "0085"
+revision = "0095"
+down_revision = "0090"
 branch_labels = None
 depends_on = None
 
