@@ -3,7 +3,7 @@
 It plays the Slack client: every line becomes the signed request Slack would send to the app's
 /slack/events, and what the app shows (ack bodies, response_url posts, messages, modals, the Home
 tab) arrives through the local workspace's Slack (devtools.local_workspace) and is rendered by
-bot.console.render.
+bot.console._render.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ from prompt_toolkit.formatted_text import ANSI
 from prompt_toolkit.history import FileHistory
 
 from bot.app import LOCAL_BOT_TOKEN, local_signing_secret
-from bot.console import forms as forms
-from bot.console import requests as requests
-from bot.console.render import Control, Style, plain, render_message, render_view
+from bot.console import _forms as forms
+from bot.console import _requests as requests
+from bot.console._render import Control, Style, plain, render_message, render_view
 from core.accounts import accounts
 from core.services import Services
 from core.settings import Settings

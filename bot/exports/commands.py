@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 from slack_sdk.errors import SlackApiError
 
 from bot import grammar
-from bot.exports.upload import share_file
+from bot.exports._upload import share_file
 from bot.router import Invocation
 from bot.text import escape
 from core.exports.contact_exports import export_contacts

@@ -16,7 +16,7 @@ from aiohttp import web
 from bot import ratelimit
 from bot.server import SERVICES
 from bot.storefront import words
-from bot.storefront.formatting import Formatter, negotiate
+from bot.storefront._formatting import Formatter, negotiate
 from core.services import Services
 from core.storefront import checkout, links, pages
 from core.storefront.checkout import CheckoutForm, Refused

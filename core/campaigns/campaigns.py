@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.permissions import require
 from core.campaigns import audiences
-from core.campaigns.messages import (
+from core.campaigns._messages import (
     SAMPLE,
     Recipient,
     Renderer,

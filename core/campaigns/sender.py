@@ -30,7 +30,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.campaigns import audiences
-from core.campaigns.messages import Recipient, Renderer, load_content
+from core.campaigns._messages import Recipient, Renderer, load_content
 from core.errors import DomainError
 from core.jobs import engine, outbox
 from core.jobs.engine import Attempt, Doubt, Failed, Finished, Outcome, Sent

@@ -28,7 +28,7 @@ from core.door.tokens import (
     find_door_token,
     resolve_door_token,
 )
-from core.door.window import offline_window
+from core.door._window import offline_window
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.events import channels
 from core.events.events import load_event

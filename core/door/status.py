@@ -15,7 +15,7 @@ from sqlalchemy import Row, and_, column, func, literal, select, table, update
 
 from core.door.checkins import ADMITTED, door_channel
 from core.door.tokens import resolve_door_token
-from core.door.window import LENGTH_WITHOUT_END, OPEN_AFTER, OPEN_BEFORE
+from core.door._window import LENGTH_WITHOUT_END, OPEN_AFTER, OPEN_BEFORE
 from core.jobs import engine, outbox
 from core.services import Services
 from core.text.mrkdwn import inert

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from core.accounts.permissions import require
 from core.campaigns import audiences
 from core.context import TenantContext
-from core.exports.csv_file import local, write_csv
+from core.exports._csv_file import local, write_csv
 from core.exports.streaming import Export, stream
 from core.services import Services
 from core.text.slugs import slugify

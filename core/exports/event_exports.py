@@ -10,7 +10,7 @@ from core.accounts.permissions import require
 from core.context import TenantContext
 from core.errors import Invalid
 from core.events.events import load_event
-from core.exports.csv_file import Written, local, money, write_csv
+from core.exports._csv_file import Written, local, money, write_csv
 from core.exports.streaming import Export, stream
 from core.guestlists import access as guest_access
 from core.services import Services

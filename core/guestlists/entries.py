@@ -20,8 +20,8 @@ from core.crm.interactions import record_interaction
 from core.errors import Conflict, NotFound, SoldOut
 from core.events.events import load_event
 from core.guestlists import access, lists
-from core.guestlists.lines import GuestLine, guest_name, read_lines
-from core.guestlists.lines import companions as read_companions
+from core.guestlists._lines import GuestLine, guest_name, read_lines
+from core.guestlists._lines import companions as read_companions
 from core.sales import orders
 from core.services import Services
 from core.text.names import clean_text

@@ -2,8 +2,8 @@
 
 import pytest
 
-from bot.console import forms as forms
-from bot.console.render import Style, mrkdwn, render_blocks, render_message, render_view
+from bot.console import _forms as forms
+from bot.console._render import Style, mrkdwn, render_blocks, render_message, render_view
 from bot.console.repl import escape_command_text
 from devtools.local_workspace import OWNER_ID, Directory
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import text
 
 from core.exports import event_exports
-from core.exports.csv_file import cell, money
+from core.exports._csv_file import cell, money
 from core.exports.streaming import PAGE
 from tests.support import factories
 

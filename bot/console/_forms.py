@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from bot.console.render import initial_text, plain
+from bot.console._render import initial_text, plain
 from devtools.local_workspace import Directory
 
 REQUIRED = "Please fill out this field."
