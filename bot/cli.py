@@ -216,15 +216,16 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     settings = settings.model_copy(update={"database_url": database_url(settings)})
     if not asyncio.run(_database_ready(settings)):
         return 2
-    # Imported before the fork, so every worker starts at once and shares these pages.
-    import bot.app  # noqa: F401
-    import core.jobs.ticker  # noqa: F401
+    with workers.shared_metrics():
+        # Imported before the fork (and after the metrics folder is set), so every worker starts at once and shares these pages.
+        import bot.app  # noqa: F401
+        import core.jobs.ticker  # noqa: F401
 
-    def worker_main(share: Share, serving: Callable[[], None]) -> int:
-        return asyncio.run(_serve(settings, console=False, share=share, serving=serving))
+        def worker_main(share: Share, serving: Callable[[], None]) -> int:
+            return asyncio.run(_serve(settings, console=False, share=share, serving=serving))
 
-    log.info("starting %d workers on http://%s:%s", count, settings.host, settings.port)
-    return workers.Supervisor(settings, count, worker_main).run()
+        log.info("starting %d workers on http://%s:%s", count, settings.host, settings.port)
+        return workers.Supervisor(settings, count, worker_main).run()
 
 
 def cmd_console(settings: Settings, args: argparse.Namespace) -> int:

@@ -1,9 +1,16 @@
-"""Prometheus metrics for the HTTP surface."""
+"""Prometheus metrics for the HTTP surface.
 
+With `eventos serve --workers N` the supervisor points PROMETHEUS_MULTIPROC_DIR at a fresh folder
+before the workers start, so each worker writes its counters there and a scrape, whichever worker
+answers it, reads them all summed (prometheus_client's multiprocess mode); a worker started again
+after a crash adds to the totals of the one it replaced.
+"""
+
+import os
 import time
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import REGISTRY, CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 
 REQUESTS = Counter("eventos_http_requests_total", "HTTP requests", ["route", "status"])
 LATENCY = Histogram("eventos_http_request_seconds", "HTTP request latency", ["route"])
@@ -27,4 +34,13 @@ async def measure(request: web.Request, handler):
 
 
 async def metrics(request: web.Request) -> web.Response:
-    return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+    return web.Response(body=generate_latest(_registry()), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def _registry() -> CollectorRegistry:
+    """This process's metrics, or every worker's when they share a multiprocess folder."""
+    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return registry

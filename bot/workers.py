@@ -20,10 +20,13 @@ import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING
@@ -44,6 +47,20 @@ KILL_GRACE = 5.0
 # How often a worker checks that its supervisor is still there (where there is no parent-death signal).
 ORPHAN_CHECK_SECONDS = 1.0
 PR_SET_PDEATHSIG = 1  # prctl(2)
+
+
+@contextmanager
+def shared_metrics() -> Iterator[None]:
+    """A fresh folder for the workers' Prometheus metrics (bot/metrics.py), removed when the server stops.
+
+    Set before prometheus_client is first imported: it picks its multiprocess mode at import.
+    """
+    folder = tempfile.mkdtemp(prefix="eventos-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    try:
+        yield
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def default_workers() -> int:

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import aiohttp
 from sqlalchemy import select
 
 from core.accounts import accounts
@@ -53,6 +54,15 @@ async def _answered(driver: SlackDriver, user: str) -> None:
     assert await driver.wait_responses(result, 1, timeout=20)
 
 
+async def _slack_requests_counted(server: ServerProcess) -> float:
+    async with aiohttp.ClientSession() as http, http.get(f"{server.url}/metrics") as response:
+        text = await response.text()
+    return sum(
+        float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+        if line.startswith("eventos_http_requests_total{") and 'route="/slack/events"' in line and 'status="200"' in line
+    )
+
+
 async def _gone(pid: int, timeout: float = 10.0) -> None:
     """Until the process has exited (a zombie not yet reaped counts: its sockets are closed)."""
     deadline = time.monotonic() + timeout
@@ -91,6 +101,8 @@ async def test_a_killed_worker_is_started_again_and_requests_keep_being_answered
             assert after[1] != before[1] and after[2] == before[2]
             assert "worker 1 (pid %d) was killed by SIGKILL" % before[1] in server.log()
             await asyncio.gather(*(_answered(driver, owner) for _ in range(6)))
+            # A scrape, whichever worker answers it, counts every worker's requests (the killed one's too).
+            assert await _slack_requests_counted(server) >= 6 + 8 + 6
 
             server.process.send_signal(signal.SIGTERM)
             assert await server.wait_exit(SHUTDOWN_SECONDS + 10) == 0
