@@ -190,3 +190,18 @@ async def test_sigkill_of_the_supervisor_takes_every_worker_with_it(database_url
                 await _gone(pid, timeout=5)
         finally:
             server.kill()
+
+
+async def test_a_worker_that_cannot_start_stops_the_server_with_its_reason_instead_of_restarting(database_url, tmp_path):
+    async with _workspace() as (standin, owner):
+        server = start_server(tmp_path, {
+            "DATABASE_URL": database_url, "EVENTOS_SECRET_KEY": SECRET_KEY, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_BOT_TOKEN": "xoxb-revoked", "SLACK_API_URL": standin.base_url,
+        }, "--workers", "2")
+        try:
+            assert await server.wait_exit(45) == 2
+        finally:
+            server.kill()
+    log = server.log()
+    assert "SLACK_BOT_TOKEN was refused by Slack (invalid_auth)" in log
+    assert "stopped during start-up" in log and "starting it again" not in log, log
