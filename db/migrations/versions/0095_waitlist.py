@@ -9,13 +9,13 @@
   Checkout Session lives at most 24 hours).
 
 Revision ID: 0095
-Revises: 0090
+Revises: 0091
 """
 
 from alembic import op
 
 revision = "0095"
-down_revision = "0090"
+down_revision = "0091"
 branch_labels = None
 depends_on = None
 
