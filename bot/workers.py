@@ -27,7 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING
 
@@ -92,14 +92,15 @@ def worker_count(settings: Settings, requested: int | None) -> tuple[int, str | 
     local Slack and its console), so they always run one worker: more than one asked for is an error.
     """
     single = {
-        "socket": "Socket Mode runs in one process (one WebSocket to Slack)",
-        "local": "the local workspace runs in one process (its Slack and console live in it)",
+        "socket": ("Socket Mode runs in one process (one WebSocket to Slack)", "serve Slack over HTTP to run more"),
+        "local": ("the local workspace runs in one process (its Slack and console live in it)", "set Slack credentials to run more"),
     }.get(settings.slack_mode)
     if requested is not None and requested < 1:
         return 0, "--workers must be at least 1."
     if single is not None:
         if requested is not None and requested > 1:
-            return 0, f"{single}; start it with --workers 1, or serve over HTTP to run more."
+            reason, instead = single
+            return 0, f"{reason}; start it with --workers 1, or {instead}."
         return 1, None
     workers = requested or default_workers()
     if settings.eventos_db_connections < 2 * workers:
@@ -124,7 +125,6 @@ class Slot:
     served: bool = False
     backoff: float = FIRST_BACKOFF
     restart_at: float | None = None
-    exits: list[int] = field(default_factory=list)
 
 
 class Supervisor:
