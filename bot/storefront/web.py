@@ -18,10 +18,11 @@ from bot.server import SERVICES
 from bot.storefront import words
 from bot.storefront._formatting import Formatter, negotiate
 from core.services import Services
-from core.storefront import checkout, links, pages
+from core.storefront import checkout, links, pages, waitlists
 from core.storefront.checkout import CheckoutForm, Refused
 from core.storefront.handles import event_url, organizer_url
 from core.storefront.tokens import new_client_id
+from core.storefront.waitlists import WaitlistForm
 
 CLIENT_COOKIE = "eventos_client"
 HOLD_LIMITS = web.AppKey("storefront_hold_limits", tuple)
@@ -125,7 +126,7 @@ async def event(request: web.Request) -> web.Response:
 
 def _event_page(request: web.Request, page: pages.PublicEvent, client: str, *, status: int = 200,
                 form: CheckoutForm | None = None, error: Refused | None = None, code: str = "",
-                via: str = "") -> web.Response:
+                via: str = "", waiting: WaitlistForm | None = None) -> web.Response:
     services = request.app[SERVICES]
     chosen = form.ticket if form else next((offer.slug for offer in page.offers if offer.buyable), "")
     return _render(
@@ -133,8 +134,9 @@ def _event_page(request: web.Request, page: pages.PublicEvent, client: str, *, s
         qty=form.qty if form else "1", url=event_url(services, page.organizer.handle, page.slug),
         code=form.code if form else code, via=(links.read_token(form.via) or "") if form else via,
         organizer_url=organizer_url(services, page.organizer.handle),
-        token=checkout.new_form_token(services, page, client) if page.buyable else "",
+        token=checkout.new_form_token(services, page, client) if page.buyable or page.waitlisted else "",
         error=words.sentence(error) if error else None, error_field=error.details.get("field") if error else None,
+        waiting=waiting, waiting_error=error is not None and waiting is not None,
     )
 
 
@@ -166,6 +168,56 @@ async def buy(request: web.Request) -> web.Response:
         _remember(request, response, client)
         return response
     raise web.HTTPSeeOther(placed.pay_url or placed.receipt_url)
+
+
+async def join_waitlist(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    handle, slug = request.match_info["account"], request.match_info["event"]
+    if (wait := _hold_held_back(request, f"{handle.lower()}/{slug.lower()}")) is not None:
+        return _busy(request, wait, f"/e/{handle}/{slug}")
+    data = await request.post()
+    form = WaitlistForm(
+        ticket=str(data.get("ticket", "")), qty=str(data.get("qty", "")), name=str(data.get("name", "")),
+        email=str(data.get("email", "")), consent=data.get("consent") == "yes", token=str(data.get("token", "")),
+    )
+    client, _ = _client(request)
+    try:
+        joined = await waitlists.join(services, handle, slug, form, client=client)
+    except Refused as refused:
+        page = await pages.read_event_page(services, handle.lower(), slug.lower())
+        if page is None:
+            return _not_found(request)
+        response = _event_page(request, page, client, status=422, error=refused, waiting=form)
+        _remember(request, response, client)
+        return response
+    return _render(request, "waitlist_joined.html.j2", joined=joined, email=form.email.strip(),
+                   event_url=event_url(services, handle.lower(), slug.lower()))
+
+
+async def offer(request: web.Request) -> web.Response:
+    """GET: the offer a waitlist email links to; POST: buy exactly it."""
+    services = request.app[SERVICES]
+    handle, slug, key = request.match_info["account"], request.match_info["event"], request.match_info["key"]
+    edge = ratelimit.limits(request)
+    if (wait := edge.check_page(request, ratelimit.credential_key(key))) is not None:
+        return _busy(request, wait, f"/e/{handle}/{slug}")
+    refused = None
+    if request.method == "POST":
+        try:
+            target = await waitlists.take(services, handle, slug, key)
+        except Refused as refusal:
+            refused = refusal
+        else:
+            if target is not None:
+                raise web.HTTPSeeOther(target)
+    found = await waitlists.offer_page(services, handle, slug, key)
+    if found is None:
+        edge.refused(request)
+        return _not_found(request)
+    status = {"open": 200, "bought": 200, "lapsed": 410}[found.state] if refused is None else 409
+    return _render(request, "offer.html.j2", status=status, offer=found, action=request.path,
+                   error=words.sentence(refused) if refused else None,
+                   event_url=event_url(services, found.organizer.handle, found.order.event_slug))
 
 
 async def order(request: web.Request) -> web.Response:
@@ -201,3 +253,6 @@ def register(app: web.Application) -> None:
     app.router.add_post("/e/{account}/{event}", buy)
     app.router.add_get("/e/{account}/{event}/qr.png", qr)
     app.router.add_get("/e/{account}/{event}/orders/{key}", order)
+    app.router.add_post("/e/{account}/{event}/waitlist", join_waitlist)
+    app.router.add_get("/e/{account}/{event}/offers/{key}", offer)
+    app.router.add_post("/e/{account}/{event}/offers/{key}", offer)

@@ -31,6 +31,11 @@ SENTENCES = {
     "promo_used_up": "The promo code {promo} has been used up.",
     "promo_few_left": "The promo code {promo} has only {most} uses left; choose {most} or fewer tickets.",
     "promo_not_for_ticket": "The promo code {promo} is not valid for {ticket}; choose a ticket type it lists.",
+    "waitlist_not_needed": "{ticket} is not sold out; buy it with the ticket form instead.",
+    "waitlist_qty_above_max": "You can wait for at most {most} {ticket} tickets; choose {most} or fewer.",
+    "offer_open": "An offer for these tickets was already emailed to {email}; use the link in that email.",
+    "offer_used": "This offer was already used for order {reference}; your tickets were emailed to you.",
+    "offer_lapsed": "This offer has lapsed and its seats went to the next person in line; join the waitlist again on the event page.",
     "too_many": "Lots of people are buying right now; wait a few seconds, then submit the form again.",
 }
 

@@ -95,11 +95,12 @@ def _line_name(held: Held) -> str:
 
 
 async def start_checkout(
-    services: Services, account_id: uuid.UUID, held: Held, *, return_url: str | None = None
+    services: Services, account_id: uuid.UUID, held: Held, *, return_url: str | None = None, keep_hold: bool = False,
 ) -> str:
     """Create the Stripe Checkout Session of a pending order and remember it; returns its URL.
 
     The buyer comes back to `return_url` (the public order page), or to the plain thank-you page.
+    When Stripe fails, the seats go back at once, unless `keep_hold` (a waitlist offer keeps its seats).
     """
     async with services.db.tenant(account_id) as session:
         connected = (await session.execute(select(Account.stripe_account_id))).scalar_one_or_none()
@@ -114,6 +115,8 @@ async def start_checkout(
             expires_at=held.expires_at + CHECKOUT_GRACE, connected_account=connected,
         )
     except PaymentProviderError as error:
+        if keep_hold:
+            raise PaymentFailed(f"{error} Nothing was charged; try again in a minute.") from None
         # No link, no sale: give the seats back at once instead of holding them for 30 minutes.
         async with services.db.tenant(account_id) as session:
             await orders.release(session, [held.order_id], status="cancelled", now=services.clock.now())

@@ -237,7 +237,8 @@ async def _serve_line(session: AsyncSession, services: Services, account_id: uui
             update(entries_t).where(entries_t.c.id == head.id)
             .values(status="offered", order_id=held.order_id, offered_at=now)
         )
-        await session.execute(insert(offers_t).values(account_id=account_id, entry_id=head.id, order_id=held.order_id))
+        await session.execute(insert(offers_t).values(account_id=account_id, entry_id=head.id, order_id=held.order_id,
+                                                      next_attempt_at=now))
         log.info("waitlist: offered %d × %s of event %s (order %s)", head.quantity, product.slug, event.slug,
                  held.reference)
         made += 1

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from core.errors import DomainError
 from core.events import events
-from core.sales import promos
+from core.sales import promos, waitlist
 from core.services import Services
 from core.storefront.handles import Organizer, find_organizer
 from db.models import Event, Product, Venue
@@ -42,6 +42,7 @@ class Offer:
     opens_at: datetime | None
     coded: bool = False  # the page's promo code applies to it (its price is the code's)
     list_price_cents: int | None = None  # the price before the code, when the code changed it
+    per_order: int = 10  # the most one order may take, whatever is left (what the waitlist may ask for)
 
     @property
     def buyable(self) -> bool:
@@ -67,10 +68,16 @@ class PublicEvent:
     code: str | None = None  # the promo code the page was asked with, once it is known to be usable
     code_refusal: DomainError | None = None  # why the code it was asked with cannot be used (promo_… codes)
     locked: bool = False  # it has hidden ticket types that a code would show
+    offer_hours: int = 24  # how long a waitlist offer holds its seats
 
     @property
     def buyable(self) -> bool:
         return self.state == "on_sale" and any(offer.buyable for offer in self.offers)
+
+    @property
+    def waitlisted(self) -> tuple[Offer, ...]:
+        """The sold-out ticket types people may wait for."""
+        return tuple(offer for offer in self.offers if self.state == "on_sale" and offer.state == "sold_out")
 
     def offer(self, slug: str) -> Offer | None:
         return next((offer for offer in self.offers if offer.slug == slug), None)
@@ -146,6 +153,7 @@ async def read_event_page(services: Services, handle: str, event_slug: str, *,
                 coded = await promos.for_page(session, event=event, code=code, now=now)
             except DomainError as refused:
                 refusal = refused
+        owed = await waitlist.owed_seats(session, event.id)
     if event.status == "cancelled":
         state = "cancelled"
     elif now >= events.sales_close(event):
@@ -154,22 +162,23 @@ async def read_event_page(services: Services, handle: str, event_slug: str, *,
         state = "on_sale"
     seats_left = None if event.capacity is None else max(event.capacity - event.sold, 0)
     offers = tuple(
-        _offer(product, state, seats_left, now, coded)
+        _offer(product, state, seats_left, now, coded, owed.get(product.id, 0))
         for product in products
         if not product.hidden or (coded is not None and product.id in coded.unlocks)
     )
     return PublicEvent(
         organizer, event.id, event.slug, event.name, event.description, event.starts_at, event.ends_at,
         event.timezone, state, venue.name if venue else None, venue.address if venue else None, offers,
-        coded.code if coded else None, refusal, any(product.hidden for product in products),
+        coded.code if coded else None, refusal, any(product.hidden for product in products), event.waitlist_offer_hours,
     )
 
 
 def _offer(product: Product, event_state: str, seats_left: int | None, now: datetime,
-           coded: promos.PageCode | None) -> Offer:
+           coded: promos.PageCode | None, owed: int) -> Offer:
     left = [n for n in (seats_left, None if product.capacity is None else max(product.capacity - product.sold, 0))
             if n is not None]
-    remaining = min(left) if left else None
+    # Seats that came back while people wait are the waitlist's (core/sales/waitlist.py).
+    remaining = max(min(left) - owed, 0) if left else None
     if event_state != "on_sale" or (product.sales_end is not None and now >= product.sales_end):
         state = "ended"
     elif product.sales_start is not None and now < product.sales_start:
@@ -184,7 +193,7 @@ def _offer(product: Product, event_state: str, seats_left: int | None, now: date
     applies = coded is not None and coded.applies_to(product.id)
     price = coded.price(product.id, product.price_cents) if applies else product.price_cents
     return Offer(product.slug, product.name, price, product.currency, state, remaining, max_qty, product.sales_start,
-                 applies, product.price_cents if price != product.price_cents else None)
+                 applies, product.price_cents if price != product.price_cents else None, product.max_per_order)
 
 
 async def organizer_page(services: Services, handle: str) -> OrganizerPage | None:
