@@ -105,7 +105,7 @@ async def _run(options: Options, settings: Settings) -> dict:
                 # One client and one door token send every scan: the bench measures the server, not its rate limits.
                 "EVENTOS_RATE_SCANNER_CLIENT": UNLIMITED, "EVENTOS_RATE_SCANNER_TOKEN": UNLIMITED,
                 "STRIPE_API_KEY": "sk_test_eventos_bench", "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
-                "STRIPE_API_BASE": stripe.api_url, "EVENTOS_RATE_PAGES_CLIENT": UNLIMITED,
+                "STRIPE_API_BASE": stripe.origin, "EVENTOS_RATE_PAGES_CLIENT": UNLIMITED,
                 "EVENTOS_RATE_HOLDS_CLIENT": UNLIMITED, "EVENTOS_RATE_HOLDS_EVENT": UNLIMITED,
             })
             try:

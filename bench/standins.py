@@ -7,19 +7,18 @@ Slack is devtools.slack_standin, the same stand-in the tests and the console use
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import secrets
-import socket
 import threading
 import time
 from typing import Any
 
 from aiohttp import web
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from devtools.loopback import LoopbackHttp, LoopbackSmtp
+from devtools.stripe_signing import sign_webhook
 
 
 class _Counting:
@@ -33,32 +32,21 @@ class _Counting:
         return "250 Message accepted for delivery"
 
 
-class SmtpCounter:
+class SmtpCounter(LoopbackSmtp):
     """An SMTP server on 127.0.0.1 (its own thread) that counts accepted messages and bytes."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.messages = 0
         self.bytes = 0
         self._lock = threading.Lock()
-        self._controller: Controller | None = None
-        self.port = 0
+
+    def handler(self) -> _Counting:
+        return _Counting(self)
 
     def start(self) -> None:
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every connection at INFO
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self._controller = Controller(_Counting(self), hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-    @property
-    def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
+        super().start()
 
     def _received(self, size: int) -> None:
         with self._lock:
@@ -66,7 +54,7 @@ class SmtpCounter:
             self.bytes += size
 
 
-class StripeStandin:
+class StripeStandin(LoopbackHttp):
     """The Stripe API calls a public checkout makes (create and expire a Checkout Session), and its webhook.
 
     `completed(session_id)` pays a session and returns its signed `checkout.session.completed`
@@ -74,29 +62,14 @@ class StripeStandin:
     """
 
     def __init__(self, *, webhook_secret: str) -> None:
+        super().__init__()
         self.webhook_secret = webhook_secret
         self.sessions: dict[str, dict[str, Any]] = {}
-        self._runner: web.AppRunner | None = None
-        self._port = 0
 
-    async def start(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/checkout/sessions", self._create)
         app.router.add_post("/v1/checkout/sessions/{id}/expire", self._expire)
         app.router.add_get("/v1/checkout/sessions/{id}", self._retrieve)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self._port = self._runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    @property
-    def api_url(self) -> str:
-        return f"http://127.0.0.1:{self._port}"
 
     async def _create(self, request: web.Request) -> web.Response:
         form = await request.post()
@@ -133,6 +106,4 @@ class StripeStandin:
         event = {"id": f"evt_{session_id}", "object": "event", "type": "checkout.session.completed",
                  "created": int(time.time()), "data": {"object": dict(session)}, "livemode": False}
         body = json.dumps(event).encode()
-        stamp = int(time.time())
-        digest = hmac.new(self.webhook_secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
-        return body, f"t={stamp},v1={digest}"
+        return body, sign_webhook(body, self.webhook_secret)

@@ -21,6 +21,7 @@ from typing import Any
 from aiohttp import web
 
 from devtools import slack_rules
+from devtools.loopback import LoopbackHttp
 from devtools.slack_manifest import Manifest
 
 Answer = dict[str, Any] | Callable[["SlackCall"], dict[str, Any]]
@@ -89,7 +90,7 @@ class _Failure:
     error: str
 
 
-class SlackStandin:
+class SlackStandin(LoopbackHttp):
     """An aiohttp server on 127.0.0.1 that answers like the Slack Web API and records every call."""
 
     def __init__(
@@ -110,6 +111,7 @@ class SlackStandin:
         set, any other token is `invalid_auth`. record: keep every call and response_url post (the
         bench turns it off).
         """
+        super().__init__()
         self.team_id = team_id
         self.team_name = team_name
         self.bot_user_id = bot_user_id
@@ -141,40 +143,23 @@ class SlackStandin:
         self._response_urls = itertools.count(1)
         self._waiting: dict[str, asyncio.Future[Arrival]] = {}
         self._homes: dict[str, str] = {}
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
 
     # ----- lifecycle -------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Bind a free port on 127.0.0.1 and start serving."""
-        app = web.Application(client_max_size=10 * 1024 * 1024, middlewares=[self._count_connection])
+    client_max_size = 10 * 1024 * 1024  # file uploads
+
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{n}", self._handle_response_url)
         app.router.add_post("/upload/{file_id}", self._handle_upload)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self._port = self._runner.addresses[0][1]
 
-    async def stop(self) -> None:
-        """Stop serving and release the port."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    @property
-    def port(self) -> int:
-        """The bound TCP port."""
-        if self._port is None:
-            raise RuntimeError("SlackStandin is not started")
-        return self._port
+    def middlewares(self) -> list:
+        return [self._count_connection]
 
     @property
     def base_url(self) -> str:
         """The Web API base URL, as slack_sdk's base_url expects it (with trailing slash)."""
-        return f"http://127.0.0.1:{self.port}/api/"
+        return f"{self.origin}/api/"
 
     # ----- inspection --------------------------------------------------------------------
 
@@ -276,7 +261,7 @@ class SlackStandin:
 
     def response_url(self) -> str:
         """A fresh response_url served by this stand-in."""
-        return f"http://127.0.0.1:{self.port}/response/{next(self._response_urls)}"
+        return f"{self.origin}/response/{next(self._response_urls)}"
 
     def first_response(self, url: str) -> asyncio.Future[Arrival]:
         """A future the first post to `url` resolves, stamped with its arrival time."""
@@ -316,7 +301,7 @@ class SlackStandin:
             body = json.loads(raw) if raw else {}
         except json.JSONDecodeError:
             return web.Response(status=400, text="invalid_payload")
-        url = f"http://127.0.0.1:{self.port}{request.path}"
+        url = f"{self.origin}{request.path}"
         if not self.check(f"response_url post {url}", slack_rules.response_problems(body)):
             return web.Response(status=400, text="invalid_blocks")
         if self.record:
@@ -582,7 +567,7 @@ class SlackStandin:
             return {"ok": False, "error": "invalid_arguments"}
         file_id = self._next_id("F")
         self.files[file_id] = {"filename": filename, "length": int(length), "content": None, "shared": None}
-        return {"ok": True, "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
+        return {"ok": True, "upload_url": f"{self.origin}/upload/{file_id}", "file_id": file_id}
 
     def _complete_upload(self, call: SlackCall) -> dict[str, Any]:
         """files.completeUploadExternal: shares uploaded files in channel_id (every file must have its bytes)."""

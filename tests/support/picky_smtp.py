@@ -5,27 +5,24 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from tests.support.smtp_sink import _free_port
+from devtools.loopback import HOST, LoopbackSmtp
 
 
-class PickyServer:
+class PickyServer(LoopbackSmtp):
     """`bounce…` addresses get 550, `later…` get 451, `drop…` lose the connection during DATA."""
 
-    host = "127.0.0.1"
+    host = HOST
 
     def __init__(self) -> None:
+        super().__init__()
         self.accepted: list[str] = []
         self.refused: list[str] = []
         self.connections = 0
-        self.port = _free_port()
-        self._controller = Controller(self, hostname=self.host, port=self.port)
 
-    @property
-    def url(self) -> str:
-        return f"smtp://{self.host}:{self.port}"
+    def handler(self) -> PickyServer:
+        return self
 
     async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: list[str]) -> list[str]:
         self.connections += 1
@@ -55,8 +52,8 @@ class PickyServer:
 @pytest.fixture
 def picky_server():
     server = PickyServer()
-    server._controller.start()
+    server.start()
     try:
         yield server
     finally:
-        server._controller.stop()
+        server.stop()

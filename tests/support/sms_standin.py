@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from devtools.loopback import LoopbackHttp
+
 ACCOUNT_SID = "AC0123456789abcdef"
 AUTH_TOKEN = "sms-secret"
 PATH = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
@@ -21,35 +23,23 @@ class Sms:
     sid: str
 
 
-class SmsStandin:
+class SmsStandin(LoopbackHttp):
     """Accepts messages and keeps them; `fail_next(status, n)` answers the next n with an error instead."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.messages: list[Sms] = []
         self.refused = 0
         self._failures: list[int] = []
         self._ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self.base = ""
 
-    async def start(self) -> None:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post(PATH, self._create)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.base = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
 
     @property
     def url(self) -> str:
         """SMS_API_URL for the app, the sender number in its query."""
-        return f"{self.base}{PATH}?From=%2B15550001111"
+        return f"{self.origin}{PATH}?From=%2B15550001111"
 
     @property
     def token(self) -> str:

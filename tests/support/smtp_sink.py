@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import email
-import socket
 import time
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
-from typing import Any
 
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from devtools.loopback import HOST, LoopbackSmtp
 
 REFUSAL = "421 4.3.2 Service not available, closing transmission channel"
 
@@ -66,43 +65,21 @@ class _Handler:
         return REFUSAL
 
 
-class SmtpSink:
+class SmtpSink(LoopbackSmtp):
     """SMTP server on 127.0.0.1 and a free port; start()/stop() are synchronous (it runs its own thread)."""
 
-    host = "127.0.0.1"
+    host = HOST
 
     def __init__(self) -> None:
         """Create a stopped sink; call start()."""
+        super().__init__()
         self.deliveries: list[Delivery] = []
         self.refused = 0
         self.goodbyes = 0
         self._limit: int | None = None
-        self._controller: Controller | None = None
-        self._port: int | None = None
 
-    def start(self) -> None:
-        """Start the SMTP server thread on a free port."""
-        self._port = _free_port()
-        self._controller = Controller(_Handler(self), hostname=self.host, port=self._port)
-        self._controller.start()
-
-    def stop(self) -> None:
-        """Stop the server thread."""
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-    @property
-    def port(self) -> int:
-        """The bound TCP port."""
-        if self._port is None:
-            raise RuntimeError("SmtpSink is not started")
-        return self._port
-
-    @property
-    def url(self) -> str:
-        """smtp://127.0.0.1:PORT."""
-        return f"smtp://{self.host}:{self.port}"
+    def handler(self) -> _Handler:
+        return _Handler(self)
 
     @property
     def messages(self) -> list[EmailMessage]:
@@ -134,11 +111,3 @@ class SmtpSink:
     def _refusing(self) -> bool:
         """Whether new transactions are refused now."""
         return self._limit is not None and len(self.deliveries) >= self._limit
-
-
-def _free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: Any = sock.getsockname()[1]
-        return int(port)

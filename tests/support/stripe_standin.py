@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import hashlib
-import hmac
 import json
 import re
 import secrets
@@ -17,6 +15,9 @@ from typing import Any
 import aiohttp
 import stripe
 from aiohttp import web
+
+from devtools.loopback import LoopbackHttp
+from devtools.stripe_signing import sign_webhook
 
 _RECORDED_HEADERS = ("Idempotency-Key", "Stripe-Account", "Authorization", "Stripe-Version")
 
@@ -44,13 +45,6 @@ class _Failure:
     prefix: str
     status: int
     times: int
-
-
-def sign_webhook(payload: bytes, secret: str, timestamp: int | None = None) -> str:
-    """The Stripe-Signature header value for payload: t=<ts>,v1=<HMAC-SHA256(secret, "<ts>.<payload>")>."""
-    t = int(time.time()) if timestamp is None else timestamp
-    signed = f"{t}.".encode() + payload
-    return f"t={t},v1={hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()}"
 
 
 def event(
@@ -128,11 +122,12 @@ def _missing(kind: str, object_id: str, param: str, status: int = 404) -> Result
     return _error(status, f"No such {kind}: '{object_id}'", code="resource_missing", param=param)
 
 
-class StripeStandin:
+class StripeStandin(LoopbackHttp):
     """An aiohttp server on 127.0.0.1 answering like the Stripe API; objects are scoped by Stripe-Account."""
 
     def __init__(self) -> None:
         """Create an empty stand-in; call start() to serve."""
+        super().__init__()
         self.requests: list[StripeRequest] = []
         self.sessions: dict[str, dict[str, Any]] = {}
         self.payment_intents: dict[str, dict[str, Any]] = {}
@@ -142,39 +137,17 @@ class StripeStandin:
         self._idempotency: dict[tuple[str | None, str], tuple[str, str, dict[str, Any], Result]] = {}
         self._failures: list[_Failure] = []
         self._delays: dict[str, float] = {}
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
         self._webhook: tuple[str, str] | None = None
 
     # ----- lifecycle -------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Bind a free port on 127.0.0.1 and start serving."""
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/{path:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self._port = self._runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        """Stop serving and release the port."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    @property
-    def port(self) -> int:
-        """The bound TCP port."""
-        if self._port is None:
-            raise RuntimeError("StripeStandin is not started")
-        return self._port
 
     @property
     def base_url(self) -> str:
         """The API base, for StripeClient(base_addresses={"api": base_url})."""
-        return f"http://127.0.0.1:{self.port}"
+        return self.origin
 
     def host_checkout(self, webhook_url: str, webhook_secret: str) -> None:
         """Serve Checkout pages here (session URLs point at them) and deliver their events to the app, signed."""
