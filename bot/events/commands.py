@@ -14,6 +14,7 @@ from core.events import events
 from core.events import stats as event_stats
 from core.events.events import UNCHANGED
 from core.guestlists import stats as guest_stats
+from core.sales import waitlist
 from core.storefront import links
 
 LIST_WORDS = {"": "upcoming", "upcoming": "upcoming", "next": "upcoming", "past": "past", "all": "all"}
@@ -37,6 +38,11 @@ class LinkArgs(BaseModel):
     event: str = Field(examples=["summer-gala"])
     source: str | None = Field(default=None, examples=["instagram"])
     promoter: str | None = Field(default=None, json_schema_extra=grammar.SLACK_REFERENCE)
+
+
+class WaitlistArgs(BaseModel):
+    event: str = Field(examples=["summer-gala"])
+    offer_hours: str | None = Field(default=None, examples=["12"])
 
 
 class EditArgs(BaseModel):
@@ -134,6 +140,12 @@ async def handle_link(inv: Invocation) -> None:
     await inv.reply(f"{escape(link.event_name)}: {link.url}", views.event_link(link))
 
 
+async def handle_waitlist(inv: Invocation) -> None:
+    args = grammar.bind(inv.args, WaitlistArgs, positional=["event"])
+    found = await waitlist.waitlist(inv.services, inv.tenant, event=args.event, offer_hours=args.offer_hours)
+    await inv.reply(f"Waitlist: {escape(found.event_name)}", views.waitlist(found))
+
+
 async def handle_cancel(inv: Invocation) -> None:
     slug = grammar.bind(inv.args, EventArg, positional=["event"]).event
     event, impact = await events.cancellation_preview(inv.services, inv.tenant, slug=slug)
@@ -155,6 +167,9 @@ EVENT = Command(
         Subcommand("link", "link EVENT [source=instagram] [promoter=@…]",
                    "the public page's URL to share, with a QR code for posters; with a source or promoter, a tracked "
                    "link whose orders count for them (promoters: their own)", handle_link, keys=("source", "promoter")),
+        Subcommand("waitlist", "waitlist EVENT [offer_hours=24]",
+                   "who waits for sold-out tickets, in order, and who was offered, bought or let it lapse; "
+                   "offer_hours sets how long an offer holds its seats (1 to 24)", handle_waitlist, keys=("offer_hours",)),
         Subcommand("cancel", "cancel EVENT", "cancel an event, after showing what it affects", handle_cancel),
         Subcommand("export", "export EVENT [what=attendees|orders|checkins|guests]",
                    "a CSV of the event's attendees (or orders, check-ins, guests), shared here", handle_event_export,

@@ -8,6 +8,7 @@ from core.events.events import EventInfo, EventPage, Impact
 from core.events.stats import EventReport, TicketSales
 from core.events.ticket_types import TicketType
 from core.events.venues import VenueInfo
+from core.sales.waitlist import Waitlist
 from core.storefront.links import EventLink
 from core.time.local_time import in_zone, wall_clock, zone_name
 
@@ -319,3 +320,34 @@ def published_note(event: EventInfo, changed: bool, url: str | None) -> str:
     """What publishing answers: the event is on sale, and where the public buys."""
     state = "is published and on sale" if changed else "was already published"
     return f"*{escape(event.name)}* {state}" + (f": <{url}>" if url else ".")
+
+
+SHOWN_WAITING = 100  # the list stays readable; the counts above it cover everyone
+
+
+def waitlist(found: Waitlist) -> list[dict]:
+    """`/event waitlist`: the line in order, then who was offered, who bought and who let it lapse."""
+    counts = " · ".join(f"{found.count(state)} {state}" for state in ("waiting", "offered", "bought", "lapsed"))
+    blocks = [header(f"Waitlist: {found.event_name}"), context(
+        f"{counts} · an offer holds its seats for {_plural(found.offer_hours, 'hour')} "
+        f"(`/event waitlist {found.event_slug} offer_hours=12` changes it)"
+    )]
+    if not found.entries:
+        return [*blocks, section("Nobody is waiting: the waitlist opens on the event page when a ticket type sells out.")]
+    lines = []
+    for entry in found.entries[:SHOWN_WAITING]:
+        who = f"{escape(entry.name)} ({escape(entry.email)})" if entry.name else escape(entry.email)
+        what = f"{entry.quantity} × {escape(entry.ticket)}"
+        if entry.state == "waiting":
+            lines.append(f"*{entry.position}.* {who} · {what} · joined {local_time(entry.joined_at, found.timezone)}")
+        elif entry.state == "offered":
+            lines.append(f"Offered: {who} · {what} · held until {local_time(entry.offer_ends_at, found.timezone)} "
+                         f"(`{entry.reference}`)")
+        elif entry.state == "bought":
+            lines.append(f"Bought: {who} · {what} (`{entry.reference}`)")
+        else:
+            lines.append(f"Lapsed: {who} · {what} · offered {local_time(entry.offered_at, found.timezone)}")
+    blocks.extend(sections(lines))
+    if len(found.entries) > SHOWN_WAITING:
+        blocks.append(context(f"The first {SHOWN_WAITING} of {len(found.entries):,} shown."))
+    return blocks

@@ -8,6 +8,8 @@
     event:summer-gala:attended   contacts with a ticket (or guest-list name) admitted at the door
     event:summer-gala:no-show    bought, and not attended
     event:summer-gala:guestlist  contacts with a name on one of the event's guest lists
+    event:summer-gala:waitlist   contacts on the event's waitlist who did not buy through it (waiting,
+                                 offered, or let the offer lapse)
     list:vip                     contacts on a guest list named vip, at any event
 
 Terms combine with `not`, `and`, `or` (binding in that order) and parentheses:
@@ -39,18 +41,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.crm.contacts import normalize_tags
 from core.errors import Invalid, NotFound
 from core.guestlists import audience as guests
-from db.models import Attendee, CheckIn, Company, Contact, Event, GuestList
+from db.models import Attendee, CheckIn, Company, Contact, Event, GuestList, WaitlistEntry
 
 MAX_LENGTH = 1000
 MAX_TERMS = 40
 MAX_DEPTH = 20
 EVENT_STATES = {
     "bought": "bought", "attended": "attended", "no-show": "no-show", "noshow": "no-show", "no_show": "no-show",
-    "guestlist": "guestlist", "guest-list": "guestlist",
+    "guestlist": "guestlist", "guest-list": "guestlist", "waitlist": "waitlist", "wait-list": "waitlist",
 }
 KEYWORDS = ("and", "or", "not")
 SYNTAX = (
-    "all, tag:NAME, company:NAME, event:SLUG:bought|attended|no-show|guestlist or list:NAME, "
+    "all, tag:NAME, company:NAME, event:SLUG:bought|attended|no-show|guestlist|waitlist or list:NAME, "
     "joined with and, or, not and parentheses"
 )
 EXAMPLE = "`audience=\"event:summer-gala:bought and not tag:staff\"`"
@@ -232,7 +234,7 @@ def _term(word: str) -> Node:
         slug, _, state = value.rpartition(":") if ":" in value else (value, "", "bought")
         state_name = EVENT_STATES.get(state.lower())
         if state_name is None:
-            raise Invalid(f"After event:{slug}: say bought, attended, no-show or guestlist, not “{state}”.", field="audience")
+            raise Invalid(f"After event:{slug}: say bought, attended, no-show, guestlist or waitlist, not “{state}”.", field="audience")
         if not _SLUG.match(slug.lower()):
             raise Invalid(f"“{slug}” is not an event slug; write it like event:summer-gala:attended.", field="audience")
         return AtEvent(slug.lower(), state_name)
@@ -368,6 +370,12 @@ def _attended(event_id: uuid.UUID) -> ColumnElement[bool]:
     return or_(with_ticket, guests.came_as_guest(event_id))
 
 
+def _waiting(event_id: uuid.UUID) -> ColumnElement[bool]:
+    return exists().where(
+        WaitlistEntry.contact_id == Contact.id, WaitlistEntry.event_id == event_id, WaitlistEntry.status != "bought",
+    )
+
+
 def _compile(node: Node, events: dict[str, EventRef]) -> ColumnElement[bool]:
     if isinstance(node, Everyone):
         return true()
@@ -386,6 +394,8 @@ def _compile(node: Node, events: dict[str, EventRef]) -> ColumnElement[bool]:
             return _attended(event_id)
         if node.state == "guestlist":
             return guests.on_event_lists(event_id)
+        if node.state == "waitlist":
+            return _waiting(event_id)
         return and_(_bought(event_id), not_(_attended(event_id)))
     if isinstance(node, OnList):
         return guests.on_list(node.name)

@@ -116,6 +116,8 @@ class SalesDigest:
     trend: tuple[int, ...]  # tickets per day, the last TREND_DAYS days
     sources: tuple[SourceSales, ...] = ()  # the day's sales by channel, tracked link source, promoter and currency
     codes: tuple[CodeDay, ...] = ()  # the promo codes that sold on the day, per currency
+    waitlist_orders: int = 0  # waitlist offers bought on the day (conversions)…
+    waitlist_tickets: int = 0  # …and their tickets
 
     @property
     def has_activity(self) -> bool:
@@ -250,6 +252,17 @@ _CODES = text(
     """
 )
 
+# Waitlist conversions: offers (core/sales/waitlist.py) whose hold was paid on the day.
+_WAITLIST = text(
+    """
+    SELECT count(*), coalesce(sum(o.quantity), 0)
+      FROM orders o
+      JOIN events e ON e.account_id = o.account_id AND e.id = o.event_id
+      JOIN waitlist_entries w ON w.account_id = o.account_id AND w.order_id = o.id
+     WHERE""" + _PAID_ON_DAY + """
+    """
+)
+
 # Revenue and refunds per event, local day and currency, first to last day: what event_analytics
 # counts as revenue_cents and refunded_cents, kept apart by currency. The UTC bounds narrow the
 # ranges of ix_orders_paid and ix_payments_refunded before each event's zone decides the day.
@@ -345,6 +358,7 @@ async def sales_digest(session: AsyncSession, *, day: date, currency: str, now: 
         per_currency((m.currency, m.cents) for t in week for m in t.revenue),
     )
     upcoming = [_project(row, day, sales[row.id].week_tickets if row.id in sales else 0) for row in upcoming_rows]
+    waitlist_orders, waitlist_tickets = (await session.execute(_WAITLIST, {"day": day})).one()
     return SalesDigest(
         day=day, currency=currency, total=total(day), previous=total(day - timedelta(days=1)), average=average,
         events=tuple(sales[e] for e in sorted(places, key=places.__getitem__)),
@@ -361,6 +375,7 @@ async def sales_digest(session: AsyncSession, *, day: date, currency: str, now: 
             for code, orders, tickets, cents, off, row_currency
             in await session.execute(_CODES, {"day": day, "listed": LISTED})
         ),
+        waitlist_orders=int(waitlist_orders), waitlist_tickets=int(waitlist_tickets),
     )
 
 

@@ -100,7 +100,7 @@ async def test_values_are_bound_parameters_never_sql(services, crm):
     ("(tag:vip", "Close the “(” in the audience with a “)”."),
     ("tag:vip)", "The audience has a “)” without its “(”."),
     ("tag:vip and", "Finish the audience after “and”."),
-    ("event:gala:maybe", "After event:gala: say bought, attended, no-show or guestlist, not “maybe”."),
+    ("event:gala:maybe", "After event:gala: say bought, attended, no-show, guestlist or waitlist, not “maybe”."),
     ("company:\"Acme", "Close the quote you opened"),
     ("tag:", "Name one tag after tag:"),
 ])

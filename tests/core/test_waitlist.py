@@ -7,14 +7,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from core.campaigns import audiences
+from core.digests import reports
 from core.errors import SoldOut
 from core.events import ticket_types
 from core.jobs.policies import WAITLIST_OFFERS
 from core.sales import orders, payments, waitlist
 from core.services import Services
 from core.storefront import handles, tokens
+from core.time import local_time
 from core.time.clock import FrozenClock
-from db.models import Event, Order, Product, WaitlistEntry, WaitlistOffer
+from db.models import Contact, Event, Order, Product, WaitlistEntry, WaitlistOffer
 from db.session import Database
 from tests.conftest import test_settings as make_settings
 from tests.support.factories import make_event, make_product
@@ -294,3 +297,38 @@ async def test_the_list_shows_positions_offers_purchases_and_lapses(timed, make_
     ]
     async with timed.db.tenant(tenant.account_id) as session:
         assert await waitlist.conversions(session, since=clock.now() - timedelta(days=2), until=clock.now()) == (1, 1)
+
+
+async def test_the_audience_event_slug_waitlist_reaches_those_who_waited_and_did_not_buy(timed, make_tenant, clock):
+    tenant = await make_tenant()
+    event, product, holds = await sold_out(timed, tenant, seats=1)
+    for email in ("ann@example.com", "bob@example.com", "cem@example.com"):
+        await waitlist.join(timed, tenant.account_id, event_id=event.id, product_id=product.id, email=email,
+                            name="X", quantity=1, consent=email != "cem@example.com", consent_source="test")
+    await free(timed, tenant, holds)
+    await waitlist.offer_seats(timed, tenant.account_id)
+    async with timed.db.tenant(tenant.account_id) as session:
+        ann = (await session.execute(select(Order.reference).where(Order.email == "ann@example.com"))).scalar_one()
+    await payments.mark_paid(timed, tenant, reference=ann)
+    await waitlist.offer_seats(timed, tenant.account_id)  # settles Ann's offer as bought
+
+    async with timed.db.tenant(tenant.account_id) as session:
+        bound = await audiences.bind(session, audiences.parse(f"event:{event.slug}:waitlist"))
+        reached = (await session.execute(select(Contact.email).where(Contact.id.in_(bound.recipients("email"))))).scalars()
+        assert set(reached) == {"bob@example.com"}, "Ann bought; Cem gave no email consent"
+
+
+async def test_the_sales_digest_counts_waitlist_conversions(timed, make_tenant, clock):
+    tenant = await make_tenant()
+    event, product, holds = await sold_out(timed, tenant, seats=3)
+    await join(timed, tenant, event, product, ("ann@example.com", 2), ("bob@example.com", 1))
+    await free(timed, tenant, holds)
+    await waitlist.offer_seats(timed, tenant.account_id)
+    async with timed.db.tenant(tenant.account_id) as session:
+        ann = (await session.execute(select(Order.reference).where(Order.email == "ann@example.com"))).scalar_one()
+    await payments.mark_paid(timed, tenant, reference=ann)
+
+    day = local_time.local(clock.now(), event.timezone).date()
+    async with timed.db.tenant(tenant.account_id) as session:
+        digest = await reports.sales_digest(session, day=day, currency="EUR", now=clock.now())
+    assert (digest.waitlist_orders, digest.waitlist_tickets) == (1, 2)
