@@ -8,7 +8,7 @@ from bot import mail_words
 from bot.text import context, escape, fields, header, local_time, money, section
 from core.events.events import EventInfo
 from core.money.amounts import exponent
-from core.sales.orders import Held, OrderView
+from core.sales.orders import METHOD_LABELS, Held, OrderView
 from core.sales.payments import RefundPlan, Sale
 from core.sales.promos import CodeSales, Promo, PromoReport
 from core.sales.sources import PromoterSales, SourceSales
@@ -25,7 +25,6 @@ STATUS = {
     "expired": "⌛ Expired",
     "cancelled": "❌ Cancelled",
 }
-METHODS = {"stripe": "card (Stripe)", "cash": "cash", "bank": "bank transfer", "comp": "comp", "free": "free ticket"}
 
 
 def _buyer(email: str, name: str | None) -> str:
@@ -99,7 +98,7 @@ def order_card(order: OrderView, *, note: str | None = None, delivers: bool = Tr
     if order.promo_code:
         pairs.append(("Promo code", f"`{order.promo_code}`"))
     if order.payment_method:
-        pairs.append(("Paid by" if order.paid_at else "Payment", METHODS.get(order.payment_method, escape(order.payment_method))))
+        pairs.append(("Paid by" if order.paid_at else "Payment", METHOD_LABELS.get(order.payment_method, escape(order.payment_method))))
     if order.refunded_cents:
         pairs.append(("Refunded", money(order.refunded_cents, order.currency)))
     if order.paid_at:
@@ -133,7 +132,7 @@ def refund_value(plan: RefundPlan, amount: str | None) -> str:
 
 def refund_step(plan: RefundPlan, amount: str | None) -> list[dict]:
     """The confirmation of `/order refund`: how much goes back and what happens to the tickets."""
-    how = "to the buyer's card through Stripe" if plan.provider == "stripe" else f"as paid ({METHODS.get(plan.provider, escape(plan.provider))})"
+    how = "to the buyer's card through Stripe" if plan.provider == "stripe" else f"as paid ({METHOD_LABELS.get(plan.provider, escape(plan.provider))})"
     then = (
         "The tickets become void and the seats go back on sale."
         if plan.full else "It is a partial refund: the tickets stay valid."

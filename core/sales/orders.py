@@ -583,7 +583,7 @@ async def _alert_sale(session: AsyncSession, services: Services, account_id, ord
         text = services.templates.get_template("slack/sale_alert.md.j2").render(
             event=inert(event.name), products=inert(products), quantity=order.quantity, amount=amount,
             buyer=inert(order.name or order.email), email=inert(order.email), reference=order.reference,
-            method=_METHODS.get(order.payment_method or "", order.payment_method or "unknown"),
+            method=METHOD_LABELS.get(order.payment_method or "", order.payment_method or "unknown"),
             sold=int(sold), capacity=event.capacity,
         ).strip()
         await outbox.enqueue(session, account_id=account_id, dedupe_key=f"sale:{order.id}", channel=channel, text=text)
@@ -591,7 +591,8 @@ async def _alert_sale(session: AsyncSession, services: Services, account_id, ord
                                       event_name=event.name, capacity=event.capacity)
 
 
-_METHODS = {"stripe": "card (Stripe)", "cash": "cash", "bank": "bank transfer", "free": "free ticket", "comp": "comp"}
+# How each payment method reads, in Slack, emails and pages alike.
+METHOD_LABELS = {"stripe": "card (Stripe)", "cash": "cash", "bank": "bank transfer", "free": "free ticket", "comp": "comp"}
 
 
 async def _product_names(session: AsyncSession, order_id: uuid.UUID) -> str:
