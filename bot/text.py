@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+from core.money import amounts
+from core.money.amounts import Money
 from core.sales.totals import Totals
 from core.text.mrkdwn import inert
 from core.time.local_time import wall_clock
@@ -19,13 +21,19 @@ def quoted(value: str, limit: int = 60) -> str:
 
 
 def money(cents: int, currency: str) -> str:
-    if currency in ("JPY",):
-        return f"{cents:,} {currency}"
-    return f"{cents / 100:,.2f} {currency}"
+    """`25.00 EUR`, `3,000 JPY`: in the currency's own decimals."""
+    return amounts.format_amount(cents, currency)
 
 
-def takings(totals: Totals) -> str:
-    """Net, then gross and refunds: how every card shows money taken (core.sales.totals)."""
+def sums(per_currency: tuple[Money, ...], currency: str) -> str:
+    """Amounts in several currencies side by side, never added: `120.00 EUR + 30.00 USD` (`0.00` in `currency` for none)."""
+    return amounts.format_amounts(per_currency, currency)
+
+
+def takings(totals: Totals | tuple[Totals, ...] | list[Totals]) -> str:
+    """Net, then gross and refunds: how every card shows money taken (core.sales.totals), one currency after another."""
+    if not isinstance(totals, Totals):
+        return "; ".join(takings(t) for t in totals) or "—"
     c = totals.currency
     return f"*{money(totals.net_cents, c)} net* ({money(totals.gross_cents, c)} gross − {money(totals.refunded_cents, c)} refunded)"
 

@@ -91,7 +91,7 @@ def timeline_entry(entry: TimelineEntry, timezone: str) -> dict:
 
 
 def contact_summary(contact: ContactView, card: ContactCard, timezone: str) -> list[dict]:
-    value = "; ".join(takings(t) for t in card.lifetime_value) or "—"
+    value = takings(card.lifetime_value)
     events = str(card.events_attended)
     if card.recent_events:
         events += " (" + ", ".join(escape(n) for n in card.recent_events) + ")"

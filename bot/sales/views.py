@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from bot import mail_words
-from bot.text import context, escape, fields, header, local_time, money, section
+from bot.text import context, escape, fields, header, local_time, money, section, sums
 from core.events.events import EventInfo
 from core.money.amounts import exponent
 from core.sales.orders import METHOD_LABELS, Held, OrderView
@@ -221,8 +221,8 @@ def promo_report(report: PromoReport, *, now: datetime) -> list[dict]:
     sold = fields([
         ("Paid orders", f"{report.orders:,}"),
         ("Paid tickets", f"{report.tickets_paid:,}"),
-        ("Revenue", money(report.revenue_cents, promo.currency)),
-        ("Discount given", money(report.discount_cents, promo.currency)),
+        ("Revenue", sums(report.revenue, promo.currency)),
+        ("Discount given", sums(report.discount, promo.currency)),
     ])
     return [header(f"Promo code {promo.code}"), _promo_fields(promo, now), sold]
 
@@ -245,9 +245,10 @@ def source_line(sales: SourceSales) -> str:
 
 
 def code_line(sales: CodeSales, currency: str) -> str:
+    """A code on an event's card; its money per currency (`currency`, the event's, when it sold nothing)."""
     used = f"{sales.used:,} of {sales.max_uses:,} used" if sales.max_uses is not None else f"{sales.used:,} used"
-    return (f"• `{sales.code}` — {used} · {sales.tickets:,} paid · {money(sales.revenue_cents, currency)} revenue · "
-            f"{money(sales.discount_cents, currency)} off")
+    return (f"• `{sales.code}` — {used} · {sales.tickets:,} paid · {sums(sales.revenue, currency)} revenue · "
+            f"{sums(sales.discount, currency)} off")
 
 
 def my_sales(figures: list[PromoterSales], *, event: str | None) -> list[dict]:

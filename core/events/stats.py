@@ -32,9 +32,9 @@ class EventReport:
     orders: dict[str, int]
     attendees: int
     check_ins: int
-    currency: str
+    currency: str  # what the event sells in (its ticket types'), else the account's
     impact: Impact
-    money: Totals  # gross, refunds and net of the event's paid orders (core.sales.totals)
+    money: tuple[Totals, ...]  # gross, refunds and net of the event's paid orders per currency (core.sales.totals)
     public_url: str | None = None  # the event page, while the event is published
     sources: tuple[SourceSales, ...] = ()  # paid sales by channel, source and promoter (sales and up only)
     codes: tuple[CodeSales, ...] = ()  # the event's promo codes with their uses and paid sales
@@ -79,7 +79,7 @@ async def event_report(services: Services, tenant: TenantContext, *, slug: str) 
     tickets = [_ticket_sales(p, *sales.get(p.id, (0, 0))) for p in products]
     currency = products[0].currency if products else tenant.currency
     impact = Impact(orders.get("paid", 0), orders.get("pending", 0), attendees)
-    money = taken[0] if taken else Totals(0, 0, currency)
+    money = tuple(taken) or (Totals(0, 0, currency),)
     public_url = await links.published_url(services, tenant, event)
     return EventReport(event, tickets, orders, attendees, check_ins, currency, impact, money, public_url,
                        tuple(by_source), tuple(codes))

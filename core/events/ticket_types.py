@@ -1,6 +1,8 @@
 """Ticket types (products): what an event sells, at what price, how many, and until when.
 
-Prices are integer minor units of the account's currency. A ticket type's capacity plus those of
+Prices are integer minor units of a currency: an event's first ticket type takes the account's, and
+every later one its event's, so an event sells in one currency even after the account changes its
+own (a checkout cannot mix two). A ticket type's capacity plus those of
 its siblings never exceeds the event's capacity; every change that could break it holds the event
 row lock (see core.events) while it checks and writes. `products.sold` and `events.sold` count
 seats held by pending orders plus seats sold; sellers move them with conditional UPDATEs.
@@ -138,6 +140,15 @@ def _open_for_changes(event: Event, now: datetime) -> None:
         raise Invalid(f"“{event.name}” is over; its ticket types can no longer change.", field="event")
 
 
+async def event_currency(session: AsyncSession, event_id: uuid.UUID) -> str | None:
+    """The currency an event sells in (its first ticket type's); None before it has one."""
+    return (
+        await session.execute(
+            select(Product.currency).where(Product.event_id == event_id).order_by(Product.created_at, Product.id).limit(1)
+        )
+    ).scalar_one_or_none()
+
+
 async def add_ticket_type(
     services: Services, tenant: TenantContext, *, event: str, name: str, price: str | int,
     capacity: int | str | None = None, sales_end: str | datetime | None = None, slug: str | None = None,
@@ -145,18 +156,19 @@ async def add_ticket_type(
     """Add a ticket type to an event; its slug is unique within the event."""
     require(tenant, "organizer", "add ticket types")
     clean = names.clean_name(name)
-    price_cents = amounts.parse_amount(price, tenant.currency)
     seats = names.capacity(capacity)
     chosen = slugs.check(slug) if slug else None
     now = services.clock.now()
     async with services.db.tenant(tenant.account_id) as session:
         row = await events.load_event(session, event, lock=True)
         _open_for_changes(row, now)
+        currency = await event_currency(session, row.id) or tenant.currency
+        price_cents = amounts.parse_amount(price, currency)
         ends = _sales_end(sales_end, row, now)
         await _check_promise(session, row, seats)
         values = {
             "account_id": tenant.account_id, "event_id": row.id, "name": clean, "price_cents": price_cents,
-            "currency": tenant.currency, "capacity": seats, "sales_end": ends,
+            "currency": currency, "capacity": seats, "sales_end": ends,
         }
         product_id, _ = await slugs.insert_unique(
             session, Product, values, base=chosen or slugs.slugify(clean, "ticket"), chosen=chosen is not None,

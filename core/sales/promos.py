@@ -20,6 +20,7 @@ from core.context import TenantContext
 from core.errors import Conflict, Invalid, NotFound
 from core.events import events, ticket_types
 from core.money import amounts
+from core.money.amounts import Money, per_currency
 from core.services import Services
 from db.models import Event, Order, OrderLine, Product, PromoCode, PromoCodeProduct
 
@@ -62,8 +63,8 @@ class PromoReport:
     promo: Promo
     orders: int
     tickets_paid: int
-    revenue_cents: int
-    discount_cents: int
+    revenue: tuple[Money, ...]  # per currency, after the discount
+    discount: tuple[Money, ...]  # per currency
 
 
 def normalize_code(text: str | None) -> str:
@@ -112,9 +113,7 @@ async def _promo(session: AsyncSession, code_row) -> Promo:
             .order_by(products_t.c.name)
         )
     ).all()
-    currency = (
-        await session.execute(select(products_t.c.currency).where(products_t.c.event_id == event.id).limit(1))
-    ).scalar_one_or_none()
+    currency = await ticket_types.event_currency(session, event.id)
     return Promo(
         code_row.id, code_row.code, event.slug, event.name, event.timezone, currency or "USD",
         code_row.percent_off, code_row.amount_off_cents, code_row.max_uses, code_row.used, code_row.ends_at,
@@ -157,7 +156,7 @@ async def add_promo(
         ]
         if hidden and not products:
             raise Invalid("hidden=yes hides the ticket types the code names; add tickets=… too.", field="hidden")
-        currency = products[0].currency if products else tenant.currency
+        currency = await ticket_types.event_currency(session, row.id) or tenant.currency
         amount_off = amounts.parse_amount(amount, currency, field="amount") if amount is not None else None
         if amount_off == 0:
             raise Invalid("amount must be more than zero.", field="amount")
@@ -205,41 +204,56 @@ class CodeSales:
     max_uses: int | None
     orders: int
     tickets: int
-    revenue_cents: int
-    discount_cents: int
+    revenue: tuple[Money, ...]  # per currency, after the discount
+    discount: tuple[Money, ...]  # per currency
 
 
-def _paid_with_codes(*where):
-    """Paid orders' lines with a code, per code: orders, tickets, revenue after the discount, the discount given."""
-    return (
+@dataclass(frozen=True)
+class _Sold:
+    orders: int = 0
+    tickets: int = 0
+    revenue: tuple[Money, ...] = ()
+    discount: tuple[Money, ...] = ()
+
+
+async def _paid_with_codes(session: AsyncSession, *where) -> dict[uuid.UUID, _Sold]:
+    """Paid orders' lines with a code, per code: orders, tickets, revenue after the discount and the discount
+    given, the money summed per currency (an order is in one; a code's orders may be in several)."""
+    rows = await session.execute(
         select(
-            lines_t.c.promo_code_id,
-            func.count(func.distinct(lines_t.c.order_id)).label("orders"),
-            func.sum(lines_t.c.quantity).label("tickets"),
-            func.sum(lines_t.c.quantity * lines_t.c.unit_price_cents).label("revenue"),
-            func.sum(
-                lines_t.c.quantity * (lines_t.c.list_unit_price_cents - lines_t.c.unit_price_cents)
-            ).label("discount"),
+            lines_t.c.promo_code_id, orders_t.c.currency,
+            func.count(func.distinct(lines_t.c.order_id)),
+            func.sum(lines_t.c.quantity),
+            func.sum(lines_t.c.quantity * lines_t.c.unit_price_cents),
+            func.sum(lines_t.c.quantity * (lines_t.c.list_unit_price_cents - lines_t.c.unit_price_cents)),
         )
         .join(orders_t, (orders_t.c.id == lines_t.c.order_id) & (orders_t.c.account_id == lines_t.c.account_id))
         .where(lines_t.c.promo_code_id.is_not(None), orders_t.c.status == "paid", *where)
-        .group_by(lines_t.c.promo_code_id)
+        .group_by(lines_t.c.promo_code_id, orders_t.c.currency)
     )
+    per_code: dict[uuid.UUID, list] = {}
+    for code_id, currency, orders, tickets, revenue, discount in rows:
+        per_code.setdefault(code_id, []).append((currency, orders, int(tickets), int(revenue), int(discount)))
+    return {
+        code_id: _Sold(
+            sum(r[1] for r in found), sum(r[2] for r in found),
+            per_currency((r[0], r[3]) for r in found), per_currency((r[0], r[4]) for r in found),
+        )
+        for code_id, found in per_code.items()
+    }
 
 
 async def event_code_sales(session: AsyncSession, event_id: uuid.UUID) -> list[CodeSales]:
-    """Every code of an event with its uses and paid sales, most revenue first."""
-    paid = _paid_with_codes(orders_t.c.event_id == event_id).subquery()
-    revenue = func.coalesce(paid.c.revenue, 0)
+    """Every code of an event with its uses and paid sales, most tickets sold first."""
+    sold = await _paid_with_codes(session, orders_t.c.event_id == event_id)
     rows = await session.execute(
-        select(codes_t.c.code, codes_t.c.used, codes_t.c.max_uses, func.coalesce(paid.c.orders, 0),
-               func.coalesce(paid.c.tickets, 0), revenue, func.coalesce(paid.c.discount, 0))
-        .outerjoin(paid, paid.c.promo_code_id == codes_t.c.id)
-        .where(codes_t.c.event_id == event_id)
-        .order_by(revenue.desc(), codes_t.c.used.desc(), codes_t.c.code)
+        select(codes_t.c.id, codes_t.c.code, codes_t.c.used, codes_t.c.max_uses).where(codes_t.c.event_id == event_id)
     )
-    return [CodeSales(code, used, max_uses, orders, int(tickets), int(cents), int(off))
-            for code, used, max_uses, orders, tickets, cents, off in rows]
+    found = []
+    for code_id, code, used, max_uses in rows:
+        paid = sold.get(code_id, _Sold())
+        found.append(CodeSales(code, used, max_uses, paid.orders, paid.tickets, paid.revenue, paid.discount))
+    return sorted(found, key=lambda c: (-c.tickets, -c.used, c.code))
 
 
 async def show_promo(services: Services, tenant: TenantContext, *, code: str) -> PromoReport:
@@ -247,9 +261,8 @@ async def show_promo(services: Services, tenant: TenantContext, *, code: str) ->
     require(tenant, "sales", "see promo codes")
     async with services.db.tenant(tenant.account_id) as session:
         code_row = await _load(session, code)
-        sold = (await session.execute(_paid_with_codes(lines_t.c.promo_code_id == code_row.id))).first()
-        numbers = (sold.orders, int(sold.tickets), int(sold.revenue), int(sold.discount)) if sold else (0, 0, 0, 0)
-        return PromoReport(await _promo(session, code_row), *numbers)
+        sold = (await _paid_with_codes(session, lines_t.c.promo_code_id == code_row.id)).get(code_row.id, _Sold())
+        return PromoReport(await _promo(session, code_row), sold.orders, sold.tickets, sold.revenue, sold.discount)
 
 
 async def end_promo(services: Services, tenant: TenantContext, *, code: str) -> tuple[Promo, bool]:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from core.money.amounts import Money
 from core.sales import promos
 from core.services import Services
 from core.time.clock import FrozenClock
@@ -118,7 +119,7 @@ async def test_a_code_link_shows_the_discount_and_stripe_charges_the_discounted_
     shown = await store.run("/order", f"show {order.reference}")
     assert "`FRIENDS-20`" in str(shown["blocks"])
     report = await promos.show_promo(store.services, tenant, code="friends-20")
-    assert (report.orders, report.tickets_paid, report.revenue_cents, report.discount_cents) == (1, 2, 4000, 1000)
+    assert (report.orders, report.tickets_paid, report.revenue, report.discount) == (1, 2, (Money(4000, "EUR"),), (Money(1000, "EUR"),))
 
 
 async def test_a_code_typed_in_any_case_is_applied_at_checkout(store, shop, buyer, stripe_standin):

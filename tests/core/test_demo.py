@@ -11,6 +11,7 @@ from core.campaigns import campaigns
 from core.crm import contacts
 from core.errors import Conflict, NotFound
 from core.events import events, ticket_types
+from core.money.amounts import Money
 from core.sales import orders, promos, sources
 from db.models import (
     Attendee,
@@ -87,7 +88,7 @@ async def test_the_demo_is_a_tour_of_everything(services, tenant):
     # A percentage code with two of its uses taken by a paid order, and a tracked link that sold one.
     report = await promos.show_promo(services, tenant, code=demo.PROMO_CODE)
     assert (report.promo.percent_off, report.promo.max_uses, report.promo.used) == (20, 20, 2)
-    assert (report.orders, report.tickets_paid, report.discount_cents) == (1, 2, 2 * 700)
+    assert (report.orders, report.tickets_paid, report.discount) == (1, 2, (Money(2 * 700, tenant.currency),))
     assert ("promo_code", report.promo.id) in marked
     async with services.db.tenant(tenant.account_id) as session:
         [link] = (await session.execute(select(TrackedLink))).scalars().all()

@@ -1,6 +1,7 @@
 """Events, venues and ticket types in core: slugs, local times and DST, capacities, prices, roles."""
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -146,6 +147,21 @@ async def test_ticket_capacities_never_promise_more_than_the_event(core, make_te
     with pytest.raises(Invalid, match="less than the 300 seats its ticket types promise"):
         await events.update_event(core, tenant, slug=event.slug, capacity=250)
     assert await count(core, tenant, Product) == 2
+
+
+async def test_a_later_ticket_type_sells_in_its_events_currency_after_the_account_changes_its_own(core, make_tenant):
+    tenant = await make_tenant(currency="EUR")
+    event = await events.create_event(core, tenant, name="Gala", starts="2031-07-01 19:00", capacity=300)
+    await ticket_types.add_ticket_type(core, tenant, event=event.slug, name="VIP", price="80", capacity=100)
+    now_in_yen = replace(tenant, currency="JPY")
+
+    general = await ticket_types.add_ticket_type(core, now_in_yen, event=event.slug, name="General", price="25.50")
+    fresh = await events.create_event(core, now_in_yen, name="Tokyo Night", starts="2031-08-01 19:00")
+    yen = await ticket_types.add_ticket_type(core, now_in_yen, event=fresh.slug, name="Entry", price="3000")
+
+    # One checkout never mixes currencies: the gala stays in euros (cents read as euros), the new event is in yen.
+    assert (general.currency, general.price_cents) == ("EUR", 2550)
+    assert (yen.currency, yen.price_cents) == ("JPY", 3000)
 
 
 async def test_concurrent_ticket_types_cannot_overpromise_the_event(core, make_tenant):

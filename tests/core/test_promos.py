@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.errors import Conflict, Forbidden, Invalid, NotFound
+from core.money.amounts import Money
 from core.sales import orders, payments, promos
 from core.services import Services
 from core.time.clock import FrozenClock
@@ -244,5 +245,22 @@ async def test_show_counts_paid_uses_revenue_and_discount(services, make_tenant)
 
     report = await promos.show_promo(services, tenant, code="ten")
 
-    assert (report.orders, report.tickets_paid, report.revenue_cents, report.discount_cents) == (1, 3, 4500, 3000)
+    assert (report.orders, report.tickets_paid, report.revenue, report.discount) == (1, 3, (Money(4500, "EUR"),), (Money(3000, "EUR"),))
     assert report.promo.used == 4
+
+
+async def test_a_codes_sales_in_two_currencies_are_reported_per_currency(services, make_tenant):
+    tenant = await make_tenant()
+    event = await _arrange(services, tenant, price_cents=2000, currency="EUR")
+    await make_product(services, tenant, event, slug="late", name="Late entry", price_cents=1000, currency="GBP")
+    await promos.add_promo(services, tenant, event=event.slug, code="QUARTER", percent=25)
+    for ticket, qty in (("ga", 2), ("late", 4)):
+        sale = await payments.sell(services, tenant, event=event.slug, ticket=ticket, qty=qty, email="a@example.com",
+                                   code="QUARTER")
+        await payments.mark_paid(services, tenant, reference=sale.order.reference, method="bank")
+
+    report = await promos.show_promo(services, tenant, code="QUARTER")
+
+    assert (report.orders, report.tickets_paid) == (2, 6)
+    assert report.revenue == (Money(3000, "EUR"), Money(3000, "GBP"))
+    assert report.discount == (Money(1000, "EUR"), Money(1000, "GBP"))
