@@ -2,6 +2,7 @@
 the Stripe stand-in's Checkout page, get the ticket email, see the ticket; without JavaScript too; sold-out and
 ended events; and axe-core finds nothing serious or critical on any public page."""
 
+import re
 import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +14,7 @@ from sqlalchemy import update
 
 from bot.app import build_application
 from core.accounts import accounts
-from core.sales import promos, tickets
+from core.sales import orders, promos, tickets, waitlist
 from core.services import Services
 from core.storefront import handles
 from db.models import Product
@@ -107,7 +108,7 @@ async def test_browse_buy_pay_then_the_ticket_arrives_by_email_and_opens(site, b
     assert f"{base}/t/" in mail.get_body(("plain",)).get_content()
 
 
-async def test_sold_out_and_ended_events_show_it_and_offer_no_form(site, browser):
+async def test_sold_out_and_ended_events_show_it_and_offer_no_checkout(site, browser):
     from playwright.async_api import expect
 
     services, tenant, base, handle = site
@@ -120,8 +121,9 @@ async def test_sold_out_and_ended_events_show_it_and_offer_no_form(site, browser
     page = await browser.new_page()
     try:
         await page.goto(f"{base}/e/{handle}/{sold_out.slug}")
-        await expect(page.get_by_text("Sold out")).to_be_visible()
-        await expect(page.locator("form")).to_have_count(0)
+        await expect(page.get_by_text("Sold out", exact=True)).to_be_visible()
+        await expect(page.locator("form")).to_have_count(1)  # the waitlist's, not a checkout
+        await expect(page.get_by_role("button", name="Join the waitlist")).to_be_visible()
         await page.goto(f"{base}/e/{handle}/{ended.slug}")
         await expect(page.get_by_text("This event has ended")).to_be_visible()
         await expect(page.locator("form")).to_have_count(0)
@@ -226,3 +228,56 @@ async def test_a_typed_code_and_a_code_link_price_the_checkout_with_no_accessibi
     finally:
         await page.close()
     assert len(findings) == 4 and findings == {name: [] for name in findings}
+
+
+async def test_join_the_waitlist_get_the_offer_by_email_and_buy_it_with_no_accessibility_findings(
+    site, browser, smtp_sink
+):
+    from axe_playwright_python.async_playwright import Axe
+    from playwright.async_api import expect
+
+    services, tenant, base, handle = site
+    event = await make_event(services, tenant, name="Summer Gala")
+    await make_product(services, tenant, event, capacity=1)
+    early = await orders.hold_seats(services, tenant, event=event.slug, ticket="ga", email="early@example.com")
+    page = await browser.new_page()
+    axe = Axe()
+    findings = {}
+
+    async def check(name: str) -> None:
+        results = await axe.run(page)
+        findings[name] = [(v["id"], v["impact"]) for v in results.response["violations"]
+                          if v["impact"] in ("serious", "critical")]
+
+    try:
+        await page.goto(f"{base}/e/{handle}/{event.slug}")
+        await check("sold out with the waitlist")
+        await page.get_by_role("button", name="Join the waitlist").click()
+        await expect(page.get_by_role("alert")).to_have_text("Enter your name, as it should appear on the tickets.")
+        await expect(page.locator("#wl-name")).to_have_attribute("aria-invalid", "true")
+        await check("the waitlist with an error")
+        await page.locator("#wl-name").fill("Wanda Waiter")
+        await page.get_by_label("Email (the offer is sent here)").fill("wanda@example.com")
+        await page.get_by_role("button", name="Join the waitlist").click()
+        await expect(page.locator("#status")).to_contain_text("you are number 1")
+        await check("on the waitlist")
+
+        async with services.db.tenant(tenant.account_id) as session:
+            await orders.release(session, [early.order_id], status="cancelled", now=services.clock.now())
+        assert await waitlist.offer_seats(services, tenant.account_id) == 1
+        assert await waitlist.send_offers(services, account_id=tenant.account_id) == 1
+        [mail] = await smtp_sink.wait_for(1)
+        link = re.search(r"(http://127[^\s]+/offers/[^\s]+)", mail.get_body(("plain",)).get_content())[1]
+
+        await page.goto(link)
+        await expect(page.locator("#status")).to_contain_text("held for you until")
+        await check("the offer")
+        await page.get_by_role("button", name="Pay and get your tickets").click()
+        await page.get_by_role("button", name="Pay 25.00 EUR").click()
+        await expect(page.locator("#status")).to_contain_text("Confirmed")
+        await page.goto(link)
+        await expect(page.locator("#status")).to_contain_text("You already took this offer")
+        await check("the offer, used")
+    finally:
+        await page.close()
+    assert len(findings) == 5 and findings == {name: [] for name in findings}
