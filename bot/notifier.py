@@ -1,6 +1,7 @@
 """The Slack Notifier: posts and updates messages for an account through the one client path."""
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
@@ -12,6 +13,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import notices
 from bot.slack_client import SlackConnections, build_client
 from core.accounts import accounts
 from core.ports import Delivered, DeliveryError, SlackMessage
@@ -54,7 +56,10 @@ class SlackNotifier:
         await self.connections.aclose()
 
     async def post(self, account_id: uuid.UUID, message: SlackMessage) -> Delivered:
-        """Post (or update) the message; joins a public channel once when Slack says not_in_channel."""
+        """Post (or update) the message, a notice worded here; joins a public channel once when Slack says not_in_channel."""
+        if message.notice is not None:
+            words = notices.render(message.notice)
+            message = dataclasses.replace(message, notice=None, text=words.text, blocks=words.blocks)
         client = self._client(await self._token_for(account_id))
         try:
             return await _send(client, message)

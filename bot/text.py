@@ -1,17 +1,40 @@
 """Escaping and small formatting helpers shared by every view."""
 
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment
 
 from core.money import amounts
 from core.money.amounts import Money
 from core.sales.totals import Totals
-from core.text.mrkdwn import inert
+from core.services import build_templates
 from core.time.local_time import wall_clock
+
+
+@dataclass(frozen=True)
+class Words:
+    """A message as Slack shows it: the text (the notification, and the message when there are no blocks)."""
+
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+
+
+@cache
+def _templates() -> Environment:
+    return build_templates()
+
+
+def slack_template(template: str, /, **context: Any) -> str:
+    """templates/slack/`template` rendered, without the blank lines around it."""
+    return _templates().get_template(f"slack/{template}").render(**context).strip()
 
 
 def escape(value: object) -> str:
     """Make user-supplied text inert in mrkdwn: no mentions, links or <!channel> pings."""
-    return inert(value)
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def quoted(value: str, limit: int = 60) -> str:

@@ -4,7 +4,11 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    # core.notices states digests, whose facts come from feature modules that need these ports.
+    from core.notices import Notice
 
 
 class Clock(Protocol):
@@ -14,8 +18,11 @@ class Clock(Protocol):
 
 @dataclass(frozen=True)
 class SlackMessage:
+    """A message for a channel: a notice the notifier words, or (rows stored before notices) its words."""
+
     channel: str
-    text: str
+    notice: "Notice | None" = None
+    text: str = ""
     blocks: list[dict[str, Any]] | None = None
     thread_ts: str | None = None
     update_ts: str | None = None

@@ -1,5 +1,6 @@
 """Views for /digest: confirmations and the list of channels that get a digest."""
 
+from bot.digests.notices import day_label
 from bot.text import context, local_time, section
 from core.digests.subscriptions import Posted, Subscription
 
@@ -19,7 +20,7 @@ def unsubscribed(sub: Subscription) -> tuple[str, list[dict]]:
 
 
 def posted(result: Posted) -> tuple[str, list[dict]]:
-    day = f"today so far ({result.day})" if result.today else f"for {result.day}"
+    day = f"today so far ({day_label(result.day)})" if result.today else f"for {day_label(result.day)}"
     text = f"Posting the {result.what} {day} in <#{result.channel_id}>."
     return text, [section(f":outbox_tray: {text}")]
 

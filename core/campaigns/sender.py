@@ -35,6 +35,7 @@ from core.errors import DomainError
 from core.jobs import engine, outbox
 from core.jobs.engine import Attempt, Doubt, Failed, Finished, Outcome, Sent
 from core.jobs.policies import CAMPAIGN_RECIPIENTS
+from core.notices import CampaignReport
 from core.ports import SendError
 from core.services import Services
 from db.models import Campaign, CampaignRecipient, Contact, Interaction
@@ -289,17 +290,12 @@ async def _report(
     """Queue the campaign's report for its channel (once, by its dedupe key) in this transaction."""
     if not campaign.report_channel:
         return
-    text = services.templates.get_template("slack/campaign_report.md.j2").render(
-        name=_mrkdwn(campaign.name), slug=campaign.slug, channel="email" if campaign.channel == "email" else "SMS",
-        sent=campaign.sent_count, failed=campaign.failed_count, skipped=campaign.skipped_count, in_doubt=in_doubt,
-        reason=_mrkdwn(reason) if reason else None, local=campaign.channel == "email" and not services.mailer.delivers,
+    notice = CampaignReport(
+        name=campaign.name, slug=campaign.slug, channel=campaign.channel, sent=campaign.sent_count,
+        failed=campaign.failed_count, skipped=campaign.skipped_count, in_doubt=in_doubt, reason=reason,
+        stayed_local=campaign.channel == "email" and not services.mailer.delivers,
     )
     await outbox.enqueue(
         session, account_id=campaign.account_id, dedupe_key=f"campaign:{campaign.id}:report",
-        channel=campaign.report_channel, text=text.strip(),
+        channel=campaign.report_channel, notice=notice,
     )
-
-
-def _mrkdwn(text: str) -> str:
-    """Names people typed, made inert in Slack mrkdwn (no mentions or links)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -26,10 +26,10 @@ from core.accounts.permissions import require
 from core.context import TenantContext
 from core.digests import analytics
 from core.digests import reports as digest_reports
-from core.digests.render import DigestMessage, day_label, render
 from core.digests.schedule import latest_run, next_run, parse_at
 from core.errors import Invalid, NotFound
 from core.jobs import engine, outbox
+from core.notices import Digest
 from core.services import Services
 from core.time.local_time import in_zone
 from db.models import Account, DigestRun, DigestSubscription
@@ -63,7 +63,7 @@ class Subscription:
 class Posted:
     channel_id: str
     kind: str
-    day: str  # the reported day, as a label
+    day: date  # the reported day
     today: bool = False  # today so far, rather than yesterday
 
     @property
@@ -158,30 +158,30 @@ async def send_now(
         ).scalar_one_or_none() or "both"
         local_now = in_zone(now, timezone)
         day = local_now.date() if today else local_now.date() - timedelta(days=1)
-        message = await compose(
-            session, services, account_id=tenant.account_id, kind=kind, day=day, currency=currency, now=now,
-            so_far=local_now if today else None,
+        digest = await compose(
+            session, services, account_id=tenant.account_id, kind=kind, day=day, currency=currency,
+            timezone=timezone, now=now, so_far=now if today else None,
         )
         await outbox.enqueue(
             session, account_id=tenant.account_id, dedupe_key=f"digest-now:{channel}:{request_key}", channel=channel,
-            text=message.text, blocks=message.blocks,
+            notice=digest,
         )
-    return Posted(channel, kind, day_label(day), today)
+    return Posted(channel, kind, day, today)
 
 
 async def compose(
     session: AsyncSession, services: Services, *, account_id: uuid.UUID, kind: str, day: date, currency: str,
-    now: datetime, late: datetime | None = None, so_far: datetime | None = None,
-) -> DigestMessage:
-    """Bring the rollup up to date unless one is running, then build the digest of `day` from it.
+    timezone: str, now: datetime, late: datetime | None = None, so_far: datetime | None = None,
+) -> Digest:
+    """Bring the rollup up to date unless one is running, then state the digest of `day` from it.
 
-    `so_far` (the local time now) marks `day` as today, still running.
+    `so_far` (now) marks `day` as today, still running; `late` is when a late digest was due.
     """
     if await _rollup_free(session, account_id):
         await analytics.roll_up(session, account_id, now=now)
     sales = await digest_reports.sales_digest(session, day=day, currency=currency, now=now) if kind != "checkins" else None
     checkins = await digest_reports.checkin_digest(session, day=day, now=now) if kind != "sales" else None
-    return render(services.templates, sales=sales, checkins=checkins, currency=currency, late=late, so_far=so_far)
+    return Digest(sales=sales, checkins=checkins, currency=currency, timezone=timezone, late=late, so_far=so_far)
 
 
 async def send_due(services: Services, *, limit: int = CLAIMS_PER_TICK) -> int:
@@ -241,13 +241,13 @@ async def send_claimed(services: Services, account_id: uuid.UUID, subscription_i
             )
         ).first()
         if ran is not None:
-            message = await compose(
+            digest = await compose(
                 session, services, account_id=account_id, kind=sub.kind, day=local_date - timedelta(days=1),
-                currency=currency, now=now, late=in_zone(scheduled, timezone) if late else None,
+                currency=currency, timezone=timezone, now=now, late=scheduled if late else None,
             )
             await outbox.enqueue(
                 session, account_id=account_id, dedupe_key=f"digest:{subscription_id}:{local_date}",
-                channel=sub.channel_id, text=message.text, blocks=message.blocks,
+                channel=sub.channel_id, notice=digest,
             )
         await session.execute(
             update(subscriptions)

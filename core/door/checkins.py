@@ -33,11 +33,10 @@ from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.events import channels
 from core.events.events import load_event
 from core.jobs import outbox
+from core.notices import CheckinConflict, DoorScan
 from core.sales.ticket_codes import is_authentic, normalize
 from core.services import Services
-from core.text.mrkdwn import inert
 from core.text.names import storable
-from core.time.local_time import in_zone
 from db.models import (
     Attendee,
     CheckIn,
@@ -551,15 +550,15 @@ async def _report_conflict(
             )
         ).all()
     )
-    text = services.templates.get_template("slack/checkin_conflict.md.j2").render(
-        event_name=inert(ticket.event_name), attendee=inert(ticket.name),
-        ticket_type=inert(ticket.ticket_type), code=ticket.code,
-        scans=[
-            {"door": inert(doors.get(scan_id, "a door")), "at": in_zone(at, timezone), "offline": offline}
+    notice = CheckinConflict(
+        event=ticket.event_name, attendee=ticket.name, ticket_type=ticket.ticket_type, code=ticket.code,
+        scans=tuple(
+            DoorScan(door=doors.get(scan_id), at=at, offline=offline)
             for scan_id, at, offline in sorted(scans, key=lambda s: s[1])
-        ],
+        ),
+        timezone=timezone,
     )
     await outbox.enqueue(
-        session, account_id=account_id, dedupe_key=f"checkin-conflict:{ids[-1]}", channel=channel, text=text.strip()
+        session, account_id=account_id, dedupe_key=f"checkin-conflict:{ids[-1]}", channel=channel, notice=notice
     )
 

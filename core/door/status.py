@@ -17,9 +17,8 @@ from core.door.checkins import ADMITTED, door_channel
 from core.door.tokens import resolve_door_token
 from core.door._window import LENGTH_WITHOUT_END, OPEN_AFTER, OPEN_BEFORE
 from core.jobs import engine, outbox
+from core.notices import DoorStatus
 from core.services import Services
-from core.text.mrkdwn import inert
-from core.time.local_time import in_zone
 from db.models import Attendee, CheckIn, DoorToken, Event, Ticket
 
 THROTTLE = timedelta(seconds=30)
@@ -150,10 +149,10 @@ async def _refresh(services: Services, session, account_id: uuid.UUID, event_id:
     if channel is None:
         return
     counts = await door_counts(session, event_id, now)
-    text = services.templates.get_template("slack/door_status.md.j2").render(
-        event_name=inert(event.name), counts=counts, at=in_zone(now, timezone),
-        share=round(100 * counts.admitted / counts.sold) if counts.sold else None,
-    ).strip()
+    notice = DoorStatus(
+        event=event.name, admitted=counts.admitted, sold=counts.sold, recent=counts.recent, refused=counts.refused,
+        at=now, timezone=timezone,
+    )
     first_key = f"door-status:{event_id}"
     ts = event.door_status_ts or await outbox.sent_ts(session, dedupe_key=first_key)
     if event.door_status_channel is None or event.door_status_ts != ts:
@@ -162,9 +161,9 @@ async def _refresh(services: Services, session, account_id: uuid.UUID, event_id:
         )
     if ts is None:
         # The first message is queued now, or still waiting in the outbox: it is updated once sent.
-        await outbox.enqueue(session, account_id=account_id, dedupe_key=first_key, channel=channel, text=text)
+        await outbox.enqueue(session, account_id=account_id, dedupe_key=first_key, channel=channel, notice=notice)
         return
     await outbox.enqueue(
         session, account_id=account_id, dedupe_key=f"{first_key}:{now.isoformat()}", channel=channel,
-        text=text, kind="update", update_ts=ts,
+        notice=notice, kind="update", update_ts=ts,
     )

@@ -1,7 +1,10 @@
 """The outbox: Slack messages that must not be lost, stored with the change that caused them.
 
 `enqueue` writes a message inside the caller's tenant transaction, so it exists if and only if
-that transaction commits, and a dedupe key makes a second enqueue a no-op. `drain` (run by the
+that transaction commits, and a dedupe key makes a second enqueue a no-op. A message is a notice
+(core/notices.py): its kind and its facts are stored, and the Slack notifier words it when it is
+sent, so `revise_pending` can replace the facts of one still waiting. Rows stored before notices
+carry their words (text and blocks) and are sent as they are. `drain` (run by the
 ticker every few seconds on every replica) sends due messages through the Notifier port on the
 job engine (core/jobs/engine.py): each is claimed with a short lease, marked as being attempted
 before Slack is called, and its outcome recorded after, in transactions of their own.
@@ -15,13 +18,14 @@ a stored ts) are simply made again. So every message appears once in its channel
 import logging
 import uuid
 
-from sqlalchemy import Row, func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Row, func, literal, select, update
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.jobs import engine
 from core.jobs.engine import Attempt, Doubt, Failed, Outcome, Sent
 from core.jobs.policies import OUTBOX
+from core.notices import Notice, from_facts, to_facts
 from core.ports import DeliveryError, SlackMessage
 from core.services import Services
 from db.models import OutboxMessage
@@ -37,16 +41,20 @@ outbox = OutboxMessage.__table__
 
 
 async def enqueue(
-    session: AsyncSession, *, account_id: uuid.UUID, dedupe_key: str, channel: str, text: str,
-    blocks: list[dict] | None = None, thread_ts: str | None = None, update_ts: str | None = None,
-    kind: str = "post",
+    session: AsyncSession, *, account_id: uuid.UUID, dedupe_key: str, channel: str, notice: Notice | None = None,
+    text: str | None = None, thread_ts: str | None = None, update_ts: str | None = None, kind: str = "post",
 ) -> bool:
-    """Store a message to send once this tenant transaction commits; False if the key was used before."""
+    """Store a message to send once this tenant transaction commits; False if the key was used before.
+
+    The message is a `notice`; `text` (words already chosen) serves the outbox's own tests.
+    """
     if kind not in KINDS:
         raise ValueError(f"outbox kind must be one of {KINDS}, not {kind!r}")
     if (kind == "update") != (update_ts is not None):
         raise ValueError("an update needs update_ts (the ts of the message it replaces), and only an update has one")
-    payload = {"text": text, "blocks": blocks, "thread_ts": thread_ts, "update_ts": update_ts}
+    if (notice is None) == (text is None):
+        raise ValueError("a message is a notice or a text, and only one of them")
+    payload = {**(_stated(notice) if notice is not None else {"text": text}), "thread_ts": thread_ts, "update_ts": update_ts}
     inserted = await session.execute(
         insert(outbox)
         .values(
@@ -61,18 +69,23 @@ async def enqueue(
     return inserted.first() is not None
 
 
-async def revise_pending(session: AsyncSession, *, key_prefix: str, text: str) -> bool:
-    """Replace the text of the not-yet-sent message(s) whose dedupe key starts with `key_prefix`; False if none.
+async def revise_pending(session: AsyncSession, *, key_prefix: str, notice: Notice) -> bool:
+    """Restate the not-yet-sent message(s) whose dedupe key starts with `key_prefix` as `notice`; False if none.
 
     A drainer sending one of them holds its row lock: this waits, then finds it sent and changes nothing.
     """
     revised = await session.execute(
         update(outbox)
         .where(outbox.c.dedupe_key.startswith(key_prefix, autoescape=True), outbox.c.status == "pending")
-        .values(payload=outbox.c.payload.op("||")(func.jsonb_build_object("text", text)))
+        # Words of a row stored before notices go: the notice is what is sent.
+        .values(payload=outbox.c.payload.op("-")("text").op("-")("blocks").op("||")(literal(_stated(notice), JSONB)))
         .returning(outbox.c.id)
     )
     return revised.first() is not None
+
+
+def _stated(notice: Notice) -> dict:
+    return {"notice": notice.kind, "facts": to_facts(notice)}
 
 
 async def sent_ts(session: AsyncSession, *, dedupe_key: str) -> str | None:
@@ -102,8 +115,9 @@ class _Worker:
 
     async def prepare(self, session: AsyncSession, row: Row, doubt: Doubt) -> SlackMessage:
         payload = row.payload
+        notice = from_facts(payload["notice"], payload["facts"]) if "notice" in payload else None
         return SlackMessage(
-            channel=row.channel_id, text=payload.get("text", ""), blocks=payload.get("blocks"),
+            channel=row.channel_id, notice=notice, text=payload.get("text", ""), blocks=payload.get("blocks"),
             thread_ts=payload.get("thread_ts"), update_ts=payload.get("update_ts"), key=str(row.id),
         )
 

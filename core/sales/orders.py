@@ -26,11 +26,11 @@ from core.errors import Conflict, Invalid, NotFound, SoldOut
 from core.events import channels, events, ticket_types
 from core.jobs import engine, outbox
 from core.money import amounts
+from core.notices import SaleAlert
 from core.ports import PaymentProviderError
 from core.sales import promos, tickets
 from core.services import Services
 from core.storefront import alerts
-from core.text.mrkdwn import inert
 from db.models import Account, Event, Order, OrderLine, Payment, Product, PromoCode, User, WaitlistEntry
 
 log = logging.getLogger(__name__)
@@ -547,11 +547,11 @@ async def fulfil(session: AsyncSession, services: Services, account_id: uuid.UUI
     products = await _product_names(session, order_id)
     await tickets.issue(session, services, account_id=account_id, order_id=order_id)
     now = services.clock.now()
-    amount = amounts.format_amount(order.total_cents, order.currency)
     if order.kind == "comp":
         body = f"Received {order.quantity} × {products} for {event.name} as a comp (order {order.reference})."
     else:
         where = " on the event page" if order.source == "web" else ""
+        amount = amounts.format_amount(order.total_cents, order.currency)
         body = f"Bought {order.quantity} × {products} for {event.name}{where} (order {order.reference}, {amount})."
     await interactions.record_interaction(
         session, account_id, contact_id=order.contact_id, kind="purchase", body=body, occurred_at=now,
@@ -559,12 +559,11 @@ async def fulfil(session: AsyncSession, services: Services, account_id: uuid.UUI
         source_key=f"order:{order_id}:purchase",
     )
     if order.kind == "sale":
-        await _alert_sale(session, services, account_id, order, event, products, amount)
+        await _alert_sale(session, services, account_id, order, event, products)
     await tickets.queue_email(session, account_id=account_id, order_id=order_id, dedupe_key=f"order:{order_id}:tickets")
 
 
-async def _alert_sale(session: AsyncSession, services: Services, account_id, order, event, products: str,
-                      amount: str) -> None:
+async def _alert_sale(session: AsyncSession, services: Services, account_id, order, event, products: str) -> None:
     """Queue the sale alert for the event's sales channel (public orders fold into a rush alert), and sold-out."""
     channel = await channels.news_channel(session, order.event_id)
     if not channel:
@@ -576,17 +575,17 @@ async def _alert_sale(session: AsyncSession, services: Services, account_id, ord
         )
     ).scalar_one()
     if order.source == "web":
-        sale = alerts.Sale(order.event_id, event.name, products, order.quantity, order.total_cents, amount,
+        sale = alerts.Sale(order.event_id, event.name, products, order.quantity, order.total_cents, order.currency,
                            alerts.short_name(order.name, order.email), order.reference, int(sold), event.capacity)
         await alerts.alert_public_sale(session, services, account_id, channel, sale, now=services.clock.now())
     else:
-        text = services.templates.get_template("slack/sale_alert.md.j2").render(
-            event=inert(event.name), products=inert(products), quantity=order.quantity, amount=amount,
-            buyer=inert(order.name or order.email), email=inert(order.email), reference=order.reference,
-            method=METHOD_LABELS.get(order.payment_method or "", order.payment_method or "unknown"),
-            sold=int(sold), capacity=event.capacity,
-        ).strip()
-        await outbox.enqueue(session, account_id=account_id, dedupe_key=f"sale:{order.id}", channel=channel, text=text)
+        notice = SaleAlert(
+            event=event.name, products=products, quantity=order.quantity, amount_cents=order.total_cents,
+            currency=order.currency, method=order.payment_method, buyer=order.name, email=order.email,
+            reference=order.reference, sold=int(sold), capacity=event.capacity,
+        )
+        await outbox.enqueue(session, account_id=account_id, dedupe_key=f"sale:{order.id}", channel=channel,
+                             notice=notice)
     await alerts.announce_if_sold_out(session, services, account_id, channel, event_id=order.event_id,
                                       event_name=event.name, capacity=event.capacity)
 

@@ -24,6 +24,7 @@ from core.errors import Conflict, DomainError, Invalid, NotReady
 from core.events import channels
 from core.jobs import outbox
 from core.money import amounts
+from core.notices import PaidWithoutSeats
 from core.ports import (
     ChargeRefunded,
     CheckoutCompleted,
@@ -45,7 +46,6 @@ from core.sales.orders import (
     products_t,
 )
 from core.services import Services
-from core.text.mrkdwn import inert
 from core.time.local_time import wall_clock
 from db.models import Account, OrderLine, ProcessedWebhook, User
 
@@ -551,10 +551,8 @@ async def _alert_unseated(session: AsyncSession, services: Services, account_id:
     log.warning("order %s was paid after its hold lapsed and no seats are left", order.reference)
     channel = await channels.news_channel(session, order.event_id)
     if channel:
-        text = (f":warning: Order `{order.reference}` ({inert(order.email)}) was paid by card after its hold "
-                f"ran out, and its seats are sold; refund it with `/order refund {order.reference}`.")
         await outbox.enqueue(session, account_id=account_id, dedupe_key=f"unseated:{order.id}", channel=channel,
-                             text=text)
+                             notice=PaidWithoutSeats(reference=order.reference, email=order.email))
 
 
 async def _apply_charge_refunded(session: AsyncSession, services: Services, account_id: uuid.UUID, order,

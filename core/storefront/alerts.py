@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.jobs import outbox
 from core.services import Services
-from core.text.mrkdwn import inert
+from core.notices import PublicSale, SoldOut
 from db.models import Product, ProductSales, SaleRush
 
 RUSH_GAP = timedelta(seconds=15)
@@ -35,7 +35,7 @@ class Sale:
     products: str
     quantity: int
     total_cents: int
-    amount: str
+    currency: str
     buyer: str
     reference: str
     sold: int
@@ -75,20 +75,20 @@ async def alert_public_sale(session: AsyncSession, services: Services, account_i
         )
     ).one()
     key = f"rush:{sale.event_id}:{int(rush.started_at.timestamp() * 1_000_000)}"
-    template = "slack/sale_alert_web.md.j2" if rush.orders == 1 else "slack/sale_rush.md.j2"
-    text = services.templates.get_template(template).render(
-        sale=sale, event=inert(sale.event_name), products=inert(sale.products), buyer=inert(sale.buyer),
+    notice = PublicSale(
+        event=sale.event_name, products=sale.products, quantity=sale.quantity, total_cents=sale.total_cents,
+        currency=sale.currency, buyer=sale.buyer, reference=sale.reference, sold=sale.sold, capacity=sale.capacity,
         orders=rush.orders, seats=rush.seats,
-    ).strip()
+    )
     if rush.orders == 1:
-        await outbox.enqueue(session, account_id=account_id, dedupe_key=key, channel=channel, text=text)
+        await outbox.enqueue(session, account_id=account_id, dedupe_key=key, channel=channel, notice=notice)
         return
-    if await outbox.revise_pending(session, key_prefix=key, text=text):
+    if await outbox.revise_pending(session, key_prefix=key, notice=notice):
         return
     ts = await outbox.sent_ts(session, dedupe_key=key)
     if ts is not None:
         await outbox.enqueue(session, account_id=account_id, dedupe_key=f"{key}:update:{rush.orders}", channel=channel,
-                             text=text, kind="update", update_ts=ts)
+                             notice=notice, kind="update", update_ts=ts)
 
 
 async def announce_if_sold_out(session: AsyncSession, services: Services, account_id: uuid.UUID, channel: str,
@@ -106,5 +106,5 @@ async def announce_if_sold_out(session: AsyncSession, services: Services, accoun
     every_type_full = bool(limits) and all(cap is not None and seats >= cap for cap, seats in limits)
     if not ((capacity is not None and paid >= capacity) or every_type_full):
         return
-    text = services.templates.get_template("slack/sold_out.md.j2").render(event=inert(event_name), sold=paid).strip()
-    await outbox.enqueue(session, account_id=account_id, dedupe_key=f"soldout:{event_id}", channel=channel, text=text)
+    await outbox.enqueue(session, account_id=account_id, dedupe_key=f"soldout:{event_id}", channel=channel,
+                         notice=SoldOut(event=event_name, sold=paid))

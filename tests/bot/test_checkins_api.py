@@ -10,6 +10,7 @@ from sqlalchemy import select
 from core.door import tokens as door_tokens
 from db.models import CheckIn, OutboxMessage
 from tests.support.door_factories import make_event, make_ticket
+from tests.support.notices import shown
 
 
 @pytest.fixture
@@ -153,7 +154,7 @@ async def test_offline_scans_from_two_doors_are_applied_by_scan_time_and_the_con
         query = select(OutboxMessage).where(OutboxMessage.dedupe_key.startswith("checkin-conflict:"))
         [report] = (await session.execute(query)).scalars()
     assert report.channel_id == "C0DOOR"
-    text = report.payload["text"]
+    text = shown(report)["text"]
     assert "Bo Berg" in text and text.index("Main entrance") < text.index("Side door")
 
 

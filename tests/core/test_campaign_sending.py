@@ -28,6 +28,7 @@ from db.models import (
 from db.session import Database
 from tests.conftest import test_settings as make_settings
 from tests.support.campaign_data import add_contact
+from tests.support.notices import shown
 from tests.support.picky_smtp import picky_server  # noqa: F401 - fixture
 
 SENDER = "Gala Team <team@gala.test>"
@@ -222,8 +223,8 @@ async def test_a_sender_dying_mid_send_leaves_only_its_message_in_flight_in_doub
     assert {f"<campaign.{r.id}@gala.test>" for r in doubtful} <= resent
     [report] = await rows(survivor, tenant, OutboxMessage, OutboxMessage.dedupe_key == f"campaign:{campaign.id}:report")
     assert report.channel_id == "C0REPORTS"
-    assert "*8* sent by email, 0 failed, 0 skipped" in report.payload["text"]
-    assert "4 in doubt: interrupted mid-send and sent once more, so they may have arrived twice." in report.payload["text"]
+    assert "*8* sent by email, 0 failed, 0 skipped" in shown(report)["text"]
+    assert "4 in doubt: interrupted mid-send and sent once more, so they may have arrived twice." in shown(report)["text"]
     async with survivor.db.tenant(tenant.account_id) as session:
         await session.execute(OutboxMessage.__table__.delete().where(OutboxMessage.id == report.id))
 
@@ -310,7 +311,7 @@ async def test_a_campaign_whose_audience_broke_meanwhile_fails_with_a_report(mai
     [row] = await rows(mail_services, tenant, Campaign, Campaign.id == campaign.id)
     assert row.status == "failed" and smtp_sink.deliveries == []
     [report] = await rows(mail_services, tenant, OutboxMessage, OutboxMessage.dedupe_key == f"campaign:{campaign.id}:report")
-    assert report.payload["text"] == (
+    assert shown(report)["text"] == (
         ":warning: Campaign *Spring news* (`spring-news`) could not be sent: "
         "No company is named “acme”; check the name with `/company show acme`."
     )

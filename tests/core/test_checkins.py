@@ -12,6 +12,7 @@ from core.door.checkins import Scan
 from core.errors import Forbidden, NotFound
 from db.models import CheckIn, DoorToken, Interaction, OutboxMessage
 from tests.support.door_factories import make_event, make_ticket
+from tests.support.notices import shown
 
 
 async def attempts(services, tenant, **where) -> list[CheckIn]:
@@ -177,8 +178,8 @@ async def test_an_offline_scan_of_an_admitted_ticket_is_a_conflict_reported_to_t
     assert [r.result for r in rows] == ["admitted", "conflict"]
     [report] = await conflict_reports(services, tenant)
     assert report.channel_id == "C0DOORS" and report.kind == "post"
-    assert "Bo Berg" in report.payload["text"] and "North door" in report.payload["text"]
-    assert "South door" in report.payload["text"]
+    assert "Bo Berg" in shown(report)["text"] and "North door" in shown(report)["text"]
+    assert "South door" in shown(report)["text"]
 
 
 async def test_an_earlier_offline_scan_uploaded_later_takes_the_admission(services, door):

@@ -6,11 +6,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.digests import notices as digest_notices
+from bot.text import Words
 from core.digests import analytics, reports
-from core.digests.render import render
 from core.digests.reports import Averages, Totals, sparkline
 from core.door import checkins
 from core.events import events, ticket_types
+from core.notices import Digest, from_facts, to_facts
 from core.sales import orders, payments
 from core.services import Services
 from core.money.amounts import Money
@@ -143,12 +145,21 @@ async def test_no_shows_are_not_reported_before_the_event_ends(services, week, c
     assert digest.events[0].no_shows is None
 
 
+def render(
+    *, sales: reports.SalesDigest | None, checkins: reports.CheckinDigest | None, currency: str,
+    so_far: datetime | None = None, timezone: str = "UTC",
+) -> Words:
+    """The digest as Slack shows it, after the outbox stored its facts as JSON and read them back."""
+    stored = to_facts(Digest(sales=sales, checkins=checkins, currency=currency, timezone=timezone, so_far=so_far))
+    return digest_notices.digest(from_facts(Digest.kind, stored))
+
+
 async def test_the_rendered_digest_shows_the_numbers_in_blocks_with_sparklines(services, week, clock):
     tenant, *_ = week
     async with services.db.tenant(tenant.account_id) as session:
         sales = await reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
         doors = await reports.checkin_digest(session, day=SUNDAY, now=clock.now())
-    message = render(services.templates, sales=sales, checkins=doors, currency="EUR")
+    message = render(sales=sales, checkins=doors, currency="EUR")
 
     shown = "\n".join(b["text"]["text"] for b in message.blocks if b["type"] == "section")
     assert "*Sales on Sun 29 Mar*: *3 orders* · *6 tickets* · *195.00 EUR*" in shown
@@ -182,7 +193,7 @@ async def test_a_quiet_day_still_shows_the_upcoming_events_seats_and_pace(servic
         doors = await reports.checkin_digest(session, day=SUNDAY, now=clock.now())
 
     assert not sales.has_activity and not doors.has_activity
-    message = render(services.templates, sales=sales, checkins=doors, currency="EUR")
+    message = render(sales=sales, checkins=doors, currency="EUR")
     shown = [b["text"]["text"] for b in message.blocks if b["type"] == "section"]
     assert shown[0] == ":zzz: No sales or check-in activity on Sun 29 Mar."
     # 118 seats left at 2 a day: 59 days, before the gala starts on 20 June.
@@ -192,9 +203,9 @@ async def test_a_quiet_day_still_shows_the_upcoming_events_seats_and_pace(servic
         "sells out in ~59 days at this pace (around Wed 27 May)"
     ) in shown[1]
     assert message.text == ":zzz: No sales or check-in activity on Sun 29 Mar."
-    only_sales = render(services.templates, sales=sales, checkins=None, currency="EUR")
+    only_sales = render(sales=sales, checkins=None, currency="EUR")
     assert "Summer Gala" in str(only_sales.blocks) and "No sales on Sun 29 Mar" in str(only_sales.blocks)
-    only_doors = render(services.templates, sales=None, checkins=doors, currency="EUR")
+    only_doors = render(sales=None, checkins=doors, currency="EUR")
     assert [b["text"]["text"] for b in only_doors.blocks] == [":ticket: No check-ins on Sun 29 Mar."]
 
 
@@ -203,7 +214,7 @@ async def test_a_digest_of_today_says_it_is_so_far_and_up_to_when(services, make
     async with services.db.tenant(tenant.account_id) as session:
         sales = await reports.sales_digest(session, day=date(2026, 3, 30), currency="EUR", now=clock.now())
     local = clock.now().astimezone(ZoneInfo("Europe/Berlin"))
-    message = render(services.templates, sales=sales, checkins=None, currency="EUR", so_far=local)
+    message = render(sales=sales, checkins=None, currency="EUR", so_far=local, timezone="Europe/Berlin")
     assert message.text == (
         ":chart_with_upwards_trend: No sales today so far (Mon 30 Mar, to 09:00 CEST): no orders and no refunds."
     )
@@ -215,9 +226,9 @@ async def test_a_day_without_activity_is_one_line(services, make_tenant, clock):
         sales = await reports.sales_digest(session, day=SUNDAY, currency="EUR", now=clock.now())
         doors = await reports.checkin_digest(session, day=SUNDAY, now=clock.now())
 
-    both = render(services.templates, sales=sales, checkins=doors, currency="EUR")
+    both = render(sales=sales, checkins=doors, currency="EUR")
     assert [b["text"]["text"] for b in both.blocks] == [":zzz: No sales or check-in activity on Sun 29 Mar."]
-    only_sales = render(services.templates, sales=sales, checkins=None, currency="EUR")
+    only_sales = render(sales=sales, checkins=None, currency="EUR")
     assert [b["text"]["text"] for b in only_sales.blocks] == [
         ":chart_with_upwards_trend: No sales on Sun 29 Mar: no orders and no refunds."
     ]
@@ -334,7 +345,7 @@ async def test_money_in_two_currencies_is_summed_and_shown_per_currency_never_ad
     ]
     assert {(s.channel, s.revenue_cents, s.currency) for s in digest.sources} == {("slack", 12000, "EUR"), ("slack", 3000, "USD")}
 
-    message = render(services.templates, sales=digest, checkins=None, currency="USD")
+    message = render(sales=digest, checkins=None, currency="USD")
     shown = "\n".join(b["text"]["text"] for b in message.blocks if b["type"] == "section")
     assert "*2 orders* · *5 tickets* · *120.00 EUR + 30.00 USD*" in shown
     assert "vs the day before: +1 orders · +4 tickets · +80.00 EUR (+200%) · +30.00 USD" in shown

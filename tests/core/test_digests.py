@@ -20,6 +20,7 @@ from core.time.clock import FrozenClock
 from db.models import DigestRun, DigestSubscription, OutboxMessage
 from db.session import Database
 from tests.support.analytics_data import AnalyticsData
+from tests.support.notices import shown
 
 
 def utc(*args) -> datetime:
@@ -57,7 +58,7 @@ async def state(services, tenant) -> tuple[list[DigestSubscription], list[Digest
 def section_text(message: OutboxMessage) -> str:
     return "\n".join(
         block["text"]["text"] if block["type"] == "section" else block["elements"][0]["text"]
-        for block in message.payload["blocks"] if block["type"] in ("section", "context")
+        for block in shown(message)["blocks"] if block["type"] in ("section", "context")
     )
 
 
@@ -123,7 +124,7 @@ async def test_a_missed_digest_is_sent_late_once_saying_so(services, berlin, clo
     assert (run.local_date, run.late) == (date(2026, 3, 30), True)
     assert "Sent late: this digest was due at 09:00 CEST on Mon 30 Mar" in section_text(message)
     assert "No check-ins on Sun 29 Mar." in section_text(message)
-    assert message.payload["text"].startswith("(Sent late)")
+    assert shown(message)["text"].startswith("(Sent late)")
     assert sub.next_run_at == utc(2026, 3, 31, 7)
 
 

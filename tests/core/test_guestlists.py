@@ -204,8 +204,9 @@ async def test_audiences_reach_guests_by_event_and_by_list_name(services, make_t
 
 
 async def test_the_checkin_digest_counts_guests_per_promoter(services, make_tenant):
+    from bot.digests.notices import digest as digest_words
     from core.digests import analytics, reports
-    from core.digests import render
+    from core.notices import Digest
 
     owner = await make_tenant()
     event = await factories.make_event(services, owner, name="Club", timezone="UTC",
@@ -220,7 +221,7 @@ async def test_the_checkin_digest_counts_guests_per_promoter(services, make_tena
         await analytics.roll_up(session, owner.account_id, now=now)
         digest = await reports.checkin_digest(session, day=now.date(), now=now)
     [doors] = digest.events
-    text = render.render(services.templates, sales=None, checkins=digest, currency="EUR")
+    text = digest_words(Digest(sales=None, checkins=digest, currency="EUR"))
 
     assert (doors.guests.total.names, doors.guests.total.arrived, doors.guests.total.people) == (2, 1, 2)
     assert "Guest lists: 1 of 2 names arrived, 2 people in · Ana Promo 1/2 (+1)" in str(text)

@@ -25,6 +25,7 @@ from db.models import (
 )
 from tests.conftest import new_tenant
 from tests.support.factories import make_event, make_product, set_account
+from tests.support.notices import shown
 
 
 async def _count(services, tenant, model, *where) -> int:
@@ -235,8 +236,8 @@ async def test_paying_cash_issues_one_ticket_per_seat_records_the_purchase_and_a
         alert = (await session.execute(select(OutboxMessage))).scalar_one()
     assert purchase.kind == "purchase" and sale.order.reference in purchase.body and purchase.user_id == tenant.user_id
     assert alert.channel_id == "C0SALES" and alert.dedupe_key == f"sale:{paid.id}"
-    assert "&lt;!channel&gt;" in alert.payload["text"] and "<!channel>" not in alert.payload["text"]
-    assert "3 × General admission" in alert.payload["text"] and "75.00 EUR" in alert.payload["text"]
+    assert "&lt;!channel&gt;" in shown(alert)["text"] and "<!channel>" not in shown(alert)["text"]
+    assert "3 × General admission" in shown(alert)["text"] and "75.00 EUR" in shown(alert)["text"]
 
     with pytest.raises(Conflict, match="is already paid"):
         await payments.mark_paid(services, tenant, reference=sale.order.reference, method="bank")

@@ -4,10 +4,11 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 
 from bot.notifier import SlackNotifier, fixed_token
 from core.jobs import outbox
+from core.notices import SoldOut
 from core.services import Services
 from core.time.clock import FrozenClock
 from db.models import OutboxMessage
@@ -246,3 +247,58 @@ async def test_an_update_without_the_ts_it_replaces_is_a_programming_error(servi
         await enqueue(services, tenant, "door:x", kind="update")
     with pytest.raises(ValueError):
         await enqueue(services, tenant, "door:y", kind="ephemeral")
+
+
+async def test_a_notice_is_stored_as_its_facts_and_worded_by_the_notifier_when_sent(services, make_tenant, slack_standin):
+    tenant = await make_tenant()
+    async with services.db.tenant(tenant.account_id) as session:
+        await outbox.enqueue(session, account_id=tenant.account_id, dedupe_key="soldout:gala", channel="C0SALES",
+                             notice=SoldOut(event="Gala <!channel>", sold=30))
+    [row] = await rows(services, tenant)
+    assert row.payload == {"notice": "sold_out", "facts": {"event": "Gala <!channel>", "sold": 30}}
+
+    assert await outbox.drain(services, account_id=tenant.account_id) == 1
+    assert [c.params["text"] for c in posted(slack_standin)] == [
+        ":tada: *Gala &lt;!channel&gt; is sold out*: all 30 tickets are sold."
+    ]
+
+
+async def test_a_row_stored_before_notices_is_sent_with_its_words(services, make_tenant, slack_standin):
+    tenant = await make_tenant()
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Sold* 2 tickets"}}]
+    async with services.db.tenant(tenant.account_id) as session:
+        await session.execute(
+            insert(OutboxMessage.__table__).values(
+                account_id=tenant.account_id, dedupe_key="sale:old", kind="post", channel_id="C0SALES",
+                payload={"text": "Sold 2 tickets", "blocks": blocks}, next_attempt_at=func.now(),
+            )
+        )
+
+    assert await outbox.drain(services, account_id=tenant.account_id) == 1
+    [call] = posted(slack_standin)
+    assert (call.params["text"], call.params["blocks"]) == ("Sold 2 tickets", blocks)
+
+
+async def test_revising_a_waiting_message_restates_its_facts_and_leaves_a_sent_one_alone(services, make_tenant, slack_standin):
+    tenant = await make_tenant()
+    await enqueue(services, tenant, "rush:1", text="1 order (stored before notices)")
+    await enqueue(services, tenant, "rush:2")
+    await outbox.drain(services, account_id=tenant.account_id)
+    await enqueue(services, tenant, "rush:1:later", text="waiting")
+    async with services.db.tenant(tenant.account_id) as session:
+        assert await outbox.revise_pending(session, key_prefix="rush:1", notice=SoldOut(event="Gala", sold=3)) is True
+        assert await outbox.revise_pending(session, key_prefix="rush:2", notice=SoldOut(event="Gala", sold=4)) is False
+
+    revised = {row.dedupe_key: row.payload for row in await rows(services, tenant)}
+    assert revised["rush:1:later"] == {"notice": "sold_out", "facts": {"event": "Gala", "sold": 3}}
+    assert (revised["rush:1"], revised["rush:2"]) == ({"text": "1 order (stored before notices)"}, {"text": "Sold 2 tickets"})
+    assert await outbox.drain(services, account_id=tenant.account_id) == 1
+    assert posted(slack_standin)[-1].params["text"] == ":tada: *Gala is sold out*: all 3 tickets are sold."
+
+
+async def test_a_message_is_a_notice_or_a_text_never_both_or_neither(services, make_tenant):
+    tenant = await make_tenant()
+    async with services.db.tenant(tenant.account_id) as session:
+        for words in ({}, {"text": "x", "notice": SoldOut(event="Gala", sold=1)}):
+            with pytest.raises(ValueError):
+                await outbox.enqueue(session, account_id=tenant.account_id, dedupe_key="k", channel="C0SALES", **words)

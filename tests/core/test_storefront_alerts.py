@@ -14,6 +14,7 @@ from core.storefront.checkout import CheckoutForm
 from core.time.clock import FrozenClock
 from db.models import OutboxMessage
 from tests.support.factories import make_event, make_product
+from tests.support.notices import shown
 
 CLIENT = "browser-id-0123456789"
 
@@ -55,7 +56,7 @@ async def test_a_rush_of_public_orders_is_one_alert_updated_in_place_and_sold_ou
     [alert] = await messages(services, tenant)
     assert alert.kind == "post" and alert.status == "pending"
     assert "*Summer Gala is selling fast on the event page*: 20 orders, 20 tickets in this rush · 20/30 sold" \
-        in alert.payload["text"]
+        in shown(alert)["text"]
     assert await outbox.drain(services, account_id=tenant.account_id) == 1
     [posted] = slack_standin.calls_to("chat.postMessage")
 
@@ -68,9 +69,9 @@ async def test_a_rush_of_public_orders_is_one_alert_updated_in_place_and_sold_ou
     sold_out = [m for m in alerts if m.dedupe_key.startswith("soldout:")]
     assert len(alerts) == 3 and len(updates) == 1 and len(sold_out) == 1
     assert updates[0].payload["update_ts"] == posted.response["ts"]
-    assert "30 orders, 30 tickets in this rush · 30/30 sold" in updates[0].payload["text"]
-    assert "Latest: 1 × General admission — Buyer N. — free" in updates[0].payload["text"]
-    assert sold_out[0].payload["text"] == ":tada: *Summer Gala is sold out*: all 30 tickets are sold."
+    assert "30 orders, 30 tickets in this rush · 30/30 sold" in shown(updates[0])["text"]
+    assert "Latest: 1 × General admission — Buyer N. — free" in shown(updates[0])["text"]
+    assert shown(sold_out[0])["text"] == ":tada: *Summer Gala is sold out*: all 30 tickets are sold."
     assert await outbox.drain(services, account_id=tenant.account_id) == 2
     assert len(slack_standin.calls_to("chat.postMessage")) == 2 and len(slack_standin.calls_to("chat.update")) == 1
 
@@ -87,6 +88,6 @@ async def test_a_public_sale_after_a_quiet_spell_starts_a_new_alert(services, ma
 
     first, second = await messages(services, tenant)
     assert (first.kind, second.kind) == ("post", "post") and first.dedupe_key != second.dedupe_key
-    assert first.payload["text"].startswith(
+    assert shown(first)["text"].startswith(
         ":admission_tickets: *New sale for Summer Gala* on the event page: 2 × General admission — Buyer N. — free"
     )

@@ -1,29 +1,22 @@
-"""Digests as a Slack message: Jinja2 templates rendered to mrkdwn, cut into Block Kit sections.
+"""The daily digest as a Slack message: Jinja2 templates rendered to mrkdwn, cut into Block Kit sections.
 
-The message is composed in core because the scheduler sends it through the outbox with no Slack
-request around it; it needs only plain section, divider and context blocks.
+core states the digest's facts (core.notices.Digest) and the outbox stores them; the words are
+chosen here when the message is sent. It needs only plain section, divider and context blocks.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 
-from jinja2 import Environment
-
+from bot.text import Words, escape, slack_template
 from core.digests.reports import PACE_DAYS, SLOT, CheckinDigest, SalesDigest, sparkline
 from core.money import amounts
 from core.money.amounts import Money
-from core.text.mrkdwn import inert
+from core.notices import Digest
 from core.time.local_time import in_zone, zone_name
 
 SECTION_LIMIT = 3000
 MOST_BLOCKS = 50
 LIST_LIMIT = 15
-
-
-@dataclass(frozen=True)
-class DigestMessage:
-    text: str
-    blocks: list[dict]
 
 
 def day_label(day: date) -> str:
@@ -37,29 +30,29 @@ def period_label(day: date, so_far: datetime | None = None) -> str:
     return f"today so far ({day_label(day)}, to {so_far:%H:%M} {zone_name(so_far)})"
 
 
-def render(
-    templates: Environment, *, sales: SalesDigest | None, checkins: CheckinDigest | None, currency: str,
-    late: datetime | None = None, so_far: datetime | None = None,
-) -> DigestMessage:
+def digest(notice: Digest) -> Words:
     """One message with the sales and/or check-in digest, then the upcoming events' sell-through.
 
-    A quiet day is a single line, still followed by the upcoming events. `so_far` (the local time now)
-    marks a digest of today, which is still running.
+    A quiet day is a single line, still followed by the upcoming events. `so_far` (the time the digest
+    was made) marks a digest of today, which is still running. Times are shown in the account's zone.
     """
-    helpers = _helpers(currency)
+    sales, checkins = notice.sales, notice.checkins
+    late = in_zone(notice.late, notice.timezone) if notice.late else None
+    so_far = in_zone(notice.so_far, notice.timezone) if notice.so_far else None
+    helpers = _helpers(notice.currency)
     period = period_label((sales or checkins).day, so_far)
     parts = []
     if sales is not None:
-        parts.append(_template(templates, "slack/digest_sales.md.j2", _shortened(sales), helpers, period))
+        parts.append(_template("digest_sales.md.j2", _shortened(sales), helpers, period))
     if checkins is not None:
-        parts.append(_template(templates, "slack/digest_checkins.md.j2", checkins, helpers, period))
+        parts.append(_template("digest_checkins.md.j2", _local(checkins), helpers, period))
     quiet = all(not d.has_activity for d in (sales, checkins) if d is not None)
     if quiet and len(parts) > 1:
         parts = [f":zzz: No sales or check-in activity {period}."]
     # The notification text: each digest's headline.
     text = "\n".join(part.split("\n", 1)[0] for part in parts)
     if sales is not None and sales.upcoming:
-        parts.append(templates.get_template("slack/digest_upcoming.md.j2").render(upcoming=sales.upcoming, **helpers).strip())
+        parts.append(slack_template("digest_upcoming.md.j2", upcoming=sales.upcoming, **helpers))
     blocks: list[dict] = []
     if late is not None:
         blocks.append(_context(
@@ -73,16 +66,24 @@ def render(
         blocks += [_section(p) for p in _paragraphs(part)]
     if late is not None:
         text = "(Sent late) " + text
-    return DigestMessage(text=text, blocks=blocks[:MOST_BLOCKS])
+    return Words(text=text, blocks=blocks[:MOST_BLOCKS])
 
 
-def _template(templates: Environment, name: str, digest, helpers: dict, period: str) -> str:
-    return templates.get_template(name).render(digest=digest, period=period, **helpers).strip()
+def _template(name: str, facts: SalesDigest | CheckinDigest, helpers: dict, period: str) -> str:
+    return slack_template(name, digest=facts, period=period, **helpers)
 
 
 def _shortened(sales: SalesDigest) -> SalesDigest:
     """At most LIST_LIMIT events listed, so the message stays within Slack's block limits."""
     return replace(sales, events=sales.events[:LIST_LIMIT])
+
+
+def _local(checkins: CheckinDigest) -> CheckinDigest:
+    """Each event's busiest quarter hour in the event's own zone (stored facts keep only its UTC offset)."""
+    return replace(checkins, events=tuple(
+        replace(e, busiest=(in_zone(e.busiest[0], e.timezone), e.busiest[1])) if e.busiest else e
+        for e in checkins.events
+    ))
 
 
 def _helpers(currency: str) -> dict:
@@ -143,7 +144,7 @@ def _helpers(currency: str) -> dict:
     return {
         "money": money, "change": change, "change_money": change_money, "versus": versus, "count": count,
         "average_money": average_money, "versus_money": versus_money,
-        "when": when, "date": day_label, "inert": inert, "sparkline": sparkline, "slot": SLOT,
+        "when": when, "date": day_label, "inert": escape, "sparkline": sparkline, "slot": SLOT,
     }
 
 
