@@ -221,7 +221,7 @@ async def test_the_checkin_digest_counts_guests_per_promoter(services, make_tena
         await analytics.roll_up(session, owner.account_id, now=now)
         digest = await reports.checkin_digest(session, day=now.date(), now=now)
     [doors] = digest.events
-    text = digest_words(Digest(sales=None, checkins=digest, currency="EUR"))
+    text = digest_words(Digest(sales=None, checkins=digest, currency="EUR", timezone="UTC"))
 
     assert (doors.guests.total.names, doors.guests.total.arrived, doors.guests.total.people) == (2, 1, 2)
     assert "Guest lists: 1 of 2 names arrived, 2 people in · Ana Promo 1/2 (+1)" in str(text)
