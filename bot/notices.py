@@ -14,6 +14,7 @@ from bot.sales import notices as sales
 from bot.storefront import notices as storefront
 from bot.text import Words
 from core import notices
+from core.digests.notices import Digest
 
 RENDERERS: dict[type[notices.Notice], Callable[[Any], Words]] = {
     notices.SaleAlert: sales.sale_alert,
@@ -23,7 +24,7 @@ RENDERERS: dict[type[notices.Notice], Callable[[Any], Words]] = {
     notices.CheckinConflict: door.checkin_conflict,
     notices.DoorStatus: door.door_status,
     notices.CampaignReport: campaigns.campaign_report,
-    notices.Digest: digests.digest,
+    Digest: digests.digest,
 }
 
 

@@ -13,13 +13,25 @@ from typing import Any, ClassVar
 
 from pydantic import TypeAdapter
 
-from core.digests.reports import CheckinDigest, SalesDigest
 
 
 class Notice:
-    """A notice's kind names it in the outbox; it never changes once rows carry it."""
+    """A notice's kind names it in the outbox; it never changes once rows carry it.
+
+    Every subclass is registered in KINDS by its kind; a feature may declare its own (the digest's
+    is in core/digests/notices.py, next to the report it states).
+    """
 
     kind: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("kind") in KINDS:
+            raise TypeError(f"two notices are of kind {cls.kind!r}")
+        KINDS[cls.__dict__["kind"]] = cls
+
+
+KINDS: dict[str, type[Notice]] = {}
 
 
 @dataclass(frozen=True)
@@ -125,26 +137,6 @@ class CampaignReport(Notice):
     stayed_local: bool = False
 
 
-@dataclass(frozen=True)
-class Digest(Notice):
-    """The daily sales and/or check-in digest of a day, shown in the account's zone.
-
-    `so_far` (when it was made) marks a digest of today, still running; `late`, when a late one was due.
-    """
-
-    kind: ClassVar[str] = "digest"
-    sales: SalesDigest | None
-    checkins: CheckinDigest | None
-    currency: str
-    timezone: str
-    late: datetime | None = None
-    so_far: datetime | None = None
-
-
-KINDS: dict[str, type[Notice]] = {
-    cls.kind: cls
-    for cls in (SaleAlert, PublicSale, SoldOut, PaidWithoutSeats, CheckinConflict, DoorStatus, CampaignReport, Digest)
-}
 
 
 @cache

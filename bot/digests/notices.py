@@ -1,6 +1,6 @@
 """The daily digest as a Slack message: Jinja2 templates rendered to mrkdwn, cut into Block Kit sections.
 
-core states the digest's facts (core.notices.Digest) and the outbox stores them; the words are
+core states the digest's facts (core.digests.notices.Digest) and the outbox stores them; the words are
 chosen here when the message is sent. It needs only plain section, divider and context blocks.
 """
 
@@ -11,7 +11,7 @@ from bot.text import Words, escape, slack_template
 from core.digests.reports import PACE_DAYS, SLOT, CheckinDigest, SalesDigest, sparkline
 from core.money import amounts
 from core.money.amounts import Money
-from core.notices import Digest
+from core.digests.notices import Digest
 from core.time.local_time import in_zone, zone_name
 
 SECTION_LIMIT = 3000

@@ -26,10 +26,10 @@ from core.accounts.permissions import require
 from core.context import TenantContext
 from core.digests import analytics
 from core.digests import reports as digest_reports
+from core.digests.notices import Digest
 from core.digests.schedule import latest_run, next_run, parse_at
 from core.errors import Invalid, NotFound
 from core.jobs import engine, outbox
-from core.notices import Digest
 from core.services import Services
 from core.time.local_time import in_zone
 from db.models import Account, DigestRun, DigestSubscription

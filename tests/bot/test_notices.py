@@ -10,6 +10,7 @@ import pytest
 
 from bot import notices as slack_notices
 from core import notices
+from core.digests.notices import Digest
 from core.digests.reports import Averages, CheckinDigest, EventDoors, SalesDigest, Totals
 from core.money.amounts import Money
 
@@ -30,7 +31,7 @@ SAMPLES = [
     notices.DoorStatus(event="Gala", admitted=40, sold=120, recent=7, refused=1, at=AT, timezone="Europe/Berlin"),
     notices.CampaignReport(name="Spring news", slug="spring-news", channel="sms", sent=1200, failed=3, skipped=4,
                            in_doubt=0),
-    notices.Digest(
+    Digest(
         sales=SalesDigest(day=date(2031, 6, 30), currency="EUR", total=Totals(2, 3, 0, (Money(7500, "EUR"),)),
                           previous=Totals(), average=Averages(1.5, 2.0, (Money(21000, "EUR"),)), events=(), fastest=(), upcoming=(), trend=(0, 1, 3)),
         checkins=CheckinDigest(day=date(2031, 6, 30), events=(EventDoors(

@@ -12,7 +12,8 @@ from core.digests import analytics, reports
 from core.digests.reports import Averages, Totals, sparkline
 from core.door import checkins
 from core.events import events, ticket_types
-from core.notices import Digest, from_facts, to_facts
+from core.digests.notices import Digest
+from core.notices import from_facts, to_facts
 from core.sales import orders, payments
 from core.services import Services
 from core.money.amounts import Money

@@ -206,7 +206,7 @@ async def test_audiences_reach_guests_by_event_and_by_list_name(services, make_t
 async def test_the_checkin_digest_counts_guests_per_promoter(services, make_tenant):
     from bot.digests.notices import digest as digest_words
     from core.digests import analytics, reports
-    from core.notices import Digest
+    from core.digests.notices import Digest
 
     owner = await make_tenant()
     event = await factories.make_event(services, owner, name="Club", timezone="UTC",
