@@ -1,35 +1,16 @@
 """The scanner page in a real browser: Debian's chromium, headless, driven by Playwright (no browser download)."""
 
-from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from sqlalchemy import select
 
 from core.door import tokens
 from db.models import CheckIn
+from tests.support.browser import browser as browser
+from tests.support.browser import needs_chromium
 from tests.support.door_factories import make_event, make_ticket
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="the scanner page test needs Debian's chromium at /usr/bin/chromium (apt-get install chromium); .ci/run installs it",
-)
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def browser():
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        await browser.close()
+pytestmark = needs_chromium("the scanner page test")
 
 
 @pytest.fixture

@@ -3,12 +3,9 @@ the Stripe stand-in's Checkout page, get the ticket email, see the ticket; witho
 ended events; and axe-core finds nothing serious or critical on any public page."""
 
 import re
-import socket
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from aiohttp import web
 from sqlalchemy import update
 
@@ -18,42 +15,20 @@ from core.sales import orders, promos, tickets, waitlist
 from core.services import Services
 from core.storefront import handles
 from db.models import Product
+from devtools.loopback import free_port
 from tests.conftest import test_settings as settings_for
+from tests.support.browser import browser as browser
+from tests.support.browser import needs_chromium
 from tests.support.factories import make_event, make_product
 from tests.support.storefront import WEBHOOK_SECRET
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="the storefront browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
-)
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def browser():
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        await browser.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+pytestmark = needs_chromium("the storefront browser tests")
 
 
 @pytest.fixture
 async def site(db, slack_standin, stripe_standin, smtp_sink):
     """The app on a known port (its public links point at it), Stripe's Checkout hosted by the stand-in."""
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = settings_for(
         slack_api_url=slack_standin.base_url, stripe_api_key="sk_test_eventos", stripe_webhook_secret=WEBHOOK_SECRET,
