@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from db.enums import AccountStatus, sql_values
 from db.models.base import Base, Tenant, now_default, uuid_pk
 
 ROLES = ("owner", "admin", "organizer", "sales", "promoter", "door")
@@ -23,7 +24,7 @@ class Account(Base):
         ),
         Index("uq_accounts_slug", "slug", unique=True),
         CheckConstraint(f"default_role IN {ROLES!r}", name="default_role"),
-        CheckConstraint("status IN ('active', 'inactive')", name="status"),
+        CheckConstraint(f"status IN {sql_values(AccountStatus)}", name="status"),
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency"),
     )
 
@@ -35,7 +36,7 @@ class Account(Base):
     currency: Mapped[str] = mapped_column(String(3), server_default="USD")
     sales_channel: Mapped[str | None] = mapped_column(String(32))
     default_role: Mapped[str] = mapped_column(Text, server_default="sales")
-    status: Mapped[str] = mapped_column(Text, server_default="active")
+    status: Mapped[str] = mapped_column(Text, server_default=AccountStatus.ACTIVE)
     stripe_account_id: Mapped[str | None] = mapped_column(Text)
     # The organizer's name in public URLs (/e/{slug}/…), given when the first link is asked for.
     slug: Mapped[str | None] = mapped_column(String(48))

@@ -7,11 +7,9 @@ from sqlalchemy import CheckConstraint, DateTime, Index, Integer, String, Text, 
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from db.enums import CampaignStatus, Channel, RecipientStatus, sql_values
 from db.models.attempts import Attempted
 from db.models.base import Base, Tenant, now_default, tenant_fk
-
-CAMPAIGN_STATUSES = ("draft", "scheduled", "sending", "sent", "cancelled", "failed")
-RECIPIENT_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
 
 
 class Campaign(Tenant, Base):
@@ -21,8 +19,8 @@ class Campaign(Tenant, Base):
         tenant_fk("created_by", "users"),
         Index("uq_campaigns_slug", "account_id", "slug", unique=True),
         Index("ix_campaigns_due", "scheduled_at", postgresql_where=text("status IN ('scheduled', 'sending')")),
-        CheckConstraint(f"status IN {CAMPAIGN_STATUSES!r}", name="status"),
-        CheckConstraint("channel IN ('email', 'sms')", name="channel"),
+        CheckConstraint(f"status IN {sql_values(CampaignStatus)}", name="status"),
+        CheckConstraint(f"channel IN {sql_values(Channel)}", name="channel"),
     )
 
     event_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
@@ -33,7 +31,7 @@ class Campaign(Tenant, Base):
     subject: Mapped[str | None] = mapped_column(Text)
     template: Mapped[str] = mapped_column(Text)
     message: Mapped[str | None] = mapped_column(Text)  # migration 0008
-    status: Mapped[str] = mapped_column(Text, server_default="draft")
+    status: Mapped[str] = mapped_column(Text, server_default=CampaignStatus.DRAFT)
     scheduled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -53,12 +51,12 @@ class CampaignRecipient(Attempted, Tenant, Base):
         # No double send: one row per (campaign, contact), claimed before sending.
         Index("uq_campaign_recipients_contact", "account_id", "campaign_id", "contact_id", unique=True),
         Index("ix_campaign_recipients_todo", "account_id", "campaign_id", "status"),
-        CheckConstraint(f"status IN {RECIPIENT_STATUSES!r}", name="status"),
+        CheckConstraint(f"status IN {sql_values(RecipientStatus)}", name="status"),
     )
 
     campaign_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     contact_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
-    status: Mapped[str] = mapped_column(Text, server_default="pending")
+    status: Mapped[str] = mapped_column(Text, server_default=RecipientStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     next_attempt_at: Mapped[datetime] = now_default()  # migration 0040
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -7,9 +7,8 @@ from sqlalchemy import CheckConstraint, DateTime, Index, Integer, String, Text, 
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from db.enums import CheckinResult, sql_values
 from db.models.base import Base, Tenant, now_default, tenant_fk
-
-CHECKIN_RESULTS = ("admitted", "already_admitted", "unknown", "wrong_event", "not_valid", "conflict")
 
 
 class DoorToken(Tenant, Base):
@@ -56,7 +55,7 @@ class CheckIn(Tenant, Base):
         Index("ix_check_ins_created", "account_id", "created_at"),
         Index("ix_check_ins_ticket", "account_id", "ticket_id"),
         Index("ix_check_ins_attendee", "account_id", "attendee_id"),
-        CheckConstraint(f"result IN {CHECKIN_RESULTS!r}", name="result"),
+        CheckConstraint(f"result IN {sql_values(CheckinResult)}", name="result"),
         CheckConstraint("party IS NULL OR party > 0", name="party"),
     )
 

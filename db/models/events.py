@@ -17,9 +17,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from db.enums import EventStatus, sql_values
 from db.models.base import Base, Tenant, now_default, tenant_fk
-
-EVENT_STATUSES = ("draft", "published", "cancelled")
 
 
 class Venue(Tenant, Base):
@@ -44,7 +43,7 @@ class Event(Tenant, Base):
         Index("uq_events_slug", "account_id", "slug", unique=True),
         Index("ix_events_starts", "account_id", "starts_at"),
         Index("ix_events_door_window", "starts_at", postgresql_where=text("status = 'published'")),
-        CheckConstraint(f"status IN {EVENT_STATUSES!r}", name="status"),
+        CheckConstraint(f"status IN {sql_values(EventStatus)}", name="status"),
         CheckConstraint("ends_at IS NULL OR ends_at > starts_at", name="ends_after_starts"),
         CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity"),
         CheckConstraint("sold >= 0 AND (capacity IS NULL OR sold <= capacity)", name="sold"),
@@ -58,7 +57,7 @@ class Event(Tenant, Base):
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     timezone: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(Text, server_default="draft")
+    status: Mapped[str] = mapped_column(Text, server_default=EventStatus.DRAFT)
     capacity: Mapped[int | None] = mapped_column(Integer)
     # Seats held by pending orders plus seats sold; guarded by the check constraint above.
     sold: Mapped[int] = mapped_column(Integer, server_default="0")

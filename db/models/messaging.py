@@ -6,6 +6,7 @@ from sqlalchemy import CheckConstraint, DateTime, Index, Integer, String, Text, 
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from db.enums import DeliveryStatus, sql_values
 from db.models.attempts import Attempted
 from db.models.base import Base, Tenant, now_default
 
@@ -16,14 +17,14 @@ class OutboxMessage(Attempted, Tenant, Base):
         # The producer names each message; a second enqueue of the same key is a no-op.
         Index("uq_outbox_dedupe", "account_id", "dedupe_key", unique=True),
         Index("ix_outbox_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
-        CheckConstraint("status IN ('pending', 'sent', 'dead')", name="status"),
+        CheckConstraint(f"status IN {sql_values(DeliveryStatus)}", name="status"),
     )
 
     dedupe_key: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(Text)  # post | update | ephemeral
     channel_id: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict] = mapped_column(JSONB)
-    status: Mapped[str] = mapped_column(Text, server_default="pending")
+    status: Mapped[str] = mapped_column(Text, server_default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     next_attempt_at: Mapped[datetime] = now_default()
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -9,6 +9,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from db.enums import DigestKind, sql_values
 from db.models.base import Base, Tenant, now_default, tenant_fk
 
 
@@ -49,11 +50,11 @@ class DigestSubscription(Tenant, Base):
         tenant_fk("created_by", "users"),
         Index("uq_digest_subscriptions_channel", "account_id", "channel_id", unique=True),
         Index("ix_digest_subscriptions_due", "next_run_at", postgresql_where=text("active")),
-        CheckConstraint("kind IN ('sales', 'checkins', 'both')", name="kind"),
+        CheckConstraint(f"kind IN {sql_values(DigestKind)}", name="kind"),
     )
 
     channel_id: Mapped[str] = mapped_column(String(32))
-    kind: Mapped[str] = mapped_column(Text, server_default="both")
+    kind: Mapped[str] = mapped_column(Text, server_default=DigestKind.BOTH)
     at_local: Mapped[time] = mapped_column(Time)
     active: Mapped[bool] = mapped_column(Boolean, server_default="true")
     next_run_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

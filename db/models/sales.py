@@ -17,14 +17,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from db.enums import AttendeeStatus, DeliveryStatus, OrderSource, OrderStatus, PaymentStatus, TicketStatus, sql_values
 from db.models.attempts import Attempted
 from db.models.base import Base, Tenant, now_default, tenant_fk
-
-ORDER_STATUSES = ("pending", "paid", "cancelled", "refunded", "expired")
-ORDER_SOURCES = ("slack", "web")
-ATTENDEE_STATUSES = ("active", "cancelled", "refunded")
-TICKET_STATUSES = ("valid", "void")
-PAYMENT_STATUSES = ("succeeded", "partially_refunded", "refunded")
 
 
 class Order(Tenant, Base):
@@ -47,11 +42,11 @@ class Order(Tenant, Base):
         ),
         Index("ix_orders_promoter", "account_id", "promoter_user_id", "event_id",
               postgresql_where=text("promoter_user_id IS NOT NULL")),
-        CheckConstraint(f"source IN {ORDER_SOURCES!r}", name="source"),
+        CheckConstraint(f"source IN {sql_values(OrderSource)}", name="source"),
         CheckConstraint(
             "channel_source IS NULL OR channel_source ~ '^[a-z0-9][a-z0-9_-]{0,31}$'", name="channel_source"
         ),
-        CheckConstraint(f"status IN {ORDER_STATUSES!r}", name="status"),
+        CheckConstraint(f"status IN {sql_values(OrderStatus)}", name="status"),
         CheckConstraint("total_cents >= 0", name="total"),
         CheckConstraint("quantity > 0", name="quantity"),
     )
@@ -59,9 +54,9 @@ class Order(Tenant, Base):
     event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     contact_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     reference: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(Text, server_default="pending")
+    status: Mapped[str] = mapped_column(Text, server_default=OrderStatus.PENDING)
     kind: Mapped[str] = mapped_column(Text, server_default="sale")  # sale | comp
-    source: Mapped[str] = mapped_column(Text, server_default="slack")  # where it was placed: slack | web
+    source: Mapped[str] = mapped_column(Text, server_default=OrderSource.SLACK)  # where it was placed: slack | web
     # The public checkout form's one-time token: a form submitted twice makes one order.
     checkout_token: Mapped[str | None] = mapped_column(Text)
     # Copied from the tracked link the buyer followed (migration 0070): `instagram`, and/or the promoter.
@@ -136,7 +131,7 @@ class Payment(Tenant, Base):
             "uq_payments_provider_ref", "account_id", "provider", "provider_ref",
             unique=True, postgresql_where=text("provider_ref IS NOT NULL"),
         ),
-        CheckConstraint(f"status IN {PAYMENT_STATUSES!r}", name="status"),
+        CheckConstraint(f"status IN {sql_values(PaymentStatus)}", name="status"),
         CheckConstraint("amount_cents >= 0", name="amount"),
         CheckConstraint("refunded_cents >= 0 AND refunded_cents <= amount_cents", name="refunded"),
     )
@@ -144,7 +139,7 @@ class Payment(Tenant, Base):
     order_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     provider: Mapped[str] = mapped_column(Text)  # stripe | cash | bank | comp
     provider_ref: Mapped[str | None] = mapped_column(Text)  # Stripe PaymentIntent id
-    status: Mapped[str] = mapped_column(Text, server_default="succeeded")
+    status: Mapped[str] = mapped_column(Text, server_default=PaymentStatus.SUCCEEDED)
     amount_cents: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     refunded_cents: Mapped[int] = mapped_column(Integer, server_default="0")
@@ -167,7 +162,7 @@ class Attendee(Tenant, Base):
         Index("ix_attendees_contact", "account_id", "contact_id"),
         Index("ix_attendees_event_email", "account_id", "event_id", "email"),
         Index("ix_attendees_event_name", "account_id", "event_id", text("lower(name) text_pattern_ops")),
-        CheckConstraint(f"status IN {ATTENDEE_STATUSES!r}", name="status"),
+        CheckConstraint(f"status IN {sql_values(AttendeeStatus)}", name="status"),
     )
 
     event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
@@ -176,7 +171,7 @@ class Attendee(Tenant, Base):
     contact_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     name: Mapped[str] = mapped_column(Text)
     email: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(Text, server_default="active")
+    status: Mapped[str] = mapped_column(Text, server_default=AttendeeStatus.ACTIVE)
     created_at: Mapped[datetime] = now_default()
 
 
@@ -188,13 +183,13 @@ class Ticket(Tenant, Base):
         Index("uq_tickets_code", "code", unique=True),
         Index("ix_tickets_attendee", "account_id", "attendee_id"),
         Index("ix_tickets_event", "account_id", "event_id"),
-        CheckConstraint(f"status IN {TICKET_STATUSES!r}", name="status"),
+        CheckConstraint(f"status IN {sql_values(TicketStatus)}", name="status"),
     )
 
     attendee_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     code: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(Text, server_default="valid")
+    status: Mapped[str] = mapped_column(Text, server_default=TicketStatus.VALID)
     created_at: Mapped[datetime] = now_default()
     voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -223,12 +218,12 @@ class TicketEmail(Attempted, Tenant, Base):
         Index("uq_ticket_emails_dedupe", "account_id", "dedupe_key", unique=True),
         Index("ix_ticket_emails_order", "account_id", "order_id"),
         Index("ix_ticket_emails_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
-        CheckConstraint("status IN ('pending', 'sent', 'dead')", name="status"),
+        CheckConstraint(f"status IN {sql_values(DeliveryStatus)}", name="status"),
     )
 
     order_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     dedupe_key: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(Text, server_default="pending")
+    status: Mapped[str] = mapped_column(Text, server_default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     next_attempt_at: Mapped[datetime] = now_default()
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
