@@ -1,5 +1,8 @@
 """Errors become a private one-sentence answer; nothing else ever reaches Slack.
 
+This is the one place that words a `DomainError` for Slack: its plain fact, then its next step
+(`core.errors.Next`) as the command to run, from each feature's `words.py`.
+
 Listeners run their work after `ack()`. Bolt's async runner loses the HTTP response when a
 listener raises within ~10 ms of acking (it resets `ack.response` to None in its error path and
 then waits out the 3 s ack timeout), so work after the ack runs inside `answering_errors`, which
@@ -10,6 +13,14 @@ import logging
 import re
 from contextlib import asynccontextmanager
 
+from bot.accounts import words as accounts_words
+from bot.campaigns import words as campaigns_words
+from bot.crm import words as crm_words
+from bot.digests import words as digests_words
+from bot.door import words as door_words
+from bot.events import words as events_words
+from bot.guestlists import words as guestlists_words
+from bot.sales import words as sales_words
 from bot.grammar import UsageError
 from bot.text import escape
 from core.errors import DomainError
@@ -34,8 +45,32 @@ def _shorten(match: re.Match) -> str:
     return f"{opening}{quoted[:SHOWN]}…{closing}"
 
 
+# Every next step core may name, in Slack words: "{message}" is the error's sentence, "{fact}" the same without
+# its full stop, and the step's own fields (an event slug, an order reference) fill the rest.
+STEPS = {
+    **accounts_words.STEPS,
+    **campaigns_words.STEPS,
+    **crm_words.STEPS,
+    **digests_words.STEPS,
+    **door_words.STEPS,
+    **events_words.STEPS,
+    **guestlists_words.STEPS,
+    **sales_words.STEPS,
+}
+
+
+def slack_sentence(error: DomainError) -> str:
+    """The error in Slack's words: its fact, then its next step as the command to run."""
+    step = error.next_step
+    if step is None:
+        return error.message
+    return STEPS[step.step].format(message=error.message, fact=error.message.removesuffix("."), **step.args)
+
+
 def sentence_for(error: Exception) -> str:
-    if isinstance(error, DomainError | UsageError):
+    if isinstance(error, DomainError):
+        return _QUOTED.sub(_shorten, slack_sentence(error))
+    if isinstance(error, UsageError):
         return _QUOTED.sub(_shorten, error.message)
     if connection_lost(error):
         log.warning("a Slack listener lost its database connection (%s)", type(error).__name__)

@@ -59,7 +59,7 @@ async def submit(
         return None
     except DomainError as error:
         block = (fields or {}).get(str(error.details.get("field")), first_block)
-        await ack(response_action="errors", errors={block: error.message})
+        await ack(response_action="errors", errors={block: errors.slack_sentence(error)})
         return None
     except Exception as error:  # noqa: BLE001 - a bug still gets a sentence, and is logged
         await ack(response_action="errors", errors={first_block: errors.sentence_for(error)})

@@ -2,8 +2,21 @@
 
 import uuid
 from dataclasses import dataclass
+from enum import StrEnum
 
-ROLE_RANK = {"door": 0, "promoter": 1, "sales": 2, "organizer": 3, "admin": 4, "owner": 5}
+
+class Role(StrEnum):
+    """A user's role in an account, least to most (the order is the rank)."""
+
+    DOOR = "door"
+    PROMOTER = "promoter"
+    SALES = "sales"
+    ORGANIZER = "organizer"
+    ADMIN = "admin"
+    OWNER = "owner"
+
+
+ROLE_RANK = {role: rank for rank, role in enumerate(Role)}
 
 
 @dataclass(frozen=True)

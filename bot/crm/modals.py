@@ -138,7 +138,7 @@ def register(app) -> None:
             try:
                 contacts.normalize_email(new_email)
             except DomainError as error:
-                problems[views.BLOCK_NEW_EMAIL] = error.message
+                problems[views.BLOCK_NEW_EMAIL] = errors.slack_sentence(error)
         if not values.get(views.BLOCK_TEXT):
             problems[views.BLOCK_TEXT] = "Write something to log: the message is empty."
         if problems:

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.door.words import NO_TOKEN, scanner_sentence
 from bot.ratelimit import credential_key, limits, too_many_requests
 from bot.server import SERVICES
 from core.door import checkins
@@ -28,11 +29,12 @@ def error_response(status: int, code: str, message: str) -> web.Response:
 
 
 def domain_response(request: web.Request, error: DomainError) -> web.Response:
+    """The one answer the scanner API gives a domain error: its stable code and a plain sentence for door staff."""
     if isinstance(error, DoorTokenRefused):
         limits(request).refused(request)
-        return error_response(401, error.code, error.message)
+        return error_response(401, error.code, scanner_sentence(error))
     status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 409)
-    return error_response(status, error.code, error.message)
+    return error_response(status, error.code, scanner_sentence(error))
 
 
 def bearer(request: web.Request) -> str | None:
@@ -99,7 +101,7 @@ async def post_checkin(request: web.Request) -> web.Response:
         return limited
     if token is None:
         limits(request).refused(request)
-        return error_response(401, "unauthorized", "Send a door token as `Authorization: Bearer dt_…`.")
+        return error_response(401, "unauthorized", NO_TOKEN)
     try:
         body = await json_body(request)
         answer = await checkins.scan_at_door(
@@ -117,7 +119,7 @@ async def post_batch(request: web.Request) -> web.Response:
         return limited
     if token is None:
         limits(request).refused(request)
-        return error_response(401, "unauthorized", "Send a door token as `Authorization: Bearer dt_…`.")
+        return error_response(401, "unauthorized", NO_TOKEN)
     try:
         body = await json_body(request)
         items = body.get("scans")

@@ -8,7 +8,8 @@ from bot.events import views as views
 from bot.events.commands import given
 from bot.router import Command, Invocation, Subcommand, listener
 from bot.text import escape, section
-from core.accounts.permissions import require
+from core.accounts.permissions import Action, require
+from core.context import Role
 from core.events import events, ticket_types
 
 
@@ -35,7 +36,7 @@ class EditArgs(BaseModel):
 
 
 async def open_add_modal(inv: Invocation, event: events.EventInfo | None = None) -> None:
-    require(inv.tenant, "organizer", "add ticket types")
+    require(inv.tenant, Role.ORGANIZER, Action.ADD_TICKET_TYPES)
     view = modals.add_ticket_modal(channel_id=inv.channel_id, currency=inv.tenant.currency, event=event)
     await inv.client.views_open(trigger_id=inv.trigger_id, view=view)
 

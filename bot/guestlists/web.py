@@ -12,6 +12,7 @@ from bot.door.api import (
     text_field,
     throttled,
 )
+from bot.door.words import NO_TOKEN
 from bot.server import SERVICES
 from core.errors import DomainError, Invalid
 from core.guestlists import door
@@ -41,7 +42,7 @@ async def get_guests(request: web.Request) -> web.Response:
     if limited := throttled(request, token):
         return limited
     if token is None:
-        return error_response(401, "unauthorized", "Send a door token as `Authorization: Bearer dt_…`.")
+        return error_response(401, "unauthorized", NO_TOKEN)
     try:
         query = request.query.get("q", "")[:MAX_QUERY]
         matches = await door.find_at_door(request.app[SERVICES], token=token, query=query)
@@ -55,7 +56,7 @@ async def post_admit(request: web.Request) -> web.Response:
     if limited := throttled(request, token):
         return limited
     if token is None:
-        return error_response(401, "unauthorized", "Send a door token as `Authorization: Bearer dt_…`.")
+        return error_response(401, "unauthorized", NO_TOKEN)
     try:
         body = await json_body(request)
         party = body.get("party")

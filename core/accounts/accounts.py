@@ -9,9 +9,9 @@ from sqlalchemy import bindparam, case, func, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert
 
 from core import deliveries
-from core.accounts.permissions import require
-from core.context import ROLE_RANK, TenantContext
-from core.errors import Conflict, Forbidden, Invalid, NotFound
+from core.accounts.permissions import Action, require
+from core.context import ROLE_RANK, Role, TenantContext
+from core.errors import Conflict, Forbidden, Invalid, Next, NextStep, NotFound, Thing
 from core.services import Services
 from core.time.local_time import zone
 from db.models import Account, User
@@ -282,7 +282,7 @@ async def update_settings(
     sales_channel: str | None = None, default_role: str | None = None,
 ) -> AccountSettings:
     """Change the account's time zone, currency, sales channel or default role (admins)."""
-    require(tenant, "admin", "change the account settings")
+    require(tenant, Role.ADMIN, Action.CHANGE_THE_ACCOUNT_SETTINGS)
     values: dict[str, str] = {}
     if timezone is not None:
         values["timezone"] = valid_timezone(timezone)
@@ -318,11 +318,11 @@ async def list_members(services: Services, tenant: TenantContext) -> list[Member
 
 async def set_role(services: Services, tenant: TenantContext, *, slack_user_id: str, role: str) -> Member:
     """Give a user a role; admins may grant up to admin, only owners may grant owner."""
-    require(tenant, "admin", "change roles")
+    require(tenant, Role.ADMIN, Action.CHANGE_ROLES)
     if role not in ROLE_RANK:
         raise Invalid(f"role must be one of {', '.join(ROLE_RANK)}, not “{role}”.")
     if role == "owner":
-        require(tenant, "owner", "make someone an owner")
+        require(tenant, Role.OWNER, Action.MAKE_SOMEONE_AN_OWNER)
     if slack_user_id == tenant.slack_user_id and ROLE_RANK[role] < ROLE_RANK[tenant.role]:
         raise Forbidden("You cannot lower your own role; ask another admin to do it.")
     async with services.db.tenant(tenant.account_id) as session:
@@ -333,7 +333,10 @@ async def set_role(services: Services, tenant: TenantContext, *, slack_user_id: 
         ).scalars().all()
         user = (await session.execute(select(User).where(User.slack_user_id == slack_user_id).with_for_update())).scalar_one_or_none()
         if user is None:
-            raise NotFound("That person has not used EventOS yet; ask them to run any /eventos command first.")
+            raise NotFound(
+                "That person has not used EventOS yet.", kind=Thing.USER, asked=slack_user_id,
+                next_step=Next.to(NextStep.TRY_EVENTOS_ONCE),
+            )
         acting_is_owner = tenant.slack_user_id in owners
         if user.role == "owner" and not acting_is_owner:
             raise Forbidden("Only an owner can change another owner's role.")

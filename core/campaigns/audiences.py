@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.crm.contacts import normalize_tags
-from core.errors import Invalid, NotFound
+from core.errors import Invalid, Next, NextStep, NotFound, Thing
 from core.guestlists import audience as guests
 from db.models import Attendee, CheckIn, Company, Contact, Event, GuestList, WaitlistEntry
 
@@ -415,18 +415,27 @@ async def bind(session: AsyncSession, audience: Audience) -> Bound:
         found = {row.slug: EventRef(row.id, row.slug, row.name) for row in rows}
     for slug in slugs:
         if slug not in found:
-            raise NotFound(f"No event has the slug `{slug}`; see them with `/event list all`.", field="audience")
+            raise NotFound(
+                f"No event has the slug `{slug}`.", kind=Thing.EVENT, asked=slug,
+                next_step=Next.to(NextStep.LIST_ALL_EVENTS), field="audience",
+            )
     if audience.companies:
         names = {n.lower() for n in audience.companies}
         known = set((await session.scalars(select(func.lower(Company.name)).where(func.lower(Company.name).in_(names)))).all())
         for name in audience.companies:
             if name.lower() not in known:
-                raise NotFound(f"No company is named “{name}”; check the name with `/company show {name}`.", field="audience")
+                raise NotFound(
+                    f"No company is named “{name}”.", kind=Thing.COMPANY, asked=name,
+                    next_step=Next.to(NextStep.CHECK_COMPANY, name=name), field="audience",
+                )
     if audience.guest_lists:
         lists = set((await session.scalars(select(GuestList.name).where(GuestList.name.in_(audience.guest_lists)))).all())
         for name in audience.guest_lists:
             if name not in lists:
-                raise NotFound(f"No guest list is named {name}; see an event's lists with `/guest stats EVENT`.", field="audience")
+                raise NotFound(
+                    f"No guest list is named {name}.", kind=Thing.GUEST_LIST, asked=name,
+                    next_step=Next.to(NextStep.SHOW_GUEST_LISTS), field="audience",
+                )
     return Bound(audience, found)
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.accounts.permissions import require
+from core.accounts.permissions import Action, require
 from core.campaigns import audiences
 from core.campaigns._messages import (
     SAMPLE,
@@ -23,8 +23,8 @@ from core.campaigns._messages import (
     sms_segments,
     template_names,
 )
-from core.context import TenantContext
-from core.errors import Conflict, Invalid, NotFound, NotReady
+from core.context import Role, TenantContext
+from core.errors import Conflict, Invalid, Next, NextStep, NotFound, NotReady, Thing
 from core.events.events import load_event, shown
 from core.services import Services
 from core.text import lookup, names, slugs
@@ -101,8 +101,11 @@ def _check_gateway(services: Services, channel: str) -> None:
 async def _campaign(session: AsyncSession, slug: str, *, lock: bool = False) -> Campaign:
     campaign = await lookup.find(session, Campaign, slug, lock=lock)
     if campaign is None:
-        hint = lookup.did_you_mean(await lookup.closest(session, Campaign, slug))
-        raise NotFound(f"There is no campaign `{slug}`.{hint} See `/campaign list` for the names.", field="campaign")
+        near = await lookup.closest(session, Campaign, slug)
+        raise NotFound(
+            f"There is no campaign `{slug}`.{lookup.did_you_mean(near)}", kind=Thing.CAMPAIGN, asked=slug, suggestions=near,
+            next_step=Next.to(NextStep.LIST_CAMPAIGNS), field="campaign",
+        )
     return campaign
 
 
@@ -153,7 +156,7 @@ async def create_campaign(
     event: str | None = None, slug: str | None = None,
 ) -> CampaignInfo:
     """A draft campaign; its event is the one given, else the only event its audience names."""
-    require(tenant, "organizer", "create campaigns")
+    require(tenant, Role.ORGANIZER, Action.CREATE_CAMPAIGNS)
     clean = names.clean_name(name)
     channel = _channel(channel)
     chosen = slugs.check(slug) if slug else None
@@ -186,14 +189,14 @@ async def create_campaign(
 
 
 async def get_campaign(services: Services, tenant: TenantContext, *, slug: str) -> CampaignInfo:
-    require(tenant, "sales", "see campaigns")
+    require(tenant, Role.SALES, Action.SEE_CAMPAIGNS)
     async with services.db.tenant(tenant.account_id) as session:
         return await _info(session, await _campaign(session, slug))
 
 
 async def list_campaigns(services: Services, tenant: TenantContext) -> list[CampaignInfo]:
     """The newest campaigns first."""
-    require(tenant, "sales", "see campaigns")
+    require(tenant, Role.SALES, Action.SEE_CAMPAIGNS)
     async with services.db.tenant(tenant.account_id) as session:
         rows = (
             await session.scalars(select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id).limit(LIST_LIMIT))
@@ -203,7 +206,7 @@ async def list_campaigns(services: Services, tenant: TenantContext) -> list[Camp
 
 async def preview_campaign(services: Services, tenant: TenantContext, *, slug: str) -> Preview:
     """The audience's size now and the message as its first recipient would get it."""
-    require(tenant, "sales", "preview campaigns")
+    require(tenant, Role.SALES, Action.PREVIEW_CAMPAIGNS)
     async with services.db.tenant(tenant.account_id) as session:
         campaign = await _campaign(session, slug)
         bound = await _bound(session, campaign.audience)
@@ -233,15 +236,15 @@ async def preview_campaign(services: Services, tenant: TenantContext, *, slug: s
 
 async def schedule_campaign(services: Services, tenant: TenantContext, *, slug: str, at: str | datetime) -> CampaignInfo:
     """Send at `at` (read in the account's zone); a scheduled campaign may be moved."""
-    require(tenant, "organizer", "schedule campaigns")
+    require(tenant, Role.ORGANIZER, Action.SCHEDULE_CAMPAIGNS)
     async with services.db.tenant(tenant.account_id) as session:
         campaign = await _campaign(session, slug, lock=True)
         _check_changeable(campaign)
         when = at if isinstance(at, datetime) else local_time.parse(at, tenant.timezone, field="at")
         if when <= services.clock.now():
             raise Invalid(
-                f"at {shown(when, tenant.timezone)} is in the past; pick a later time, or use `/campaign send {campaign.slug}`.",
-                field="at",
+                f"at {shown(when, tenant.timezone)} is in the past; pick a later time.",
+                next_step=Next.to(NextStep.SEND_CAMPAIGN_NOW, campaign=campaign.slug), field="at",
             )
         await _ready(services, session, campaign)
         campaign.status, campaign.scheduled_at = "scheduled", when
@@ -251,7 +254,7 @@ async def schedule_campaign(services: Services, tenant: TenantContext, *, slug: 
 
 async def sending_size(services: Services, tenant: TenantContext, *, slug: str) -> Preview:
     """What `send` would do now: the confirmation step's numbers (refused when nobody can get it)."""
-    require(tenant, "organizer", "send campaigns")
+    require(tenant, Role.ORGANIZER, Action.SEND_CAMPAIGNS)
     preview = await preview_campaign(services, tenant, slug=slug)
     _check_changeable(preview.campaign)
     _check_gateway(services, preview.campaign.channel)
@@ -262,7 +265,7 @@ async def sending_size(services: Services, tenant: TenantContext, *, slug: str) 
 
 async def send_campaign_now(services: Services, tenant: TenantContext, *, slug: str) -> tuple[CampaignInfo, int]:
     """Hand the campaign to the sender at once; returns it with the number of people it goes to."""
-    require(tenant, "organizer", "send campaigns")
+    require(tenant, Role.ORGANIZER, Action.SEND_CAMPAIGNS)
     async with services.db.tenant(tenant.account_id) as session:
         campaign = await _campaign(session, slug, lock=True)
         _check_changeable(campaign)
@@ -276,7 +279,7 @@ async def send_campaign_now(services: Services, tenant: TenantContext, *, slug: 
 
 async def cancel_campaign(services: Services, tenant: TenantContext, *, slug: str) -> Cancelled:
     """Stop a draft, scheduled or sending campaign; recipients not yet handed over get nothing."""
-    require(tenant, "organizer", "cancel campaigns")
+    require(tenant, Role.ORGANIZER, Action.CANCEL_CAMPAIGNS)
     async with services.db.tenant(tenant.account_id) as session:
         campaign = await _campaign(session, slug)
         # Conditional: a campaign that finished meanwhile stays sent.

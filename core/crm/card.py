@@ -5,11 +5,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import distinct, func, select
 
-from core.accounts.permissions import require
-from core.context import TenantContext
+from core.accounts.permissions import Action, require
+from core.context import Role, TenantContext
 from core.crm.contacts import ContactView, contact_id_for, load_contact
 from core.crm.interactions import TimelinePage, timeline_page
-from core.errors import NotFound
+from core.errors import Next, NextStep, NotFound, Thing
 from core.sales import totals
 from core.sales.totals import Totals
 from core.services import Services
@@ -43,7 +43,7 @@ async def contact_card(
     older_than: str | None = None,
 ) -> ContactCard | NameCard:
     """The card for a contact found by email or id, its timeline from `older_than`; door staff get the name only."""
-    require(tenant, "door", "look up contacts")
+    require(tenant, Role.DOOR, Action.LOOK_UP_CONTACTS)
     async with services.db.tenant(tenant.account_id) as session:
         if contact_id is None:
             contact_id = await contact_id_for(session, email or "")
@@ -51,7 +51,7 @@ async def contact_card(
             select(func.coalesce(Contact.merged_into_id, Contact.id)).where(Contact.id == contact_id)
         )
         if live is None:
-            raise NotFound("That contact is gone; look it up again with `/contact find`.")
+            raise NotFound("That contact is gone.", kind=Thing.CONTACT, next_step=Next.to(NextStep.FIND_CONTACT_AGAIN))
         contact = await load_contact(session, live)
         if not tenant.has_role("sales"):
             return NameCard(contact.name)

@@ -8,10 +8,10 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.accounts.permissions import require
-from core.context import TenantContext
+from core.accounts.permissions import Action, require
+from core.context import Role, TenantContext
 from core.crm import names
-from core.errors import Conflict, Invalid, NotFound
+from core.errors import Conflict, Invalid, Next, NextStep, NotFound, Thing
 from core.services import Services
 from db.models import Company, Contact
 
@@ -88,7 +88,7 @@ async def ensure_company(session: AsyncSession, account_id: uuid.UUID, name: str
 
 async def add_company(services: Services, tenant: TenantContext, *, name: str, domain: str | None = None) -> CompanyCard:
     """Create a company; contacts without a company whose email is at `domain` join it."""
-    require(tenant, "sales", "add companies")
+    require(tenant, Role.SALES, Action.ADD_COMPANIES)
     name = company_name(name)
     domain = normalize_domain(domain) if domain else None
     async with services.db.tenant(tenant.account_id) as session:
@@ -101,7 +101,9 @@ async def add_company(services: Services, tenant: TenantContext, *, name: str, d
             )
         ).scalar_one_or_none()
         if company_id is None:
-            raise Conflict(f"There is a company called {name} already; see `/company show {name}`.", field="company")
+            raise Conflict(
+                f"There is a company called {name} already.", next_step=Next.to(NextStep.SHOW_COMPANY, name=name), field="company"
+            )
         if domain:
             await session.execute(
                 update(Contact)
@@ -114,12 +116,12 @@ async def add_company(services: Services, tenant: TenantContext, *, name: str, d
 
 async def company_card(services: Services, tenant: TenantContext, *, name: str) -> CompanyCard:
     """A company found by name (any case), with its contacts."""
-    require(tenant, "sales", "see companies")
+    require(tenant, Role.SALES, Action.SEE_COMPANIES)
     name = company_name(name)
     async with services.db.tenant(tenant.account_id) as session:
         company_id = await session.scalar(select(Company.id).where(func.lower(Company.name) == name.lower()))
         if company_id is None:
-            raise NotFound(f"No company called {name}; add it with `/company add name=\"{name}\"`.")
+            raise NotFound(f"No company called {name}.", kind=Thing.COMPANY, asked=name, next_step=Next.to(NextStep.ADD_COMPANY, name=name))
         return await _card(session, company_id)
 
 

@@ -9,13 +9,13 @@ from sqlalchemy import and_, case, exists, func, select, text, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.accounts.permissions import require
-from core.context import TenantContext
+from core.accounts.permissions import Action, require
+from core.context import Role, TenantContext
 from core.crm import names
 from core.crm.companies import email_domain, ensure_company
 from core.crm.phones import normalize_phone, region_for_timezone
 from core.crm.search import ContactHit, search_contacts
-from core.errors import Conflict, Invalid, NotFound
+from core.errors import Conflict, Invalid, Next, NextStep, NotFound, Thing
 from core.services import Services
 from db.models import (
     Attendee,
@@ -200,16 +200,16 @@ async def record_consent(
 
 async def find_contacts(services: Services, tenant: TenantContext, *, query: str) -> list[ContactHit]:
     """Contacts matching `query`, exact email first, then prefixes, then words (door staff too)."""
-    require(tenant, "door", "find contacts")
+    require(tenant, Role.DOOR, Action.FIND_CONTACTS)
     if not (query or "").strip():
-        raise Invalid("Say what to look for: `/contact find ann`, an email, a name or a company.")
+        raise Invalid("Say what to look for.", next_step=Next.to(NextStep.FIND_CONTACTS))
     async with services.db.tenant(tenant.account_id) as session:
         return await search_contacts(session, query)
 
 
 async def pick_contacts(services: Services, tenant: TenantContext, *, query: str) -> list[ContactHit]:
     """Typeahead for a contact picker: like find, quiet on an empty query."""
-    require(tenant, "sales", "pick contacts")
+    require(tenant, Role.SALES, Action.PICK_CONTACTS)
     async with services.db.tenant(tenant.account_id) as session:
         return await search_contacts(session, query, limit=20)
 
@@ -225,7 +225,7 @@ async def add_contact(
     tags: list[str] | None = None,
 ) -> ContactView:
     """Create a contact; its company is the one named, else the one its email domain belongs to."""
-    require(tenant, "sales", "add contacts")
+    require(tenant, Role.SALES, Action.ADD_CONTACTS)
     email = normalize_email(email)
     first, last = split_name(name)
     phone = normalize_phone(phone, region_for_timezone(tenant.timezone)) if phone and phone.strip() else None
@@ -243,7 +243,7 @@ async def add_contact(
             )
         ).scalar_one_or_none()
         if contact_id is None:
-            raise Conflict(f"{email} is a contact already; see it with `/contact show {email}`.", field="email")
+            raise Conflict(f"{email} is a contact already.", next_step=Next.to(NextStep.SHOW_CONTACT, email=email), field="email")
         return await load_contact(session, contact_id)
 
 
@@ -258,7 +258,7 @@ async def update_contact(
     tags: list[str] | None,
 ) -> ContactView:
     """Replace a contact's name, phone, company and tags (blank clears them)."""
-    require(tenant, "sales", "edit contacts")
+    require(tenant, Role.SALES, Action.EDIT_CONTACTS)
     first, last = split_name(name)
     phone = normalize_phone(phone, region_for_timezone(tenant.timezone)) if phone and phone.strip() else None
     tags = normalize_tags(tags)
@@ -276,13 +276,16 @@ async def update_contact(
             )
         ).scalar_one_or_none()
         if updated is None:
-            raise NotFound("That contact is gone or was merged into another; look it up again with `/contact find`.")
+            raise NotFound(
+                "That contact is gone or was merged into another.", kind=Thing.CONTACT,
+                next_step=Next.to(NextStep.FIND_CONTACT_AGAIN),
+            )
         return await load_contact(session, contact_id)
 
 
 async def set_phone(services: Services, tenant: TenantContext, *, email: str, phone: str) -> ContactView:
     """Give a contact a phone number (read in the account's country when it has no +code)."""
-    require(tenant, "sales", "edit contacts")
+    require(tenant, Role.SALES, Action.EDIT_CONTACTS)
     number = normalize_phone(phone, region_for_timezone(tenant.timezone))
     async with services.db.tenant(tenant.account_id) as session:
         contact_id = await contact_id_for(session, email)
@@ -294,10 +297,10 @@ async def tag_contact(
     services: Services, tenant: TenantContext, *, email: str, add: list[str], remove: list[str] = (),
 ) -> ContactView:
     """Add tags to a contact (and drop `remove`), keeping each tag once."""
-    require(tenant, "sales", "tag contacts")
+    require(tenant, Role.SALES, Action.TAG_CONTACTS)
     add, remove = normalize_tags(add), normalize_tags(remove)
     if not add and not remove:
-        raise Invalid("Name the tags: `/contact tag ann@example.com vip speaker` (or `-vip` to remove one).")
+        raise Invalid("Name the tags.", next_step=Next.to(NextStep.TAG_CONTACT))
     async with services.db.tenant(tenant.account_id) as session:
         contact_id = await contact_id_for(session, email)
         # One UPDATE computes the new array from the row itself, so concurrent taggings add up.
@@ -319,14 +322,13 @@ async def set_consent(
     source: str = "slack",
 ) -> ConsentResult:
     """Record email and/or SMS consent given or withdrawn, with who changed it, when and how."""
-    require(tenant, "sales", "change consent")
+    require(tenant, Role.SALES, Action.CHANGE_CONSENT)
     if email_consent is None and sms_consent is None:
         raise Invalid("Say which consent to set: `email=yes|no` and/or `sms=yes|no`.")
     async with services.db.tenant(tenant.account_id) as session:
         contact_id = await contact_id_for(session, email)
         if sms_consent and not await session.scalar(select(Contact.phone).where(Contact.id == contact_id)):
-            raise Invalid(f"Add a phone number before recording SMS consent: `/contact phone {email} +4915123456789` "
-                          "or the card's Edit button.")
+            raise Invalid("Add a phone number before recording SMS consent.", next_step=Next.to(NextStep.ADD_PHONE, email=email))
         changed = []
         for channel, granted in (("email", email_consent), ("sms", sms_consent)):
             if granted is not None and await record_consent(
@@ -349,7 +351,7 @@ class MergePlan:
 
 async def plan_merge(services: Services, tenant: TenantContext, *, duplicate: str, survivor: str) -> MergePlan:
     """Check a merge without making it (organizers): both contacts and what moves over."""
-    require(tenant, "organizer", "merge contacts")
+    require(tenant, Role.ORGANIZER, Action.MERGE_CONTACTS)
     async with services.db.tenant(tenant.account_id) as session:
         old, new = await _merge_pair(session, duplicate, survivor, lock=False)
         orders = await session.scalar(select(func.count()).select_from(Order).where(Order.contact_id == old.id))
@@ -360,13 +362,16 @@ async def plan_merge(services: Services, tenant: TenantContext, *, duplicate: st
 async def _merge_pair(session: AsyncSession, duplicate: str, survivor: str, *, lock: bool) -> tuple[Contact, Contact]:
     duplicate, survivor = normalize_email(duplicate), normalize_email(survivor)
     if duplicate == survivor:
-        raise Invalid("Name two different contacts: `/contact merge old@example.com into ann@example.com`.")
+        raise Invalid("Name two different contacts.", next_step=Next.to(NextStep.MERGE_CONTACTS))
     query = select(Contact).where(Contact.email.in_([duplicate, survivor])).order_by(Contact.id)
     # Both rows locked in one order, so two opposite merges cannot interleave into a cycle.
     rows = {c.email: c for c in (await session.scalars(query.with_for_update() if lock else query)).all()}
     for email in (duplicate, survivor):
         if email not in rows:
-            raise NotFound(f"No contact has the email {email}; check it with `/contact find {email}`.")
+            raise NotFound(
+                f"No contact has the email {email}.", kind=Thing.CONTACT, asked=email,
+                next_step=Next.to(NextStep.CHECK_CONTACT, email=email),
+            )
         if rows[email].merged_into_id is not None:
             raise Conflict(f"{email} was merged into another contact already; merge using that one.")
     return rows[duplicate], rows[survivor]
@@ -374,7 +379,7 @@ async def _merge_pair(session: AsyncSession, duplicate: str, survivor: str, *, l
 
 async def merge_contacts(services: Services, tenant: TenantContext, *, duplicate: str, survivor: str) -> ContactView:
     """Fold the duplicate into the survivor: its orders, tickets, timeline and threads move over."""
-    require(tenant, "organizer", "merge contacts")
+    require(tenant, Role.ORGANIZER, Action.MERGE_CONTACTS)
     async with services.db.tenant(tenant.account_id) as session:
         old, new = await _merge_pair(session, duplicate, survivor, lock=True)
         await _move_everything(session, old.id, new.id)
@@ -424,7 +429,10 @@ async def contact_id_for(session: AsyncSession, email: str) -> uuid.UUID:
         select(func.coalesce(Contact.merged_into_id, Contact.id)).where(Contact.email == email)
     )
     if found is None:
-        raise NotFound(f"No contact has the email {email}; add one with `/contact add email={email}`.")
+        raise NotFound(
+            f"No contact has the email {email}.", kind=Thing.CONTACT, asked=email,
+            next_step=Next.to(NextStep.ADD_CONTACT, email=email),
+        )
     return found
 
 

@@ -22,13 +22,13 @@ from sqlalchemy import or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.accounts.permissions import require
-from core.context import TenantContext
+from core.accounts.permissions import Action, require
+from core.context import Role, TenantContext
 from core.digests import analytics
 from core.digests import reports as digest_reports
 from core.digests.notices import Digest
 from core.digests.schedule import latest_run, next_run, parse_at
-from core.errors import Invalid, NotFound
+from core.errors import Invalid, Next, NextStep, NotFound, Thing
 from core.jobs import engine, outbox
 from core.services import Services
 from core.time.local_time import in_zone
@@ -80,7 +80,7 @@ def _kind(kind: str | None) -> str:
 
 def _channel(channel_id: str | None) -> str:
     if not channel_id:
-        raise Invalid("Name the channel with #, like `/digest subscribe #sales`.", field="channel")
+        raise Invalid("Name the channel with #.", next_step=Next.to(NextStep.NAME_DIGEST_CHANNEL), field="channel")
     return channel_id
 
 
@@ -88,7 +88,7 @@ async def subscribe(
     services: Services, tenant: TenantContext, *, channel_id: str | None, kind: str | None = None, at: str | None = None,
 ) -> Subscription:
     """Send the channel a daily digest at `at` (account time); subscribing again changes its kind and time."""
-    require(tenant, "organizer", "set up digests")
+    require(tenant, Role.ORGANIZER, Action.SET_UP_DIGESTS)
     channel, value, at_local = _channel(channel_id), _kind(kind), parse_at(at)
     now = services.clock.now()
     async with services.db.tenant(tenant.account_id) as session:
@@ -108,7 +108,7 @@ async def subscribe(
 
 async def unsubscribe(services: Services, tenant: TenantContext, *, channel_id: str | None) -> Subscription:
     """Stop the channel's digest (its record of days already sent stays, so re-subscribing never repeats one)."""
-    require(tenant, "organizer", "stop digests")
+    require(tenant, Role.ORGANIZER, Action.STOP_DIGESTS)
     channel = _channel(channel_id)
     async with services.db.tenant(tenant.account_id) as session:
         timezone, _ = await _account(session)
@@ -121,13 +121,16 @@ async def unsubscribe(services: Services, tenant: TenantContext, *, channel_id: 
             )
         ).first()
     if row is None:
-        raise NotFound(f"<#{channel}> gets no digest; `/digest list` shows the channels that do.", field="channel")
+        raise NotFound(
+            "That channel gets no digest.", kind=Thing.DIGEST, asked=channel,
+            next_step=Next.to(NextStep.LIST_DIGESTS, channel=channel), field="channel",
+        )
     return Subscription(channel, row.kind, row.at_local, timezone, row.next_run_at)
 
 
 async def list_subscriptions(services: Services, tenant: TenantContext) -> list[Subscription]:
     """The channels that get a digest, by time of day."""
-    require(tenant, "sales", "see digests")
+    require(tenant, Role.SALES, Action.SEE_DIGESTS)
     async with services.db.tenant(tenant.account_id) as session:
         timezone, _ = await _account(session)
         rows = await session.execute(
@@ -146,7 +149,7 @@ async def send_now(
     Days are the account's calendar days. `request_key` names this request (Slack's trigger_id), so a
     retried request posts once.
     """
-    require(tenant, "organizer", "post digests")
+    require(tenant, Role.ORGANIZER, Action.POST_DIGESTS)
     channel = _channel(channel_id)
     now = services.clock.now()
     async with services.db.tenant(tenant.account_id) as session:

@@ -19,8 +19,8 @@ from sqlalchemy import and_, bindparam, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.accounts.permissions import require
-from core.context import TenantContext
+from core.accounts.permissions import Action, require
+from core.context import Role, TenantContext
 from core.crm.interactions import record_interaction
 from core.door.tokens import (
     DoorAccess,
@@ -29,7 +29,7 @@ from core.door.tokens import (
     resolve_door_token,
 )
 from core.door._window import offline_window
-from core.errors import Conflict, Forbidden, Invalid, NotFound
+from core.errors import Conflict, Forbidden, Invalid, Next, NextStep, NotFound, Thing
 from core.events import channels
 from core.events.events import load_event
 from core.jobs import outbox
@@ -162,7 +162,7 @@ async def admit_code(
     services: Services, tenant: TenantContext, *, code: str, event_slug: str | None = None
 ) -> CheckinAnswer:
     """Admit the ticket with this code (door role and up); with `event_slug`, only for that event."""
-    require(tenant, "door", "check people in")
+    require(tenant, Role.DOOR, Action.CHECK_PEOPLE_IN)
     scan = Scan(code=code)
     authentic = is_authentic(services.settings.secret_key, code)
     async with services.db.tenant(tenant.account_id) as session:
@@ -173,12 +173,12 @@ async def admit_code(
 
 async def admit_ticket(services: Services, tenant: TenantContext, *, ticket_id: uuid.UUID) -> CheckinAnswer:
     """Admit a ticket picked from a search (door role and up)."""
-    require(tenant, "door", "check people in")
+    require(tenant, Role.DOOR, Action.CHECK_PEOPLE_IN)
     door = Door(source="slack", user_id=tenant.user_id)
     async with services.db.tenant(tenant.account_id) as session:
         ticket = await _ticket(session, door, ticket_id=ticket_id)
         if ticket is None:
-            raise NotFound("That ticket is gone; search again with `/checkin EVENT name-or-email`.")
+            raise NotFound("That ticket is gone.", kind=Thing.TICKET, next_step=Next.to(NextStep.SEARCH_ATTENDEES))
         return await _settle(services, session, tenant.account_id, door, Scan(code=ticket.code), ticket)
 
 
@@ -221,10 +221,10 @@ async def scan_batch_at_door(
 
 async def find_attendees(services: Services, tenant: TenantContext, *, event_slug: str, query: str) -> AttendeeSearch:
     """An event's attendees whose email is `query` or whose name starts with it (door role and up)."""
-    require(tenant, "door", "check people in")
+    require(tenant, Role.DOOR, Action.CHECK_PEOPLE_IN)
     query = " ".join((query or "").split())
     if not query:
-        raise Invalid(f"Say whom to find: `/checkin {event_slug} anna@example.com` or `/checkin {event_slug} Anna`.")
+        raise Invalid("Say whom to find.", next_step=Next.to(NextStep.NAME_ATTENDEE, event=event_slug))
     async with services.db.tenant(tenant.account_id) as session:
         event = await load_event(session, event_slug)
         first = _first_admission_query().subquery()

@@ -10,9 +10,9 @@ from sqlalchemy import and_, bindparam, cast, func, or_, select, update
 from sqlalchemy.dialects.postgresql import TEXT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.accounts.permissions import require
-from core.context import TenantContext
-from core.errors import Forbidden, Invalid, NotFound
+from core.accounts.permissions import Action, require
+from core.context import Role, TenantContext
+from core.errors import Forbidden, Invalid, Next, NextStep, NotFound, Thing
 from core.events.events import load_event
 from core.services import Services
 from core.text.names import clean_name
@@ -76,7 +76,7 @@ async def create_door_token(
     services: Services, tenant: TenantContext, *, event_slug: str, name: str | None = None
 ) -> IssuedDoorToken:
     """Issue a scanner token for one event (organizers); its secret is returned once."""
-    require(tenant, "organizer", "create door tokens")
+    require(tenant, Role.ORGANIZER, Action.CREATE_DOOR_TOKENS)
     secret = PREFIX + secrets.token_urlsafe(32)
     async with services.db.tenant(tenant.account_id) as session:
         event = await load_event(session, event_slug)
@@ -98,7 +98,7 @@ async def create_door_token(
 
 async def list_door_tokens(services: Services, tenant: TenantContext, *, event_slug: str) -> EventDoorTokens:
     """The event's door tokens, revoked ones included, with when each last scanned (organizers)."""
-    require(tenant, "organizer", "see door tokens")
+    require(tenant, Role.ORGANIZER, Action.SEE_DOOR_TOKENS)
     async with services.db.tenant(tenant.account_id) as session:
         event = await load_event(session, event_slug)
         # Last use is read from check_ins, so scanning never writes to the token's row.
@@ -122,7 +122,7 @@ def _named(event_slug: str, which: str):
     """The active-token condition for `which`: a name, a pasted secret, or the start of an id."""
     which = " ".join((which or "").split())
     if not which:
-        raise Invalid(f"Say which token to revoke: `/eventos door-token {event_slug} revoke \"Door 1\"`.")
+        raise Invalid("Say which token to revoke.", next_step=Next.to(NextStep.NAME_DOOR_TOKEN, event=event_slug))
     matches = [func.lower(DoorToken.name) == which.lower(), DoorToken.token_hash == hash_token(which)]
     if len(which) >= 4:
         matches.append(cast(DoorToken.id, TEXT).startswith(which.lower(), autoescape=True))
@@ -130,14 +130,17 @@ def _named(event_slug: str, which: str):
 
 
 def _none_active(event_slug: str, which: str) -> NotFound:
-    return NotFound(f"{event_slug} has no active door token “{which}”; `/eventos door-token {event_slug} list` shows them.")
+    return NotFound(
+        f"{event_slug} has no active door token “{which}”.", kind=Thing.DOOR_TOKEN, asked=which,
+        next_step=Next.to(NextStep.LIST_DOOR_TOKENS, event=event_slug),
+    )
 
 
 async def tokens_to_revoke(
     services: Services, tenant: TenantContext, *, event_slug: str, which: str
 ) -> EventDoorTokens:
     """The event's active tokens that `revoke_door_tokens` would turn off, changing nothing (organizers)."""
-    require(tenant, "organizer", "revoke door tokens")
+    require(tenant, Role.ORGANIZER, Action.REVOKE_DOOR_TOKENS)
     which, named = _named(event_slug, which)
     async with services.db.tenant(tenant.account_id) as session:
         event = await load_event(session, event_slug)
@@ -155,7 +158,7 @@ async def revoke_door_tokens(
     services: Services, tenant: TenantContext, *, event_slug: str, which: str
 ) -> EventDoorTokens:
     """Revoke the event's active tokens named `which` (or whose id starts with it); scanners using them get 401."""
-    require(tenant, "organizer", "revoke door tokens")
+    require(tenant, Role.ORGANIZER, Action.REVOKE_DOOR_TOKENS)
     which, named = _named(event_slug, which)
     async with services.db.tenant(tenant.account_id) as session:
         event = await load_event(session, event_slug)
@@ -185,9 +188,7 @@ def check_token_form(secret: str | None) -> str:
     secret = (secret or "").strip()
     # Issued tokens are URL-safe base64: anything else (a header's undecodable bytes) is no token at all.
     if not secret.startswith(PREFIX) or len(secret) > MAX_TOKEN or not secret.isascii():
-        raise DoorTokenRefused(
-            "Send a door token as `Authorization: Bearer dt_…`; an organizer makes one with `/eventos door-token EVENT`."
-        )
+        raise DoorTokenRefused("Send a door token as Authorization: Bearer dt_….", next_step=Next.to(NextStep.MAKE_DOOR_TOKEN))
     return secret
 
 

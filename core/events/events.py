@@ -16,9 +16,9 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import keyset
-from core.accounts.permissions import require
-from core.context import TenantContext
-from core.errors import Conflict, Invalid, NotFound, NotReady
+from core.accounts.permissions import Action, require
+from core.context import Role, TenantContext
+from core.errors import Conflict, Invalid, Next, NextStep, NotFound, NotReady, Thing
 from core.events import venues
 from core.services import Services
 from core.text import lookup, names, slugs
@@ -93,8 +93,11 @@ async def load_event(session: AsyncSession, slug: str, *, lock: bool = False) ->
     """The event row by slug or name (core.text.lookup); `lock` takes FOR NO KEY UPDATE (as sellers do)."""
     event = await lookup.find(session, Event, slug, lock=lock, key_share=True)
     if event is None:
-        hint = lookup.did_you_mean(await lookup.closest(session, Event, slug))
-        raise NotFound(f"There is no event `{slug}`.{hint} See `/event list` for the slugs.", field="event")
+        near = await lookup.closest(session, Event, slug)
+        raise NotFound(
+            f"There is no event `{slug}`.{lookup.did_you_mean(near)}", kind=Thing.EVENT, asked=slug, suggestions=near,
+            next_step=Next.to(NextStep.LIST_EVENTS), field="event",
+        )
     return event
 
 
@@ -167,7 +170,7 @@ async def create_event(
     timezone: str | None = None, slug: str | None = None,
 ) -> EventInfo:
     """Create a draft event; its slug comes from the name (`-2`… on collision) unless one is given."""
-    require(tenant, "organizer", "create events")
+    require(tenant, Role.ORGANIZER, Action.CREATE_EVENTS)
     clean = names.clean_name(name)
     seats = names.capacity(capacity)
     chosen = slugs.check(slug) if slug else None
@@ -204,7 +207,7 @@ async def update_event(
     capacity: int | str | None | Unchanged = UNCHANGED,
 ) -> EventInfo:
     """Change what was given; the slug and zone stay. Refused when the result breaks a rule."""
-    require(tenant, "organizer", "change events")
+    require(tenant, Role.ORGANIZER, Action.CHANGE_EVENTS)
     async with services.db.tenant(tenant.account_id) as session:
         event = await load_event(session, slug, lock=True)
         if event.status == "cancelled":
@@ -250,9 +253,8 @@ async def _check_seats_cover(session: AsyncSession, event: Event, seats: int) ->
     promised = await promised_seats(session, event.id)
     if promised > seats:
         raise Invalid(
-            f"capacity {seats:,} is less than the {promised:,} seats its ticket types promise; "
-            "lower their capacities first (`/ticket edit`).",
-            field="capacity",
+            f"capacity {seats:,} is less than the {promised:,} seats its ticket types promise; lower their capacities first.",
+            next_step=Next.to(NextStep.EDIT_TICKET_TYPES), field="capacity",
         )
     if event.sold > seats:
         raise Invalid(f"capacity {seats:,} is less than the {event.sold:,} seats already sold or held.", field="capacity")
@@ -263,7 +265,7 @@ def _cursor(event: Event) -> str:
 
 
 def _read_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    return keyset.read_cursor(cursor, stale="That list is out of date; run `/event list` again.")
+    return keyset.read_cursor(cursor, stale="That list is out of date.", next_step=Next.to(NextStep.LIST_EVENTS_AGAIN))
 
 
 async def list_events(
@@ -335,7 +337,7 @@ async def search_events(services: Services, tenant: TenantContext, *, query: str
 
 async def publish_event(services: Services, tenant: TenantContext, *, slug: str) -> tuple[EventInfo, bool]:
     """Put a draft on sale; returns the event and whether it changed (publishing twice is harmless)."""
-    require(tenant, "organizer", "publish events")
+    require(tenant, Role.ORGANIZER, Action.PUBLISH_EVENTS)
     async with services.db.tenant(tenant.account_id) as session:
         event = await load_event(session, slug, lock=True)
         place = await venue_name(session, event.venue_id)
@@ -344,12 +346,10 @@ async def publish_event(services: Services, tenant: TenantContext, *, slug: str)
         if event.status == "published":
             return info(event, place), False
         if sales_close(event) <= services.clock.now():
-            raise Invalid(f"“{event.name}” is already over; change its dates with `/event edit {event.slug}` first.")
+            raise Invalid(f"“{event.name}” is already over.", next_step=Next.to(NextStep.EDIT_EVENT_DATES, event=event.slug))
         tickets = (await session.execute(select(func.count()).where(Product.event_id == event.id))).scalar_one()
         if not tickets:
-            raise NotReady(
-                f"Add a ticket type before publishing: `/ticket add {event.slug} name=\"General admission\" price=25`."
-            )
+            raise NotReady("Add a ticket type before publishing.", next_step=Next.to(NextStep.ADD_FIRST_TICKET_TYPE, event=event.slug))
         event.status = "published"
         return info(event, place), True
 
@@ -370,7 +370,7 @@ async def impact(session: AsyncSession, event_id: uuid.UUID) -> Impact:
 
 async def cancellation_preview(services: Services, tenant: TenantContext, *, slug: str) -> tuple[EventInfo, Impact]:
     """What cancelling would affect, for the confirmation step; organizers only."""
-    require(tenant, "organizer", "cancel events")
+    require(tenant, Role.ORGANIZER, Action.CANCEL_EVENTS)
     async with services.db.tenant(tenant.account_id) as session:
         event = await load_event(session, slug)
         if event.status == "cancelled":
@@ -383,7 +383,7 @@ async def cancel_event(services: Services, tenant: TenantContext, *, slug: str) 
 
     Returns the event, what the cancellation affects, and whether it changed (cancelling twice is harmless).
     """
-    require(tenant, "organizer", "cancel events")
+    require(tenant, Role.ORGANIZER, Action.CANCEL_EVENTS)
     async with services.db.tenant(tenant.account_id) as session:
         event = await load_event(session, slug, lock=True)
         place = await venue_name(session, event.venue_id)

@@ -45,7 +45,7 @@ class EventReport:
 
 
 async def event_report(services: Services, tenant: TenantContext, *, slug: str) -> EventReport:
-    """Everything `/event show` and `/event stats` print, read in one transaction."""
+    """Everything an event card and its stats show, read in one transaction."""
     async with services.db.tenant(tenant.account_id) as session:
         row = await events.load_event(session, slug)
         event = events.info(row, await events.venue_name(session, row.venue_id))

@@ -15,9 +15,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.accounts.permissions import require
-from core.context import TenantContext
-from core.errors import Conflict, Invalid, NotFound, NotReady
+from core.accounts.permissions import Action, require
+from core.context import Role, TenantContext
+from core.errors import Conflict, Invalid, Next, NextStep, NotFound, NotReady, Thing
 from core.events import events
 from core.events.events import UNCHANGED, EventInfo, Unchanged
 from core.money import amounts
@@ -59,8 +59,11 @@ async def load_product(session: AsyncSession, event: Event | EventInfo, slug: st
     scope = [Product.event_id == event.id]
     product = await lookup.find(session, Product, slug, scope=scope, lock=lock, key_share=True)
     if product is None:
-        hint = lookup.did_you_mean(await lookup.closest(session, Product, slug, scope=scope))
-        raise NotFound(f"“{event.name}” has no ticket type `{slug}`.{hint} See `/ticket list {event.slug}`.", field="ticket")
+        near = await lookup.closest(session, Product, slug, scope=scope)
+        raise NotFound(
+            f"“{event.name}” has no ticket type `{slug}`.{lookup.did_you_mean(near)}", kind=Thing.TICKET_TYPE, asked=slug,
+            suggestions=near, next_step=Next.to(NextStep.LIST_TICKET_TYPES, event=event.slug), field="ticket",
+        )
     return product
 
 
@@ -88,7 +91,7 @@ def ensure_on_sale(event: Event | EventInfo, ticket: Product | TicketType, *, no
     if event.status == "cancelled":
         raise Conflict(f"“{event.name}” is cancelled; it sells nothing.")
     if event.status != "published" and not comp:
-        raise NotReady(f"“{event.name}” is a draft; publish it with `/event publish {event.slug}` before selling.")
+        raise NotReady(f"“{event.name}” is a draft.", next_step=Next.to(NextStep.PUBLISH_EVENT, event=event.slug))
     if now >= events.sales_close(event):
         raise Invalid(f"“{event.name}” is over; it sells nothing more.")
     if comp:
@@ -154,7 +157,7 @@ async def add_ticket_type(
     capacity: int | str | None = None, sales_end: str | datetime | None = None, slug: str | None = None,
 ) -> TicketType:
     """Add a ticket type to an event; its slug is unique within the event."""
-    require(tenant, "organizer", "add ticket types")
+    require(tenant, Role.ORGANIZER, Action.ADD_TICKET_TYPES)
     clean = names.clean_name(name)
     seats = names.capacity(capacity)
     chosen = slugs.check(slug) if slug else None
@@ -184,7 +187,7 @@ async def update_ticket_type(
     sales_end: str | datetime | None | Unchanged = UNCHANGED,
 ) -> TicketType:
     """Change a ticket type; a new price applies to orders placed from now on."""
-    require(tenant, "organizer", "change ticket types")
+    require(tenant, Role.ORGANIZER, Action.CHANGE_TICKET_TYPES)
     now = services.clock.now()
     async with services.db.tenant(tenant.account_id) as session:
         row = await events.load_event(session, event, lock=True)

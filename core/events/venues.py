@@ -7,9 +7,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.accounts.permissions import require
-from core.context import TenantContext
-from core.errors import Invalid, NotFound
+from core.accounts.permissions import Action, require
+from core.context import Role, TenantContext
+from core.errors import Invalid, Next, NextStep, NotFound, Thing
 from core.services import Services
 from core.text import names
 from core.time import local_time
@@ -36,7 +36,7 @@ async def add_venue(
     capacity: int | str | None = None, timezone: str | None = None,
 ) -> VenueInfo:
     """Add a venue; its name is unique in the account, whatever the letter case."""
-    require(tenant, "organizer", "add venues")
+    require(tenant, Role.ORGANIZER, Action.ADD_VENUES)
     values = {
         "account_id": tenant.account_id,
         "name": names.clean_name(name),
@@ -81,13 +81,16 @@ async def lock_venue(session: AsyncSession, venue: str | uuid.UUID, *, exclusive
     found = (await session.execute(statement)).scalar_one_or_none()
     if found is None:
         shown = "That venue no longer exists" if isinstance(venue, uuid.UUID) else f"There is no venue called “{venue}”"
-        raise NotFound(f"{shown}; add it with `/venue add name=…` or see `/venue list`.", field="venue")
+        raise NotFound(
+            f"{shown}.", kind=Thing.VENUE, asked=None if isinstance(venue, uuid.UUID) else venue,
+            next_step=Next.to(NextStep.ADD_VENUE), field="venue",
+        )
     return found
 
 
 async def set_venue_capacity(services: Services, tenant: TenantContext, *, venue: str | uuid.UUID, capacity: int | str | None) -> VenueInfo:
     """Change a venue's seat limit; refused below the capacity of an event still to come there."""
-    require(tenant, "organizer", "change venues")
+    require(tenant, Role.ORGANIZER, Action.CHANGE_VENUES)
     seats = names.capacity(capacity)
     async with services.db.tenant(tenant.account_id) as session:
         row = await lock_venue(session, venue, exclusive=True)

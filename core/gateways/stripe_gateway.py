@@ -87,7 +87,7 @@ class StripeGateway:
             "cancel_url": cancel_url,
         }
         try:
-            # The key is the order's: a retried /sell (or a crash between Stripe and our commit)
+            # The key is the order's: a retried sale (or a crash between Stripe and our commit)
             # gets the same session back instead of a second one.
             session = await self._client.v1.checkout.sessions.create_async(
                 params, _options(f"order:{order_id}:checkout", connected_account)

@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.accounts.permissions import Action
 from core.context import TenantContext
 from core.crm import contacts
 from core.crm.interactions import record_interaction
@@ -197,7 +198,7 @@ def _event_full(full: orders.Full) -> SoldOut:
 
 async def remove_guest(services: Services, tenant: TenantContext, *, event: str, name: str) -> GuestRemoved:
     """Take a name off its list and give its places back (promoters: only names they added)."""
-    access.require_adder(tenant, "remove names from guest lists")
+    access.require_adder(tenant, Action.REMOVE_NAMES_FROM_GUEST_LISTS)
     wanted = guest_name(name)
     async with services.db.tenant(tenant.account_id) as session:
         row_event = await load_event(session, event)
@@ -233,7 +234,7 @@ async def remove_guest(services: Services, tenant: TenantContext, *, event: str,
 
 async def list_guests(services: Services, tenant: TenantContext, *, event: str, list_name: str | None = None) -> GuestListing:
     """The names on an event's lists, A to Z (promoters: their own), with who has arrived."""
-    access.require_adder(tenant, "see guest lists")
+    access.require_adder(tenant, Action.SEE_GUEST_LISTS)
     only = lists.list_name(list_name)
     async with services.db.tenant(tenant.account_id) as session:
         row_event = await load_event(session, event)

@@ -9,8 +9,9 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.accounts.permissions import Action
 from core.context import TenantContext
-from core.errors import Conflict, Invalid, NotFound, SoldOut
+from core.errors import Conflict, Invalid, Next, NextStep, NotFound, SoldOut, Thing
 from core.events.events import load_event, read_time, shown
 from core.guestlists import access
 from core.services import Services
@@ -134,7 +135,7 @@ async def set_up_list(
     clear_closes: bool = False,
 ) -> ListInfo:
     """Make or change a list: its promoter, cap (places, companions included) and closing time (organizers)."""
-    access.require_manager(tenant, "set up guest lists")
+    access.require_manager(tenant, Action.SET_UP_GUEST_LISTS)
     name = list_name(name)
     if name is None:
         raise Invalid("Name the list: `list=vip`.", field="list")
@@ -174,7 +175,10 @@ def _cap(value: int | str | None) -> int | None:
 async def _promoter(session: AsyncSession, slack_user_id: str) -> uuid.UUID:
     user = (await session.execute(select(User.id).where(User.slack_user_id == slack_user_id))).scalar_one_or_none()
     if user is None:
-        raise NotFound("That person has not used EventOS yet; ask them to run `/guest help` once.", field="promoter")
+        raise NotFound(
+            "That person has not used EventOS yet.", kind=Thing.USER, asked=slack_user_id,
+            next_step=Next.to(NextStep.OPEN_GUEST_HELP), field="promoter",
+        )
     return user
 
 

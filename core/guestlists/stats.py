@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.accounts.permissions import Action
 from core.context import TenantContext
 from core.events.events import load_event
 from core.guestlists import access
@@ -49,8 +50,8 @@ class GuestStats:
 
 
 async def guest_stats(services: Services, tenant: TenantContext, *, event: str) -> GuestStats:
-    """`/guest stats`: every list and promoter for organizers; a promoter's own counts for them."""
-    access.require_adder(tenant, "see guest-list counts")
+    """Guest-list counts: every list and promoter for organizers; a promoter's own counts for them."""
+    access.require_adder(tenant, Action.SEE_GUEST_LIST_COUNTS)
     async with services.db.tenant(tenant.account_id) as session:
         row = await load_event(session, event)
         return await counts_for(session, row.id, row.slug, row.name, row.timezone, promoter=access.owner_filter(tenant))
@@ -97,7 +98,7 @@ async def counts_for(
 
 
 async def counts_for_stats(services: Services, tenant: TenantContext, *, event: str) -> GuestStats | None:
-    """The guest counts `/event stats` adds: None for users who handle no guest lists (door staff)."""
+    """The guest counts the event stats add: None for users who handle no guest lists (door staff)."""
     if not tenant.has_role("promoter"):
         return None
     return await guest_stats(services, tenant, event=event)

@@ -17,10 +17,10 @@ from sqlalchemy import and_, case, false, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.accounts.permissions import require
-from core.context import TenantContext
+from core.accounts.permissions import Action, require
+from core.context import Role, TenantContext
 from core.crm import interactions
-from core.errors import Conflict, DomainError, Invalid, NotReady
+from core.errors import Conflict, DomainError, Invalid, Next, NextStep, NotReady
 from core.events import channels
 from core.jobs import outbox
 from core.money import amounts
@@ -135,7 +135,7 @@ async def start_checkout(
 
 async def mark_paid(services: Services, tenant: TenantContext, *, reference: str, method: str = "cash") -> OrderView:
     """Record a cash or bank payment for a pending order and issue its tickets."""
-    require(tenant, "sales", "record payments")
+    require(tenant, Role.SALES, Action.RECORD_PAYMENTS)
     method = (method or "").strip().lower()
     if method not in MANUAL_METHODS:
         raise Invalid(f"method must be cash or bank, not “{method}”.", field="method")
@@ -178,8 +178,8 @@ def _not_payable(order) -> DomainError:
     if order.status == "paid":
         return Conflict(f"{order.reference} is already paid.")
     if order.status == "refunded":
-        return Conflict(f"{order.reference} was refunded; sell new tickets with `/sell`.")
-    return Conflict(f"{order.reference} is {order.status} and its seats went back on sale; sell again with `/sell`.")
+        return Conflict(f"{order.reference} was refunded.", next_step=Next.to(NextStep.SELL_NEW))
+    return Conflict(f"{order.reference} is {order.status} and its seats went back on sale.", next_step=Next.to(NextStep.SELL_AGAIN))
 
 
 # --- refunds ----------------------------------------------------------------------------
@@ -201,7 +201,7 @@ async def plan_refund(
     services: Services, tenant: TenantContext, *, reference: str, amount: str | None = None
 ) -> RefundPlan:
     """Check a refund without making it (organizers): how much goes back, and how."""
-    require(tenant, "organizer", "refund orders")
+    require(tenant, Role.ORGANIZER, Action.REFUND_ORDERS)
     async with services.db.tenant(tenant.account_id) as session:
         order, payment, _ = await _refundable(session, reference)
     return _plan(order, payment, amount)
@@ -247,7 +247,7 @@ async def refund(
     With `seen_refunded` (a confirmed plan's `refunded_cents`), nothing happens if the payment's
     refunds changed since the plan was shown: a confirmation is applied at most once.
     """
-    require(tenant, "organizer", "refund orders")
+    require(tenant, Role.ORGANIZER, Action.REFUND_ORDERS)
     account_id = tenant.account_id
     async with services.db.tenant(account_id) as session:
         order, payment, connected = await _refundable(session, reference)
@@ -321,7 +321,8 @@ async def _refunded_since(session: AsyncSession, tenant: TenantContext, order, p
     else:
         said = f"{order.reference} was refunded in Stripe ({how_much}) on {when}, since this confirmation was shown"
     return Conflict(
-        f"{said}; nothing more was refunded. See `/order show {order.reference}`.", code="refunded_since",
+        f"{said}; nothing more was refunded.", code="refunded_since",
+        next_step=Next.to(NextStep.SHOW_ORDER, reference=order.reference),
         refunded_cents=row.refunded_cents, currency=row.currency, refunded_at=row.refunded_at, by_you=by_you,
         by=None if by_you else row.name,
     )

@@ -2,7 +2,7 @@
 
 Gross is what paid orders took; refunds are what went back (a fully refunded order gives back
 its whole total, a partial refund what its payments say); net is gross minus refunds. The event
-card, `/event stats` and the contact card all read it from here, so they agree.
+card, the event stats and the contact card all read it from here, so they agree.
 """
 
 from dataclasses import dataclass

@@ -11,7 +11,7 @@ seat another offer holds, because that seat is counted in `sold` like any hold. 
 type take turns (a transaction-scoped advisory lock), so the line is served strictly in order: a
 head that wants more seats than are free waits, and nobody behind it jumps ahead.
 
-Meanwhile public buyers and `/sell` get only the seats beyond what the line asks for
+Meanwhile public buyers and sellers in Slack get only the seats beyond what the line asks for
 (`orders._line_first`). An offer not taken expires like any hold (the hold-expiry job), its seats
 come back and go to the next person; the entry is settled as `lapsed` (or `bought`) from its order.
 
@@ -29,8 +29,8 @@ from sqlalchemy import case, func, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.accounts.permissions import require
-from core.context import TenantContext
+from core.accounts.permissions import Action, require
+from core.context import Role, TenantContext
 from core.crm import contacts
 from core.errors import DomainError, Invalid
 from core.events import events as events_core
@@ -69,7 +69,7 @@ class Joined:
 
 @dataclass(frozen=True)
 class Line:
-    """One entry of `/event waitlist`; `state` is waiting, offered, bought or lapsed."""
+    """One entry of an event's waitlist; `state` is waiting, offered, bought or lapsed."""
 
     position: int | None
     name: str | None
@@ -314,14 +314,14 @@ def _local(at: datetime, timezone: str) -> str:
 
 
 async def waitlist(services: Services, tenant: TenantContext, *, event: str, offer_hours: str | None = None) -> Waitlist:
-    """`/event waitlist`: the line with positions, who was offered, who bought and who let it lapse.
+    """An event's waitlist: the line with positions, who was offered, who bought and who let it lapse.
 
     With `offer_hours`, first sets how long the event's offers hold their seats (organizers).
     """
-    require(tenant, "sales", "see waitlists")
+    require(tenant, Role.SALES, Action.SEE_WAITLISTS)
     hours = None
     if offer_hours is not None:
-        require(tenant, "organizer", "change how long waitlist offers last")
+        require(tenant, Role.ORGANIZER, Action.CHANGE_HOW_LONG_WAITLIST_OFFERS_LAST)
         text_value = offer_hours.strip().lower().removesuffix("h")
         if not text_value.isdigit() or not 1 <= int(text_value) <= OFFER_HOURS_MOST:
             raise Invalid(f"offer_hours is a whole number of hours from 1 to {OFFER_HOURS_MOST}, like offer_hours=12.",

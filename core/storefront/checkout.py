@@ -1,4 +1,4 @@
-"""Public checkout: the form's checks, the same database-enforced hold as `/sell`, then Stripe Checkout.
+"""Public checkout: the form's checks, the same database-enforced hold as selling from Slack, then Stripe Checkout.
 
 Free tickets confirm at once. The form's one-time token makes a form submitted several times
 (at once or later) one order; every refusal is a `Refused` with a code and the field to fix,

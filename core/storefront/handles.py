@@ -1,4 +1,4 @@
-"""Public URLs: the account's handle (`/e/{handle}`), made from its name when a link is first asked for."""
+"""Public URLs: the account's handle (the {handle} in /e/{handle}), made from its name when a link is first asked for."""
 
 import secrets
 import uuid

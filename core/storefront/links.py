@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.accounts.permissions import require
-from core.context import TenantContext
-from core.errors import Forbidden, Invalid, NotFound
+from core.accounts.permissions import Action, require
+from core.context import Role, TenantContext
+from core.errors import Forbidden, Invalid, Next, NextStep, NotFound, Thing
 from core.events import events
 from core.sales import tickets
 from core.services import Services
@@ -70,7 +70,7 @@ async def event_link(
     With a source or a promoter it is a tracked link. Promoters get only their own: asked by a
     promoter, the link always credits them.
     """
-    require(tenant, "promoter", "share event pages")
+    require(tenant, Role.PROMOTER, Action.SHARE_EVENT_PAGES)
     source = normalize_source(source)
     own = not tenant.has_role("sales")
     if own and promoter_slack_id is not None and promoter_slack_id != tenant.slack_user_id:
@@ -100,7 +100,10 @@ def _qr_url(url: str) -> str:
 async def _user_id(session: AsyncSession, slack_user_id: str) -> uuid.UUID:
     found = (await session.execute(select(User.id).where(User.slack_user_id == slack_user_id))).scalar_one_or_none()
     if found is None:
-        raise NotFound("That person has not used EventOS yet; ask them to run `/promo help` once.", field="promoter")
+        raise NotFound(
+            "That person has not used EventOS yet.", kind=Thing.USER, asked=slack_user_id,
+            next_step=Next.to(NextStep.OPEN_PROMO_HELP), field="promoter",
+        )
     return found
 
 

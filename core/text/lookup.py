@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import Conflict
+from core.errors import Conflict, Suggestion
 
 SUGGESTIONS = 3
 _CANDIDATES = 2000  # the most names read to suggest from
@@ -49,8 +49,8 @@ async def find(
 
 async def closest(
     session: AsyncSession, model: type, text: str | None, *, scope: Sequence[ColumnElement[bool]] = (),
-) -> list[str]:
-    """Up to three `slug` (name) suggestions closest to `text`, best first."""
+) -> list[Suggestion]:
+    """Up to three suggestions closest to `text`, best first."""
     value = typed(text)
     rows = (
         await session.execute(select(model.slug, model.name).where(*scope).order_by(model.slug).limit(_CANDIDATES))
@@ -60,12 +60,12 @@ async def closest(
               difflib.SequenceMatcher(None, value, name.lower()).ratio()), slug, name) for slug, name in rows),
         key=lambda s: (-s[0], s[1]),
     )
-    return [f"`{slug}` ({name})" for score, slug, name in scored[:SUGGESTIONS] if score >= 0.5]
+    return [Suggestion(slug, name) for score, slug, name in scored[:SUGGESTIONS] if score >= 0.5]
 
 
-def did_you_mean(suggestions: list[str]) -> str:
+def did_you_mean(suggestions: Sequence[Suggestion]) -> str:
     """` Did you mean `a` (A) or `b` (B)?` — empty when there is nothing close."""
     if not suggestions:
         return ""
-    return " Did you mean " + (" or ".join([", ".join(suggestions[:-1]), suggestions[-1]]) if len(suggestions) > 1
-                               else suggestions[0]) + "?"
+    shown = [f"`{s.slug}` ({s.name})" for s in suggestions]
+    return " Did you mean " + (" or ".join([", ".join(shown[:-1]), shown[-1]]) if len(shown) > 1 else shown[0]) + "?"

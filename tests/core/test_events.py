@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from core.errors import Conflict, Forbidden, Invalid, NotFound, NotReady
+from bot.errors import slack_sentence
+from core.errors import Conflict, Forbidden, Invalid, NotFound, NotReady, Thing
 from core.events import events, ticket_types, venues
 from core.money.amounts import parse_amount
 from core.services import Services
@@ -258,8 +259,10 @@ async def test_catalog_lookups_for_sellers(core, make_tenant):
     found = await events.get_event_by_slug(core, tenant, "GALA")
     ticket = await ticket_types.get_product(core, tenant, "gala", "general")
     assert (found.id, ticket.event_id, ticket.price_cents, ticket.currency, ticket.remaining) == (event.id, event.id, 1250, "GBP", 40)
-    with pytest.raises(NotFound, match="has no ticket type `vip`. See `/ticket list gala`"):
+    with pytest.raises(NotFound) as missing:
         await ticket_types.get_product(core, tenant, "gala", "vip")
+    assert "has no ticket type `vip`. See `/ticket list gala`" in slack_sentence(missing.value)
+    assert (missing.value.kind, missing.value.asked) == (Thing.TICKET_TYPE, "vip")
 
 
 async def test_lowering_capacity_below_seats_held_is_refused(core, make_tenant, owner_engine):
