@@ -16,7 +16,7 @@ from core.crm.contacts import contact_id_for, upsert_contact
 from core.errors import Invalid, NotFound
 from core.services import Services
 from db.models import Contact, ContactThread, Interaction, User
-from db.models.crm import HAND_LOGGED_KINDS as HAND_LOGGED_KINDS  # re-exported: bot's /log takes these
+from db.models.crm import HAND_LOGGED_KINDS as HAND_LOGGED_KINDS  # re-exported: bot's logging command takes these
 from db.models.crm import INTERACTION_KINDS, LOGGABLE_KINDS
 
 MAX_BODY = 20_000
