@@ -23,7 +23,7 @@ from bot.guestlists import words as guestlists_words
 from bot.sales import words as sales_words
 from bot.grammar import UsageError
 from bot.text import escape
-from core.errors import DomainError
+from core.errors import DomainError, Next
 from db.session import connection_lost
 
 log = logging.getLogger(__name__)
@@ -61,10 +61,14 @@ STEPS = {
 
 def slack_sentence(error: DomainError) -> str:
     """The error in Slack's words: its fact, then its next step as the command to run."""
-    step = error.next_step
+    return slack_words(error.message, error.next_step)
+
+
+def slack_words(message: str, step: Next | None) -> str:
+    """A plain fact and its next step (an error's, or one a notice carries) in Slack's words."""
     if step is None:
-        return error.message
-    return STEPS[step.step].format(message=error.message, fact=error.message.removesuffix("."), **step.args)
+        return message
+    return STEPS[step.step].format(message=message, fact=message.removesuffix("."), **step.args)
 
 
 def sentence_for(error: Exception) -> str:

@@ -13,6 +13,8 @@ from typing import Any, ClassVar
 
 from pydantic import TypeAdapter
 
+from core.errors import NextStep
+
 
 
 class Notice:
@@ -133,6 +135,9 @@ class CampaignReport(Notice):
     skipped: int
     in_doubt: int
     reason: str | None = None
+    # What to do about `reason` (the error's next step and its fields), worded by the transport.
+    step: NextStep | None = None
+    step_args: dict[str, str] | None = None
     # No mail server was set: the emails went to the local mailbox, not to people.
     stayed_local: bool = False
 

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.campaigns import audiences
 from core.campaigns._messages import Recipient, Renderer, load_content
-from core.errors import DomainError
+from core.errors import DomainError, Next
 from core.jobs import engine, outbox
 from core.jobs.engine import Attempt, Doubt, Failed, Finished, Outcome, Sent
 from core.jobs.policies import CAMPAIGN_RECIPIENTS
@@ -148,7 +148,7 @@ async def _start(services: Services, account_id: uuid.UUID, campaign_id: uuid.UU
                 .values(status="failed", claimed_until=None, sent_at=now)
             )
             log.warning("campaign %s of account %s cannot be sent: %s", campaign_id, account_id, error.message)
-            await _report(services, session, campaign, reason=error.message)
+            await _report(services, session, campaign, reason=error.message, step=error.next_step)
             return None
         return _Run(campaign.name, renderer)
 
@@ -286,6 +286,7 @@ async def _finish(services: Services, account_id: uuid.UUID, campaign_id: uuid.U
 
 async def _report(
     services: Services, session: AsyncSession, campaign: Campaign, *, reason: str | None = None, in_doubt: int = 0,
+    step: Next | None = None,
 ) -> None:
     """Queue the campaign's report for its channel (once, by its dedupe key) in this transaction."""
     if not campaign.report_channel:
@@ -293,6 +294,7 @@ async def _report(
     notice = CampaignReport(
         name=campaign.name, slug=campaign.slug, channel=campaign.channel, sent=campaign.sent_count,
         failed=campaign.failed_count, skipped=campaign.skipped_count, in_doubt=in_doubt, reason=reason,
+        step=step.step if step else None, step_args={k: str(v) for k, v in step.args.items()} if step else None,
         stayed_local=campaign.channel == "email" and not services.mailer.delivers,
     )
     await outbox.enqueue(

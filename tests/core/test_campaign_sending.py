@@ -313,7 +313,7 @@ async def test_a_campaign_whose_audience_broke_meanwhile_fails_with_a_report(mai
     [report] = await rows(mail_services, tenant, OutboxMessage, OutboxMessage.dedupe_key == f"campaign:{campaign.id}:report")
     assert shown(report)["text"] == (
         ":warning: Campaign *Spring news* (`spring-news`) could not be sent: "
-        "No company is named “acme”."
+        "No company is named “acme”; check the name with `/company show acme`."
     )
     async with mail_services.db.tenant(tenant.account_id) as session:
         await session.execute(OutboxMessage.__table__.delete().where(OutboxMessage.id == report.id))
