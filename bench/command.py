@@ -7,6 +7,7 @@ from core.settings import Settings
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
     from bench import runner
+    from bench.profile import ProfilerMissing, py_spy
     from bench.scenarios import SCENARIOS
 
     only = tuple(key for key in (args.only or "").split(",") if key)
@@ -14,6 +15,12 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     if unknown:
         print(f"--only takes scenario keys ({', '.join(s.key for s in SCENARIOS)}), not {', '.join(sorted(unknown))}.")
         return 2
+    if args.profile:
+        try:
+            py_spy()
+        except ProfilerMissing as missing:
+            print(missing)
+            return 2
     options = runner.Options(scale=args.scale, duration=args.duration, requests=args.requests, database=args.database,
                              only=only, profile=args.profile, **({"output": args.output} if args.output else {}))
     runner.run(options, settings)

@@ -12,6 +12,7 @@ import asyncio
 import re
 import shutil
 import signal
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -23,6 +24,14 @@ class ProfilerMissing(Exception):
     """py-spy is not installed."""
 
 
+def py_spy() -> str:
+    """py-spy's path: on PATH, or beside this Python (a virtualenv's bin)."""
+    found = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
+    if found is None:
+        raise ProfilerMissing("py-spy is not installed: pip install py-spy (requirements-dev.lock has it)")
+    return found
+
+
 class Profile:
     """A running py-spy record of the server process (and its workers), stopped with stop()."""
 
@@ -31,9 +40,7 @@ class Profile:
 
     @classmethod
     async def start(cls, directory: Path, name: str, pid: int) -> "Profile":
-        spy = shutil.which("py-spy")
-        if spy is None:
-            raise ProfilerMissing("py-spy is not installed: pip install py-spy (requirements-dev.lock has it)")
+        spy = py_spy()
         directory.mkdir(parents=True, exist_ok=True)
         output = directory / f"{name}.txt"
         process = await asyncio.create_subprocess_exec(

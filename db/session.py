@@ -66,19 +66,21 @@ def pooled_engine(url: str, *, pooler: bool = False, **pool):
     return engine
 
 
+ENTER_TRIES = 3
+
+
 class Database:
     """One connection pool for the process; hands out tenant and system units of work."""
 
     def __init__(self, url: str, *, pooler: bool = False, pool_size: int = 10, max_overflow: int = 20) -> None:
         self.url, self.pooler = url, pooler
-        self.engine = pooled_engine(url, pooler=pooler, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
+        self.engine = pooled_engine(url, pooler=pooler, pool_size=pool_size, max_overflow=max_overflow)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
 
     @asynccontextmanager
     async def tenant(self, account_id: uuid.UUID) -> AsyncIterator[AsyncSession]:
         """A transaction that sees only this account's rows (RLS), committed on success."""
-        async with self._sessions() as session, session.begin():
-            await session.execute(_ENTER, {"role": APP_ROLE, "account": str(account_id)})
+        async with self._unit(APP_ROLE, str(account_id)) as session:
             yield session
 
     @asynccontextmanager
@@ -87,9 +89,36 @@ class Database:
 
         The system role is granted only the columns that routing and claiming need.
         """
-        async with self._sessions() as session, session.begin():
-            await session.execute(_ENTER, {"role": SYSTEM_ROLE, "account": ""})
+        async with self._unit(SYSTEM_ROLE, "") as session:
             yield session
+
+    @asynccontextmanager
+    async def _unit(self, role: str, account: str) -> AsyncIterator[AsyncSession]:
+        session = await self._enter(role, account)
+        async with session:  # closing rolls back what was not committed
+            yield session
+            await session.commit()
+
+    async def _enter(self, role: str, account: str) -> AsyncSession:
+        """A session whose transaction has begun as `role` for `account`, on a connection that answered.
+
+        A pooled connection may have died since its last use (a database restart, an idle timeout).
+        Then this first statement fails before anything happened, the pool drops its connections, and
+        the statement runs again on a fresh one. That replaces the pool's pre-ping, which cost three
+        round trips (BEGIN, a ping, ROLLBACK) at every checkout.
+        """
+        attempt = 1
+        while True:
+            session = self._sessions()
+            try:
+                await session.execute(_ENTER, {"role": role, "account": account})
+                return session
+            except Exception as error:
+                await session.close()
+                if attempt == ENTER_TRIES or not connection_lost(error):
+                    raise
+            log.warning("a pooled database connection was lost; starting the transaction on a fresh one")
+            attempt += 1
 
     async def schema_revision(self) -> str | None:
         """The migration the database is at, read as the system role (the login itself reads nothing)."""
