@@ -18,6 +18,35 @@ def _process_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
 
 
+def process_tree(pid: int) -> list[int]:
+    """`pid` and every process below it (a server's workers), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # it exited meanwhile
+            children.setdefault(parent, []).append(int(entry.name))
+    tree, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        tree.append(current)
+        pending.extend(children.get(current, ()))
+    return tree
+
+
+def _tree_seconds(pid: int) -> float:
+    """CPU seconds of `pid` and its live descendants (a worker that died takes its seconds with it)."""
+    total = 0.0
+    for member in process_tree(pid):
+        try:
+            total += _process_seconds(member)
+        except OSError:
+            continue
+    return total
+
+
 def _machine_seconds() -> float:
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     idle = values[3] + (values[4] if len(values) > 4 else 0)
@@ -26,7 +55,7 @@ def _machine_seconds() -> float:
 
 @dataclass
 class CpuMeter:
-    """Start it before a round and read it after; cores are CPU seconds per wall second."""
+    """Start it before a round and read it after; cores are CPU seconds per wall second (the server: all its workers)."""
 
     server_pid: int
 
@@ -34,7 +63,7 @@ class CpuMeter:
         self._start = self._sample()
 
     def _sample(self) -> tuple[float, float, float, float]:
-        return (time.perf_counter(), _process_seconds(self.server_pid), _process_seconds(os.getpid()), _machine_seconds())
+        return (time.perf_counter(), _tree_seconds(self.server_pid), _process_seconds(os.getpid()), _machine_seconds())
 
     def read(self, operations: int) -> dict:
         wall, server, driver, machine = (b - a for a, b in zip(self._start, self._sample(), strict=True))

@@ -6,9 +6,10 @@ talks to, runs the in-process core measurements (rollup, campaign mail) and the 
 """
 
 import asyncio
+import os
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import aiohttp
@@ -56,6 +57,7 @@ class Options:
     database: str | None = None  # default eventos_bench_<scale>
     only: tuple[str, ...] = ()  # scenario keys to run (default: all, and the rush and in-process figures)
     profile: Path | None = None  # py-spy each scenario's concurrency-16 round into this folder
+    workers: int | None = None  # the server's default worker count (default: one per core); 1 is measured too
 
 
 def run(options: Options, settings: Settings) -> dict:
@@ -98,35 +100,28 @@ async def _run(options: Options, settings: Settings) -> dict:
         tenant = await accounts.acting_user(services, workspace, slack_user_id=fixture.owner_slack_id, load_profile=_nobody)
         say("analytics rollup (full, in-process)")
         results["analytics"] = await _full_rollup(services, prepared.tenants)
-        with tempfile.TemporaryDirectory(prefix="eventos-bench-") as work:
-            server = await start_server(Path(work), {
-                "DATABASE_URL": prepared.url, "EVENTOS_SECRET_KEY": SECRET_KEY, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": standin.base_url, "SMTP_URL": smtp.url,
-                # One client and one door token send every scan: the bench measures the server, not its rate limits.
-                "EVENTOS_RATE_SCANNER_CLIENT": UNLIMITED, "EVENTOS_RATE_SCANNER_TOKEN": UNLIMITED,
-                "STRIPE_API_KEY": "sk_test_eventos_bench", "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
-                "STRIPE_API_BASE": stripe.origin, "EVENTOS_RATE_PAGES_CLIENT": UNLIMITED,
-                "EVENTOS_RATE_HOLDS_CLIENT": UNLIMITED, "EVENTOS_RATE_HOLDS_EVENT": UNLIMITED,
-            })
-            try:
-                async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
-                    slack = SlackDriver(http, server.url, signing_secret=SIGNING_SECRET, standin=standin,
-                                        team_id=fixture.team_id, user_id=fixture.owner_slack_id)
-                    ctx = Context(scale, fixture, services, tenant, http, slack, server.url, server_login, server.process.pid)
-                    for scenario in SCENARIOS:
-                        if options.only and scenario.key not in options.only:
-                            continue
-                        say(scenario.title)
-                        results["scenarios"][scenario.key] = await _measure(ctx, scenario, options)
-                    if results["scenarios"].get("checkin", {}).get("status") == "ok":
-                        results["scenarios"]["checkin"]["race"] = await _race(ctx)
-                    if not options.only:
-                        say("on-sale rush (public event page and checkout)")
-                        results["rush"] = await rush.measure(ctx, stripe, duration=options.duration,
-                                                             requests=options.requests, say=say)
-                results["server"] = server.memory_mb()
-            finally:
-                await server.stop()
+        environment = {
+            "DATABASE_URL": prepared.url, "EVENTOS_SECRET_KEY": SECRET_KEY, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": standin.base_url, "SMTP_URL": smtp.url,
+            # One client and one door token send every scan: the bench measures the server, not its rate limits.
+            "EVENTOS_RATE_SCANNER_CLIENT": UNLIMITED, "EVENTOS_RATE_SCANNER_TOKEN": UNLIMITED,
+            "STRIPE_API_KEY": "sk_test_eventos_bench", "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
+            "STRIPE_API_BASE": stripe.origin, "EVENTOS_RATE_PAGES_CLIENT": UNLIMITED,
+            "EVENTOS_RATE_HOLDS_CLIENT": UNLIMITED, "EVENTOS_RATE_HOLDS_EVENT": UNLIMITED,
+        }
+        counts = worker_counts(options)
+        results["workers"] = {"default": counts[-1], "measured": list(counts)}
+        for workers in counts:
+            primary = workers == counts[-1]
+            say(f"server with {workers} worker{'s' if workers > 1 else ''}")
+            base = Context(scale, fixture, services, tenant, None, None, "", server_login, 0)  # type: ignore[arg-type]
+            measured = await _serve_and_measure(base, environment, workers, stripe, standin, options, primary=primary)
+            if primary:
+                results["scenarios"] = measured["scenarios"]
+                results["server"] = measured["server"]
+                if "rush" in measured:
+                    results["rush"] = measured["rush"]
+            results["workers"][str(workers)] = measured
         # After the server stopped: digests still queued there would hold the rollup's lock.
         say("analytics rollup (incremental, after the run's scans)")
         results["analytics"]["incremental"] = await _timed_rollup(services, prepared.tenants[0])
@@ -142,6 +137,42 @@ async def _run(options: Options, settings: Settings) -> dict:
     report.write(results, options.output)
     say(f"wrote {options.output}")
     return results
+
+
+def worker_counts(options: Options) -> tuple[int, ...]:
+    """1 worker, then the default (one per core): the default, measured last, gives the figures of record."""
+    default = options.workers or os.cpu_count() or 1
+    return (1, default) if default > 1 else (1,)
+
+
+async def _serve_and_measure(base: Context, environment: dict, workers: int, stripe: StripeStandin,
+                             standin: SlackStandin, options: Options, *, primary: bool) -> dict:
+    """Start `eventos serve --workers N`, run the scenarios on it (limits, race and rush with the primary), stop it."""
+    measured: dict = {"scenarios": {}}
+    if options.profile:
+        options = replace(options, profile=options.profile / f"{workers}-workers")
+    with tempfile.TemporaryDirectory(prefix="eventos-bench-") as work:
+        server = await start_server(Path(work), environment, workers=workers)
+        try:
+            async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+                slack = SlackDriver(http, server.url, signing_secret=SIGNING_SECRET, standin=standin,
+                                    team_id=base.fixture.team_id, user_id=base.fixture.owner_slack_id)
+                ctx = replace(base, http=http, slack=slack, server=server.url, server_pid=server.process.pid)
+                for scenario in SCENARIOS:
+                    if options.only and scenario.key not in options.only:
+                        continue
+                    say(scenario.title)
+                    measured["scenarios"][scenario.key] = await _measure(ctx, scenario, options, limits=primary)
+                if primary and measured["scenarios"].get("checkin", {}).get("status") == "ok":
+                    measured["scenarios"]["checkin"]["race"] = await _race(ctx)
+                if primary and not options.only:
+                    say("on-sale rush (public event page and checkout)")
+                    measured["rush"] = await rush.measure(ctx, stripe, duration=options.duration,
+                                                          requests=options.requests, say=say)
+            measured["server"] = server.memory_mb()
+        finally:
+            await server.stop()
+    return measured
 
 
 async def _in_process(services: Services, tenant, smtp: SmtpCounter, results: dict) -> None:
@@ -168,7 +199,7 @@ async def _nobody():
     return None
 
 
-async def _measure(ctx: Context, scenario: Scenario, options: Options) -> dict:
+async def _measure(ctx: Context, scenario: Scenario, options: Options, *, limits: bool = True) -> dict:
     """Warm up, then every concurrency over HTTP and, right after each, the same work's raw-SQL limit."""
     result: dict = {"title": scenario.title, "slack": scenario.slack, "status": "ok", "runs": {}, "limits": {}}
     operation = scenario.operation(ctx)
@@ -181,7 +212,7 @@ async def _measure(ctx: Context, scenario: Scenario, options: Options) -> dict:
     except Exception as error:  # noqa: BLE001 - the scenario is reported as failed with the reason
         say(f"  failed: {error}")
         return {**result, "status": "failed", "note": f"{type(error).__name__}: {error}"[:400]}
-    limit = await scenario.limit(ctx) if scenario.limit else None
+    limit = await scenario.limit(ctx) if scenario.limit and limits else None
     count = min(options.requests, len(ctx.fixture.codes)) if scenario.consumes_tickets else options.requests
     if scenario.consumes_tickets:
         await dataset.clear_checkins(ctx.db_url, ctx.fixture.account_id)

@@ -113,8 +113,8 @@ class Database:
             try:
                 await session.execute(_ENTER, {"role": role, "account": account})
                 return session
-            except Exception as error:
-                await session.close()
+            except BaseException as error:  # cancelled too: the connection goes back to the pool either way
+                await asyncio.shield(session.close())
                 if attempt == ENTER_TRIES or not connection_lost(error):
                     raise
             log.warning("a pooled database connection was lost; starting the transaction on a fresh one")
