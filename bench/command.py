@@ -22,6 +22,6 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             print(missing)
             return 2
     options = runner.Options(scale=args.scale, duration=args.duration, requests=args.requests, database=args.database,
-                             only=only, profile=args.profile, **({"output": args.output} if args.output else {}))
+                             only=only, profile=args.profile, workers=args.workers, **({"output": args.output} if args.output else {}))
     runner.run(options, settings)
     return 0

@@ -275,6 +275,7 @@ def _add_bench_parser(sub) -> None:
     bench.add_argument("--output", type=Path, help="where to write the results (default: bench/results.json)")
     bench.add_argument("--database", help="the benchmark database's name (default: eventos_bench_SCALE)")
     bench.add_argument("--only", metavar="KEY,KEY", help="run only these scenarios (event_show, contact_find, contact_show, sell, checkin, digest_now)")
+    bench.add_argument("--workers", type=int, metavar="N", help="the server's default worker count to measure beside 1 worker (default: one per core)")
     bench.add_argument("--profile", type=Path, metavar="DIR", help="record the server with py-spy during each concurrency-16 round into DIR")
     bench.set_defaults(run=cmd_bench)
 

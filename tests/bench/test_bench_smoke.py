@@ -6,6 +6,8 @@ import os
 import secrets
 import sys
 
+import pytest
+
 from bench import database
 from bench.scenarios import SCENARIOS
 
@@ -19,6 +21,7 @@ def sane(figures: dict) -> bool:
     )
 
 
+@pytest.mark.timeout(400)
 async def test_the_bench_measures_every_scenario_at_tiny_scale(server_url, tmp_path):
     name = f"eventos_bench_tiny_{os.getpid()}_{secrets.token_hex(3)}"
     output = tmp_path / "results.json"
@@ -26,10 +29,10 @@ async def test_the_bench_measures_every_scenario_at_tiny_scale(server_url, tmp_p
     try:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.cli", "bench", "--scale", "tiny", "--duration", "0.3", "--requests", "40",
-            "--output", str(output), "--database", name,
+            "--output", str(output), "--database", name, "--workers", "2",
             cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         )
-        printed, _ = await asyncio.wait_for(process.communicate(), 110)
+        printed, _ = await asyncio.wait_for(process.communicate(), 360)
     finally:
         await database.drop(server_url, name)
     assert process.returncode == 0, printed.decode()[-3000:]
@@ -65,5 +68,15 @@ async def test_the_bench_measures_every_scenario_at_tiny_scale(server_url, tmp_p
     assert exported["status"] == "ok", exported.get("note")
     assert exported["rows"] > 0 and exported["rows_per_second"] > 0 and exported["peak_memory_mb"] > 0
     assert 0 < results["server"]["peak_rss_mb"] < 2_000
+    # The same scenarios with one worker and with two (the default on a 2-core machine), side by side.
+    assert results["workers"]["measured"] == [1, 2] and results["workers"]["default"] == 2
+    assert results["workers"]["2"]["scenarios"] is results["scenarios"] or results["workers"]["2"]["scenarios"] == results["scenarios"]
+    for workers, processes in (("1", 1), ("2", 3)):  # one process alone; a supervisor and its two workers
+        assert results["workers"][workers]["server"]["processes"] == processes
+        for scenario in SCENARIOS:
+            runs = results["workers"][workers]["scenarios"][scenario.key]["runs"]
+            assert set(runs) == {"1", "16", "64"} and all(sane(run) for run in runs.values()), (workers, scenario.key)
+            assert all(run["cpu"]["server_cpu_ms_per_op"] > 0 for run in runs.values()), (workers, scenario.key)
+    assert "vs 2 worker(s)" in printed.decode()
     assert all(t["value"] is not None for t in results["targets"]), results["targets"]
     assert "targets (full scale, 2 cores)" in printed.decode()
