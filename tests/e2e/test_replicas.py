@@ -110,6 +110,8 @@ async def test_a_replica_killed_mid_campaign_digests_and_door_leaves_nothing_los
         "EVENTOS_BASE_URL": "http://eventos.test", "EVENTOS_DB_CONNECTIONS": "10",
         "EVENTOS_RATE_SCANNER_CLIENT": "100000/second", "EVENTOS_RATE_SCANNER_TOKEN": "100000/second",
     }
+    # The mail server takes 40 fans' messages, then keeps the rest waiting: a dies mid-campaign, with messages in its hands.
+    sink.hold_after(40, to="fan")
     a = start_server(tmp_path / "a", env, "--workers", "1")
     servers.append(a)
     await a.wait_serving()
@@ -158,6 +160,7 @@ async def test_a_replica_killed_mid_campaign_digests_and_door_leaves_nothing_los
     a.process.wait(timeout=10)
     del alive["a"]
     killed_at = time.monotonic()
+    sink.release()
     assert sending_before == 1 and posted_before < DIGESTS, "a died in the middle of the campaign and the digests"
 
     await door_burst

@@ -44,6 +44,8 @@ class _Handler:
         """Parse and keep the message (or refuse, if the limit was reached meanwhile)."""
         if self.sink._refusing():
             return self._refuse(server)
+        while self.sink._holding(envelope.rcpt_tos):
+            await asyncio.sleep(0.01)
         content = envelope.original_content or envelope.content or b""
         raw = content if isinstance(content, bytes) else content.encode()
         message = email.message_from_bytes(raw, policy=policy.default)
@@ -77,6 +79,8 @@ class SmtpSink(LoopbackSmtp):
         self.refused = 0
         self.goodbyes = 0
         self._limit: int | None = None
+        self._hold_at: int | None = None
+        self._hold_to = ""
 
     def handler(self) -> _Handler:
         return _Handler(self)
@@ -94,6 +98,18 @@ class SmtpSink(LoopbackSmtp):
         """Stop refusing."""
         self._limit = None
 
+    def hold_after(self, n: int, *, to: str = "") -> None:
+        """Accept n more messages to addresses starting with `to`, then keep later ones waiting at DATA until release().
+
+        Their senders wait for the reply as they would on a slow server; other mail goes through.
+        """
+        self._hold_to = to
+        self._hold_at = self._count_to(to) + n
+
+    def release(self) -> None:
+        """Accept the held messages and every later one."""
+        self._hold_at = None
+
     def clear(self) -> None:
         """Forget received messages and the refusal count."""
         self.deliveries.clear()
@@ -107,6 +123,15 @@ class SmtpSink(LoopbackSmtp):
                 raise TimeoutError(f"expected {n} message(s), got {len(self.deliveries)} (refused {self.refused})")
             await asyncio.sleep(0.01)
         return self.messages
+
+    def _holding(self, rcpt_tos: list[str]) -> bool:
+        """Whether a message to these addresses that reached DATA waits now."""
+        if self._hold_at is None or not any(to.startswith(self._hold_to) for to in rcpt_tos):
+            return False
+        return self._count_to(self._hold_to) >= self._hold_at
+
+    def _count_to(self, prefix: str) -> int:
+        return sum(1 for d in self.deliveries if any(to.startswith(prefix) for to in d.rcpt_tos))
 
     def _refusing(self) -> bool:
         """Whether new transactions are refused now."""
