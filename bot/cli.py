@@ -30,8 +30,6 @@ async def _server_database(settings: Settings, share: Share = Share()):
 
     Its pool is this worker's share of EVENTOS_DB_CONNECTIONS.
     """
-    from sqlalchemy.exc import DBAPIError
-
     from db.session import Database
 
     url = database_url(settings)
@@ -45,11 +43,7 @@ async def _server_database(settings: Settings, share: Share = Share()):
         logins.login_url(url, settings.secret_key, logins.SERVER), pool_size=pool_size, max_overflow=max_overflow,
         pooler=settings.behind_pooler,
     )
-    try:
-        revision = await database.schema_revision()
-    except DBAPIError:
-        revision = None
-    if revision != migrate.head_revision():
+    if await database.schema_revision() != migrate.head_revision():
         await database.dispose()
         print("The database is not migrated to the current schema; run `eventos migrate` first.", file=sys.stderr)
         return None

@@ -21,7 +21,7 @@ from contextlib import asynccontextmanager
 from typing import TypeVar
 
 from sqlalchemy import event, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from db.roles import APP_ROLE, SYSTEM_ROLE
@@ -121,9 +121,12 @@ class Database:
             attempt += 1
 
     async def schema_revision(self) -> str | None:
-        """The migration the database is at, read as the system role (the login itself reads nothing)."""
-        async with self.system() as session:
-            return await session.scalar(text("SELECT version_num FROM alembic_version"))
+        """The migration the database is at, read as the system role (the login itself reads nothing); None if never migrated."""
+        try:
+            async with self.system() as session:
+                return await session.scalar(text("SELECT version_num FROM alembic_version"))
+        except ProgrammingError:  # no migration table, or not even the roles the migrations make
+            return None
 
     async def dispose(self) -> None:
         await self.engine.dispose()

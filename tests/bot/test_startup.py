@@ -6,13 +6,16 @@ import secrets
 
 import pytest
 from aiohttp import WSMsgType, web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot import cli
 from bot.app import build_bolt_app
 from bot.startup import SlackStartupError, build_socket_handler, start_slack
 from core.accounts import accounts
 from core.services import Services
-from db.urls import with_database
+from db.urls import async_url, with_database
+from tests.conftest import _create_database, _drop_database
 from tests.conftest import test_settings as make_settings
 
 APP_TOKEN = "xapp-1-A0EVENTOS-1-startup"
@@ -143,3 +146,17 @@ async def test_serve_without_its_own_database_login_stops_with_one_line(database
     assert await cli._serve(make_settings(database_url=never_migrated, port=1), console=False) == 2
     stderr = capsys.readouterr().err
     assert stderr.count("\n") == 1 and "cannot connect" in stderr and "run `eventos migrate`" in stderr
+
+
+async def test_serve_on_a_database_behind_the_code_stops_with_one_line(server_url, capsys):
+    url = await _create_database(server_url, "eventos_behind")
+    admin = create_async_engine(async_url(url), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text("UPDATE alembic_version SET version_num = '0091'"))
+        assert await cli._serve(make_settings(database_url=url, port=1), console=False) == 2
+        stderr = capsys.readouterr().err
+        assert stderr == "The database is not migrated to the current schema; run `eventos migrate` first.\n"
+    finally:
+        await admin.dispose()
+        await _drop_database(server_url, url)
