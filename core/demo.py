@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 
 from core.accounts.permissions import Action, require
 from core.campaigns import campaigns
-from core.context import Role, TenantContext
+from core.context import TenantContext
 from core.crm import companies, contacts, interactions
 from core.digests import subscriptions
 from core.door import checkins
@@ -132,7 +132,7 @@ async def seed_demo(services: Services, tenant: TenantContext) -> DemoSummary:
 
     `tenant.channel_id` is where its campaign reports and its daily digest go (none when unset).
     """
-    require(tenant, Role.ADMIN, Action.ADD_THE_DEMO_DATA)
+    require(tenant, Action.ADD_THE_DEMO_DATA)
     demo_id = await _claim(services, tenant)
     if demo_id is None:
         return DemoSummary(False, await _demo_slugs(services, tenant), 0, 0)
@@ -294,7 +294,7 @@ async def remove_demo(services: Services, tenant: TenantContext) -> DemoRemoved:
     The demo events go with everything on them (orders, tickets, check-ins, their analytics). A demo
     contact, company or venue that the account's own data has come to use since is kept.
     """
-    require(tenant, Role.ADMIN, Action.REMOVE_THE_DEMO_DATA)
+    require(tenant, Action.REMOVE_THE_DEMO_DATA)
     merged = aliased(Contact)
     demo_events = _recorded("event")
     async with services.db.tenant(tenant.account_id) as session:

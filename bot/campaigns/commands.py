@@ -7,7 +7,6 @@ from bot.campaigns import views as views
 from bot.router import Command, Invocation, Subcommand, listener
 from bot.text import escape
 from core.accounts.permissions import Action, require
-from core.context import Role
 from core.campaigns import campaigns
 
 
@@ -42,7 +41,7 @@ async def show_card(inv: Invocation, campaign: campaigns.CampaignInfo, note: str
 
 
 async def open_new(inv: Invocation) -> None:
-    require(inv.tenant, Role.ORGANIZER, Action.CREATE_CAMPAIGNS)
+    require(inv.tenant, Action.CREATE_CAMPAIGNS)
     templates = {channel: campaigns.templates_for(channel) for channel in campaigns.CHANNELS}
     await inv.client.views_open(trigger_id=inv.trigger_id, view=views.new_campaign_modal(channel_id=inv.channel_id, templates=templates))
 

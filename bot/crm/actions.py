@@ -10,7 +10,6 @@ from bot import errors
 from bot.crm import views as views
 from bot.text import escape, section
 from core.accounts.permissions import Action, require
-from core.context import Role
 from core.crm import card as contact_card
 from core.crm import contacts, interactions
 from core.errors import Invalid
@@ -61,7 +60,7 @@ async def post_card(ack, body: dict, action: dict, client, respond, tenant, serv
     """Post the card to the channel; replies in its thread are logged to the contact from then on."""
     await ack()
     async with errors.answering_errors(respond):
-        require(tenant, Role.SALES, Action.POST_CONTACT_CARDS)
+        require(tenant, Action.POST_CONTACT_CARDS)
         card = await contact_card.contact_card(services, tenant, contact_id=_contact_id(action.get("value")))
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
         if str(channel).startswith("D"):
@@ -86,7 +85,7 @@ async def post_card(ack, body: dict, action: dict, client, respond, tenant, serv
 async def open_edit(ack, body: dict, action: dict, client, respond, tenant, services) -> None:
     await ack()
     async with errors.answering_errors(respond):
-        require(tenant, Role.SALES, Action.EDIT_CONTACTS)
+        require(tenant, Action.EDIT_CONTACTS)
         card = await contact_card.contact_card(services, tenant, contact_id=_contact_id(action.get("value")))
         await client.views_open(
             trigger_id=body["trigger_id"], view=views.edit_contact_modal(card.contact, body.get("response_url")),

@@ -8,7 +8,6 @@ from bot.exports.commands import handle_contact_export
 from bot.router import HELP_WORDS, Command, Invocation, Subcommand, listener
 from bot.text import escape, quoted, section
 from core.accounts.permissions import Action, require
-from core.context import Role
 from core.crm import card as contact_card
 from core.crm import companies, contacts, interactions
 
@@ -70,7 +69,7 @@ async def handle_add(inv: Invocation) -> None:
 
 
 async def open_add(inv: Invocation) -> None:
-    require(inv.tenant, Role.SALES, Action.ADD_CONTACTS)
+    require(inv.tenant, Action.ADD_CONTACTS)
     await inv.client.views_open(trigger_id=inv.trigger_id, view=views.add_contact_modal(inv.channel_id))
 
 
@@ -142,7 +141,7 @@ async def handle_company_add(inv: Invocation) -> None:
 
 
 async def open_company_add(inv: Invocation) -> None:
-    require(inv.tenant, Role.SALES, Action.ADD_COMPANIES)
+    require(inv.tenant, Action.ADD_COMPANIES)
     await inv.client.views_open(trigger_id=inv.trigger_id, view=views.add_company_modal(inv.channel_id))
 
 
@@ -175,7 +174,7 @@ async def handle_log(inv: Invocation) -> None:
 
 
 async def open_log(inv: Invocation) -> None:
-    require(inv.tenant, Role.SALES, Action.LOG_TO_CONTACT_TIMELINES)
+    require(inv.tenant, Action.LOG_TO_CONTACT_TIMELINES)
     await inv.client.views_open(trigger_id=inv.trigger_id, view=views.log_modal(inv.channel_id))
 
 

@@ -3,14 +3,13 @@
 from bot import errors
 from bot.crm import views as views
 from core.accounts.permissions import Action, require
-from core.context import Role
 
 
 async def open_log_message(ack, shortcut: dict, client, respond, tenant) -> None:
     """Open the form at once (the trigger expires in 3 s); the message comes from the payload."""
     await ack()
     async with errors.answering_errors(respond):
-        require(tenant, Role.SALES, Action.LOG_TO_CONTACT_TIMELINES)
+        require(tenant, Action.LOG_TO_CONTACT_TIMELINES)
         message = shortcut.get("message") or {}
         metadata = {
             "channel": (shortcut.get("channel") or {}).get("id"),

@@ -6,7 +6,6 @@ from bot import errors
 from bot.events import modal_views as modals
 from bot.events import views as views
 from core.accounts.permissions import Action, require
-from core.context import Role
 from core.events import events, stats
 from core.storefront import links
 
@@ -44,7 +43,7 @@ def register(app) -> None:
     async def edit(ack, body, action, client, respond, tenant, services) -> None:
         await ack()
         async with errors.answering_errors(respond):
-            require(tenant, Role.ORGANIZER, Action.CHANGE_EVENTS)
+            require(tenant, Action.CHANGE_EVENTS)
             event = await events.get_event_by_slug(services, tenant, action["value"])
             await client.views_open(trigger_id=body["trigger_id"], view=modals.edit_event_modal(event, channel_id=_channel(body)))
 
@@ -52,7 +51,7 @@ def register(app) -> None:
     async def add_ticket(ack, body, action, client, respond, tenant, services) -> None:
         await ack()
         async with errors.answering_errors(respond):
-            require(tenant, Role.ORGANIZER, Action.ADD_TICKET_TYPES)
+            require(tenant, Action.ADD_TICKET_TYPES)
             event = await events.get_event_by_slug(services, tenant, action["value"])
             view = modals.add_ticket_modal(channel_id=_channel(body), currency=tenant.currency, event=event)
             await client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -10,7 +10,6 @@ from bot.guestlists import views as guest_views
 from bot.router import Command, Invocation, Subcommand, listener
 from bot.text import escape
 from core.accounts.permissions import Action, require
-from core.context import Role
 from core.events import events
 from core.events import stats as event_stats
 from core.events.events import UNCHANGED
@@ -74,7 +73,7 @@ async def show_card(inv: Invocation, slug: str, note: str | None = None) -> None
 
 
 async def open_create_modal(inv: Invocation) -> None:
-    require(inv.tenant, Role.ORGANIZER, Action.CREATE_EVENTS)
+    require(inv.tenant, Action.CREATE_EVENTS)
     await inv.client.views_open(
         trigger_id=inv.trigger_id,
         view=modals.create_event_modal(channel_id=inv.channel_id, account_timezone=inv.tenant.timezone),
@@ -110,7 +109,7 @@ async def handle_stats(inv: Invocation) -> None:
 async def handle_edit(inv: Invocation) -> None:
     args = grammar.bind(inv.args, EditArgs, positional=["event"])
     if not inv.args.options:
-        require(inv.tenant, Role.ORGANIZER, Action.CHANGE_EVENTS)
+        require(inv.tenant, Action.CHANGE_EVENTS)
         event = await events.get_event_by_slug(inv.services, inv.tenant, args.event)
         await inv.client.views_open(trigger_id=inv.trigger_id, view=modals.edit_event_modal(event, channel_id=inv.channel_id))
         return

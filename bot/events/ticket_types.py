@@ -9,7 +9,6 @@ from bot.events.commands import given
 from bot.router import Command, Invocation, Subcommand, listener
 from bot.text import escape, section
 from core.accounts.permissions import Action, require
-from core.context import Role
 from core.events import events, ticket_types
 
 
@@ -36,7 +35,7 @@ class EditArgs(BaseModel):
 
 
 async def open_add_modal(inv: Invocation, event: events.EventInfo | None = None) -> None:
-    require(inv.tenant, Role.ORGANIZER, Action.ADD_TICKET_TYPES)
+    require(inv.tenant, Action.ADD_TICKET_TYPES)
     view = modals.add_ticket_modal(channel_id=inv.channel_id, currency=inv.tenant.currency, event=event)
     await inv.client.views_open(trigger_id=inv.trigger_id, view=view)
 

@@ -8,7 +8,6 @@ from bot.events import views as views
 from bot.router import Command, Invocation, Subcommand, listener
 from bot.text import escape
 from core.accounts.permissions import Action, require
-from core.context import Role
 from core.events import venues
 
 
@@ -25,7 +24,7 @@ class EditArgs(BaseModel):
 
 
 async def open_add_modal(inv: Invocation) -> None:
-    require(inv.tenant, Role.ORGANIZER, Action.ADD_VENUES)
+    require(inv.tenant, Action.ADD_VENUES)
     await inv.client.views_open(trigger_id=inv.trigger_id, view=modals.add_venue_modal(channel_id=inv.channel_id))
 
 

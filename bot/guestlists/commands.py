@@ -8,9 +8,9 @@ from bot import grammar
 from bot.events.commands import CLEAR
 from bot.guestlists import views as views
 from bot.router import Command, Invocation, Subcommand, listener
+from core.accounts.permissions import Action, require
 from core.events import events
 from core.guestlists import entries, lists, stats
-from core.guestlists.access import require_adder
 
 _COMPANIONS = re.compile(r"^\+\d+$")
 
@@ -79,7 +79,7 @@ async def handle_remove(inv: Invocation) -> None:
 
 async def handle_import(inv: Invocation) -> None:
     args = grammar.bind(inv.args, EventArg, positional=["event"])
-    require_adder(inv.tenant)
+    require(inv.tenant, Action.ADD_NAMES_TO_GUEST_LISTS)
     lists.list_name(args.list)
     event = await events.get_event_by_slug(inv.services, inv.tenant, args.event)
     await inv.client.views_open(

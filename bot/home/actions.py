@@ -4,13 +4,12 @@ from bot import errors
 from bot.events import modal_views
 from bot.home import views as views
 from core.accounts.permissions import Action, require
-from core.context import Role
 
 
 async def open_event_form(ack, body: dict, client, tenant) -> None:
     await ack()
     async with errors.answering_errors(None):
-        require(tenant, Role.ORGANIZER, Action.CREATE_EVENTS)
+        require(tenant, Action.CREATE_EVENTS)
         # No channel: the form's result arrives as a direct message (the Messages tab).
         form = modal_views.create_event_modal(channel_id="", account_timezone=tenant.timezone)
         await client.views_open(trigger_id=body["trigger_id"], view=form)

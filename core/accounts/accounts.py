@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from core import deliveries
 from core.accounts.permissions import Action, require
-from core.context import ROLE_RANK, Role, TenantContext
+from core.context import ROLE_RANK, TenantContext
 from core.errors import Conflict, Forbidden, Invalid, Next, NextStep, NotFound, Thing
 from core.services import Services
 from core.time.local_time import zone
@@ -282,7 +282,7 @@ async def update_settings(
     sales_channel: str | None = None, default_role: str | None = None,
 ) -> AccountSettings:
     """Change the account's time zone, currency, sales channel or default role (admins)."""
-    require(tenant, Role.ADMIN, Action.CHANGE_THE_ACCOUNT_SETTINGS)
+    require(tenant, Action.CHANGE_THE_ACCOUNT_SETTINGS)
     values: dict[str, str] = {}
     if timezone is not None:
         values["timezone"] = valid_timezone(timezone)
@@ -318,11 +318,11 @@ async def list_members(services: Services, tenant: TenantContext) -> list[Member
 
 async def set_role(services: Services, tenant: TenantContext, *, slack_user_id: str, role: str) -> Member:
     """Give a user a role; admins may grant up to admin, only owners may grant owner."""
-    require(tenant, Role.ADMIN, Action.CHANGE_ROLES)
+    require(tenant, Action.CHANGE_ROLES)
     if role not in ROLE_RANK:
         raise Invalid(f"role must be one of {', '.join(ROLE_RANK)}, not “{role}”.")
     if role == "owner":
-        require(tenant, Role.OWNER, Action.MAKE_SOMEONE_AN_OWNER)
+        require(tenant, Action.MAKE_SOMEONE_AN_OWNER)
     if slack_user_id == tenant.slack_user_id and ROLE_RANK[role] < ROLE_RANK[tenant.role]:
         raise Forbidden("You cannot lower your own role; ask another admin to do it.")
     async with services.db.tenant(tenant.account_id) as session:

@@ -23,7 +23,7 @@ from core.campaigns._messages import (
     sms_segments,
     template_names,
 )
-from core.context import Role, TenantContext
+from core.context import TenantContext
 from core.errors import Conflict, Invalid, Next, NextStep, NotFound, NotReady, Thing
 from core.events.events import load_event, shown
 from core.services import Services
@@ -156,7 +156,7 @@ async def create_campaign(
     event: str | None = None, slug: str | None = None,
 ) -> CampaignInfo:
     """A draft campaign; its event is the one given, else the only event its audience names."""
-    require(tenant, Role.ORGANIZER, Action.CREATE_CAMPAIGNS)
+    require(tenant, Action.CREATE_CAMPAIGNS)
     clean = names.clean_name(name)
     channel = _channel(channel)
     chosen = slugs.check(slug) if slug else None
@@ -189,14 +189,14 @@ async def create_campaign(
 
 
 async def get_campaign(services: Services, tenant: TenantContext, *, slug: str) -> CampaignInfo:
-    require(tenant, Role.SALES, Action.SEE_CAMPAIGNS)
+    require(tenant, Action.SEE_CAMPAIGNS)
     async with services.db.tenant(tenant.account_id) as session:
         return await _info(session, await _campaign(session, slug))
 
 
 async def list_campaigns(services: Services, tenant: TenantContext) -> list[CampaignInfo]:
     """The newest campaigns first."""
-    require(tenant, Role.SALES, Action.SEE_CAMPAIGNS)
+    require(tenant, Action.SEE_CAMPAIGNS)
     async with services.db.tenant(tenant.account_id) as session:
         rows = (
             await session.scalars(select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id).limit(LIST_LIMIT))
@@ -206,7 +206,7 @@ async def list_campaigns(services: Services, tenant: TenantContext) -> list[Camp
 
 async def preview_campaign(services: Services, tenant: TenantContext, *, slug: str) -> Preview:
     """The audience's size now and the message as its first recipient would get it."""
-    require(tenant, Role.SALES, Action.PREVIEW_CAMPAIGNS)
+    require(tenant, Action.PREVIEW_CAMPAIGNS)
     async with services.db.tenant(tenant.account_id) as session:
         campaign = await _campaign(session, slug)
         bound = await _bound(session, campaign.audience)
@@ -236,7 +236,7 @@ async def preview_campaign(services: Services, tenant: TenantContext, *, slug: s
 
 async def schedule_campaign(services: Services, tenant: TenantContext, *, slug: str, at: str | datetime) -> CampaignInfo:
     """Send at `at` (read in the account's zone); a scheduled campaign may be moved."""
-    require(tenant, Role.ORGANIZER, Action.SCHEDULE_CAMPAIGNS)
+    require(tenant, Action.SCHEDULE_CAMPAIGNS)
     async with services.db.tenant(tenant.account_id) as session:
         campaign = await _campaign(session, slug, lock=True)
         _check_changeable(campaign)
@@ -254,7 +254,7 @@ async def schedule_campaign(services: Services, tenant: TenantContext, *, slug: 
 
 async def sending_size(services: Services, tenant: TenantContext, *, slug: str) -> Preview:
     """What `send` would do now: the confirmation step's numbers (refused when nobody can get it)."""
-    require(tenant, Role.ORGANIZER, Action.SEND_CAMPAIGNS)
+    require(tenant, Action.SEND_CAMPAIGNS)
     preview = await preview_campaign(services, tenant, slug=slug)
     _check_changeable(preview.campaign)
     _check_gateway(services, preview.campaign.channel)
@@ -265,7 +265,7 @@ async def sending_size(services: Services, tenant: TenantContext, *, slug: str) 
 
 async def send_campaign_now(services: Services, tenant: TenantContext, *, slug: str) -> tuple[CampaignInfo, int]:
     """Hand the campaign to the sender at once; returns it with the number of people it goes to."""
-    require(tenant, Role.ORGANIZER, Action.SEND_CAMPAIGNS)
+    require(tenant, Action.SEND_CAMPAIGNS)
     async with services.db.tenant(tenant.account_id) as session:
         campaign = await _campaign(session, slug, lock=True)
         _check_changeable(campaign)
@@ -279,7 +279,7 @@ async def send_campaign_now(services: Services, tenant: TenantContext, *, slug: 
 
 async def cancel_campaign(services: Services, tenant: TenantContext, *, slug: str) -> Cancelled:
     """Stop a draft, scheduled or sending campaign; recipients not yet handed over get nothing."""
-    require(tenant, Role.ORGANIZER, Action.CANCEL_CAMPAIGNS)
+    require(tenant, Action.CANCEL_CAMPAIGNS)
     async with services.db.tenant(tenant.account_id) as session:
         campaign = await _campaign(session, slug)
         # Conditional: a campaign that finished meanwhile stays sent.

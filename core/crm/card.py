@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import distinct, func, select
 
 from core.accounts.permissions import Action, require
-from core.context import Role, TenantContext
+from core.context import TenantContext
 from core.crm.contacts import ContactView, contact_id_for, load_contact
 from core.crm.interactions import TimelinePage, timeline_page
 from core.errors import Next, NextStep, NotFound, Thing
@@ -43,7 +43,7 @@ async def contact_card(
     older_than: str | None = None,
 ) -> ContactCard | NameCard:
     """The card for a contact found by email or id, its timeline from `older_than`; door staff get the name only."""
-    require(tenant, Role.DOOR, Action.LOOK_UP_CONTACTS)
+    require(tenant, Action.LOOK_UP_CONTACTS)
     async with services.db.tenant(tenant.account_id) as session:
         if contact_id is None:
             contact_id = await contact_id_for(session, email or "")

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.permissions import Action, require
-from core.context import Role, TenantContext
+from core.context import TenantContext
 from core.crm import names
 from core.errors import Conflict, Invalid, Next, NextStep, NotFound, Thing
 from core.services import Services
@@ -88,7 +88,7 @@ async def ensure_company(session: AsyncSession, account_id: uuid.UUID, name: str
 
 async def add_company(services: Services, tenant: TenantContext, *, name: str, domain: str | None = None) -> CompanyCard:
     """Create a company; contacts without a company whose email is at `domain` join it."""
-    require(tenant, Role.SALES, Action.ADD_COMPANIES)
+    require(tenant, Action.ADD_COMPANIES)
     name = company_name(name)
     domain = normalize_domain(domain) if domain else None
     async with services.db.tenant(tenant.account_id) as session:
@@ -116,7 +116,7 @@ async def add_company(services: Services, tenant: TenantContext, *, name: str, d
 
 async def company_card(services: Services, tenant: TenantContext, *, name: str) -> CompanyCard:
     """A company found by name (any case), with its contacts."""
-    require(tenant, Role.SALES, Action.SEE_COMPANIES)
+    require(tenant, Action.SEE_COMPANIES)
     name = company_name(name)
     async with services.db.tenant(tenant.account_id) as session:
         company_id = await session.scalar(select(Company.id).where(func.lower(Company.name) == name.lower()))

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.permissions import Action, require
-from core.context import Role, TenantContext
+from core.context import TenantContext
 from core.crm import names
 from core.crm.companies import email_domain, ensure_company
 from core.crm.phones import normalize_phone, region_for_timezone
@@ -200,7 +200,7 @@ async def record_consent(
 
 async def find_contacts(services: Services, tenant: TenantContext, *, query: str) -> list[ContactHit]:
     """Contacts matching `query`, exact email first, then prefixes, then words (door staff too)."""
-    require(tenant, Role.DOOR, Action.FIND_CONTACTS)
+    require(tenant, Action.FIND_CONTACTS)
     if not (query or "").strip():
         raise Invalid("Say what to look for.", next_step=Next.to(NextStep.FIND_CONTACTS))
     async with services.db.tenant(tenant.account_id) as session:
@@ -209,7 +209,7 @@ async def find_contacts(services: Services, tenant: TenantContext, *, query: str
 
 async def pick_contacts(services: Services, tenant: TenantContext, *, query: str) -> list[ContactHit]:
     """Typeahead for a contact picker: like find, quiet on an empty query."""
-    require(tenant, Role.SALES, Action.PICK_CONTACTS)
+    require(tenant, Action.PICK_CONTACTS)
     async with services.db.tenant(tenant.account_id) as session:
         return await search_contacts(session, query, limit=20)
 
@@ -225,7 +225,7 @@ async def add_contact(
     tags: list[str] | None = None,
 ) -> ContactView:
     """Create a contact; its company is the one named, else the one its email domain belongs to."""
-    require(tenant, Role.SALES, Action.ADD_CONTACTS)
+    require(tenant, Action.ADD_CONTACTS)
     email = normalize_email(email)
     first, last = split_name(name)
     phone = normalize_phone(phone, region_for_timezone(tenant.timezone)) if phone and phone.strip() else None
@@ -258,7 +258,7 @@ async def update_contact(
     tags: list[str] | None,
 ) -> ContactView:
     """Replace a contact's name, phone, company and tags (blank clears them)."""
-    require(tenant, Role.SALES, Action.EDIT_CONTACTS)
+    require(tenant, Action.EDIT_CONTACTS)
     first, last = split_name(name)
     phone = normalize_phone(phone, region_for_timezone(tenant.timezone)) if phone and phone.strip() else None
     tags = normalize_tags(tags)
@@ -285,7 +285,7 @@ async def update_contact(
 
 async def set_phone(services: Services, tenant: TenantContext, *, email: str, phone: str) -> ContactView:
     """Give a contact a phone number (read in the account's country when it has no +code)."""
-    require(tenant, Role.SALES, Action.EDIT_CONTACTS)
+    require(tenant, Action.EDIT_CONTACTS)
     number = normalize_phone(phone, region_for_timezone(tenant.timezone))
     async with services.db.tenant(tenant.account_id) as session:
         contact_id = await contact_id_for(session, email)
@@ -297,7 +297,7 @@ async def tag_contact(
     services: Services, tenant: TenantContext, *, email: str, add: list[str], remove: list[str] = (),
 ) -> ContactView:
     """Add tags to a contact (and drop `remove`), keeping each tag once."""
-    require(tenant, Role.SALES, Action.TAG_CONTACTS)
+    require(tenant, Action.TAG_CONTACTS)
     add, remove = normalize_tags(add), normalize_tags(remove)
     if not add and not remove:
         raise Invalid("Name the tags.", next_step=Next.to(NextStep.TAG_CONTACT))
@@ -322,7 +322,7 @@ async def set_consent(
     source: str = "slack",
 ) -> ConsentResult:
     """Record email and/or SMS consent given or withdrawn, with who changed it, when and how."""
-    require(tenant, Role.SALES, Action.CHANGE_CONSENT)
+    require(tenant, Action.CHANGE_CONSENT)
     if email_consent is None and sms_consent is None:
         raise Invalid("Say which consent to set: `email=yes|no` and/or `sms=yes|no`.")
     async with services.db.tenant(tenant.account_id) as session:
@@ -351,7 +351,7 @@ class MergePlan:
 
 async def plan_merge(services: Services, tenant: TenantContext, *, duplicate: str, survivor: str) -> MergePlan:
     """Check a merge without making it (organizers): both contacts and what moves over."""
-    require(tenant, Role.ORGANIZER, Action.MERGE_CONTACTS)
+    require(tenant, Action.MERGE_CONTACTS)
     async with services.db.tenant(tenant.account_id) as session:
         old, new = await _merge_pair(session, duplicate, survivor, lock=False)
         orders = await session.scalar(select(func.count()).select_from(Order).where(Order.contact_id == old.id))
@@ -379,7 +379,7 @@ async def _merge_pair(session: AsyncSession, duplicate: str, survivor: str, *, l
 
 async def merge_contacts(services: Services, tenant: TenantContext, *, duplicate: str, survivor: str) -> ContactView:
     """Fold the duplicate into the survivor: its orders, tickets, timeline and threads move over."""
-    require(tenant, Role.ORGANIZER, Action.MERGE_CONTACTS)
+    require(tenant, Action.MERGE_CONTACTS)
     async with services.db.tenant(tenant.account_id) as session:
         old, new = await _merge_pair(session, duplicate, survivor, lock=True)
         await _move_everything(session, old.id, new.id)

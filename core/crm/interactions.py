@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import keyset
 from core.accounts.permissions import Action, require
-from core.context import Role, TenantContext
+from core.context import TenantContext
 from core.crm import names
 from core.crm.contacts import contact_id_for, upsert_contact
 from core.errors import Invalid, NotFound
@@ -145,7 +145,7 @@ async def log_interaction(
     The contact is `contact_id`, else the one with `email`; with `create`, a new email makes a
     new contact (named `name`) in the same transaction.
     """
-    require(tenant, Role.SALES, Action.LOG_TO_CONTACT_TIMELINES)
+    require(tenant, Action.LOG_TO_CONTACT_TIMELINES)
     if kind not in LOGGABLE_KINDS:
         raise Invalid(f"Kind must be one of {', '.join(LOGGABLE_KINDS)}.", field="kind")
     if not (body or "").strip():
@@ -178,7 +178,7 @@ async def track_thread(
     services: Services, tenant: TenantContext, *, contact_id: uuid.UUID, channel_id: str, thread_ts: str,
 ) -> None:
     """Remember a posted contact card: replies in its thread are logged to the contact."""
-    require(tenant, Role.SALES, Action.POST_CONTACT_CARDS)
+    require(tenant, Action.POST_CONTACT_CARDS)
     async with services.db.tenant(tenant.account_id) as session:
         await session.execute(
             insert(ContactThread)

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.permissions import Action, require
-from core.context import Role, TenantContext
+from core.context import TenantContext
 from core.digests import analytics
 from core.digests import reports as digest_reports
 from core.digests.notices import Digest
@@ -88,7 +88,7 @@ async def subscribe(
     services: Services, tenant: TenantContext, *, channel_id: str | None, kind: str | None = None, at: str | None = None,
 ) -> Subscription:
     """Send the channel a daily digest at `at` (account time); subscribing again changes its kind and time."""
-    require(tenant, Role.ORGANIZER, Action.SET_UP_DIGESTS)
+    require(tenant, Action.SET_UP_DIGESTS)
     channel, value, at_local = _channel(channel_id), _kind(kind), parse_at(at)
     now = services.clock.now()
     async with services.db.tenant(tenant.account_id) as session:
@@ -108,7 +108,7 @@ async def subscribe(
 
 async def unsubscribe(services: Services, tenant: TenantContext, *, channel_id: str | None) -> Subscription:
     """Stop the channel's digest (its record of days already sent stays, so re-subscribing never repeats one)."""
-    require(tenant, Role.ORGANIZER, Action.STOP_DIGESTS)
+    require(tenant, Action.STOP_DIGESTS)
     channel = _channel(channel_id)
     async with services.db.tenant(tenant.account_id) as session:
         timezone, _ = await _account(session)
@@ -130,7 +130,7 @@ async def unsubscribe(services: Services, tenant: TenantContext, *, channel_id: 
 
 async def list_subscriptions(services: Services, tenant: TenantContext) -> list[Subscription]:
     """The channels that get a digest, by time of day."""
-    require(tenant, Role.SALES, Action.SEE_DIGESTS)
+    require(tenant, Action.SEE_DIGESTS)
     async with services.db.tenant(tenant.account_id) as session:
         timezone, _ = await _account(session)
         rows = await session.execute(
@@ -149,7 +149,7 @@ async def send_now(
     Days are the account's calendar days. `request_key` names this request (Slack's trigger_id), so a
     retried request posts once.
     """
-    require(tenant, Role.ORGANIZER, Action.POST_DIGESTS)
+    require(tenant, Action.POST_DIGESTS)
     channel = _channel(channel_id)
     now = services.clock.now()
     async with services.db.tenant(tenant.account_id) as session:

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.permissions import Action, require
-from core.context import Role, TenantContext
+from core.context import TenantContext
 from core.crm.interactions import record_interaction
 from core.door.tokens import (
     DoorAccess,
@@ -162,7 +162,7 @@ async def admit_code(
     services: Services, tenant: TenantContext, *, code: str, event_slug: str | None = None
 ) -> CheckinAnswer:
     """Admit the ticket with this code (door role and up); with `event_slug`, only for that event."""
-    require(tenant, Role.DOOR, Action.CHECK_PEOPLE_IN)
+    require(tenant, Action.CHECK_PEOPLE_IN)
     scan = Scan(code=code)
     authentic = is_authentic(services.settings.secret_key, code)
     async with services.db.tenant(tenant.account_id) as session:
@@ -173,7 +173,7 @@ async def admit_code(
 
 async def admit_ticket(services: Services, tenant: TenantContext, *, ticket_id: uuid.UUID) -> CheckinAnswer:
     """Admit a ticket picked from a search (door role and up)."""
-    require(tenant, Role.DOOR, Action.CHECK_PEOPLE_IN)
+    require(tenant, Action.CHECK_PEOPLE_IN)
     door = Door(source="slack", user_id=tenant.user_id)
     async with services.db.tenant(tenant.account_id) as session:
         ticket = await _ticket(session, door, ticket_id=ticket_id)
@@ -221,7 +221,7 @@ async def scan_batch_at_door(
 
 async def find_attendees(services: Services, tenant: TenantContext, *, event_slug: str, query: str) -> AttendeeSearch:
     """An event's attendees whose email is `query` or whose name starts with it (door role and up)."""
-    require(tenant, Role.DOOR, Action.CHECK_PEOPLE_IN)
+    require(tenant, Action.CHECK_PEOPLE_IN)
     query = " ".join((query or "").split())
     if not query:
         raise Invalid("Say whom to find.", next_step=Next.to(NextStep.NAME_ATTENDEE, event=event_slug))

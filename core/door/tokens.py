@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import TEXT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.permissions import Action, require
-from core.context import Role, TenantContext
+from core.context import TenantContext
 from core.errors import Forbidden, Invalid, Next, NextStep, NotFound, Thing
 from core.events.events import load_event
 from core.services import Services
@@ -76,7 +76,7 @@ async def create_door_token(
     services: Services, tenant: TenantContext, *, event_slug: str, name: str | None = None
 ) -> IssuedDoorToken:
     """Issue a scanner token for one event (organizers); its secret is returned once."""
-    require(tenant, Role.ORGANIZER, Action.CREATE_DOOR_TOKENS)
+    require(tenant, Action.CREATE_DOOR_TOKENS)
     secret = PREFIX + secrets.token_urlsafe(32)
     async with services.db.tenant(tenant.account_id) as session:
         event = await load_event(session, event_slug)
@@ -98,7 +98,7 @@ async def create_door_token(
 
 async def list_door_tokens(services: Services, tenant: TenantContext, *, event_slug: str) -> EventDoorTokens:
     """The event's door tokens, revoked ones included, with when each last scanned (organizers)."""
-    require(tenant, Role.ORGANIZER, Action.SEE_DOOR_TOKENS)
+    require(tenant, Action.SEE_DOOR_TOKENS)
     async with services.db.tenant(tenant.account_id) as session:
         event = await load_event(session, event_slug)
         # Last use is read from check_ins, so scanning never writes to the token's row.
@@ -140,7 +140,7 @@ async def tokens_to_revoke(
     services: Services, tenant: TenantContext, *, event_slug: str, which: str
 ) -> EventDoorTokens:
     """The event's active tokens that `revoke_door_tokens` would turn off, changing nothing (organizers)."""
-    require(tenant, Role.ORGANIZER, Action.REVOKE_DOOR_TOKENS)
+    require(tenant, Action.REVOKE_DOOR_TOKENS)
     which, named = _named(event_slug, which)
     async with services.db.tenant(tenant.account_id) as session:
         event = await load_event(session, event_slug)
@@ -158,7 +158,7 @@ async def revoke_door_tokens(
     services: Services, tenant: TenantContext, *, event_slug: str, which: str
 ) -> EventDoorTokens:
     """Revoke the event's active tokens named `which` (or whose id starts with it); scanners using them get 401."""
-    require(tenant, Role.ORGANIZER, Action.REVOKE_DOOR_TOKENS)
+    require(tenant, Action.REVOKE_DOOR_TOKENS)
     which, named = _named(event_slug, which)
     async with services.db.tenant(tenant.account_id) as session:
         event = await load_event(session, event_slug)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import keyset
 from core.accounts.permissions import Action, require
-from core.context import Role, TenantContext
+from core.context import TenantContext
 from core.errors import Conflict, Invalid, Next, NextStep, NotFound, NotReady, Thing
 from core.events import venues
 from core.services import Services
@@ -170,7 +170,7 @@ async def create_event(
     timezone: str | None = None, slug: str | None = None,
 ) -> EventInfo:
     """Create a draft event; its slug comes from the name (`-2`… on collision) unless one is given."""
-    require(tenant, Role.ORGANIZER, Action.CREATE_EVENTS)
+    require(tenant, Action.CREATE_EVENTS)
     clean = names.clean_name(name)
     seats = names.capacity(capacity)
     chosen = slugs.check(slug) if slug else None
@@ -207,7 +207,7 @@ async def update_event(
     capacity: int | str | None | Unchanged = UNCHANGED,
 ) -> EventInfo:
     """Change what was given; the slug and zone stay. Refused when the result breaks a rule."""
-    require(tenant, Role.ORGANIZER, Action.CHANGE_EVENTS)
+    require(tenant, Action.CHANGE_EVENTS)
     async with services.db.tenant(tenant.account_id) as session:
         event = await load_event(session, slug, lock=True)
         if event.status == "cancelled":
@@ -337,7 +337,7 @@ async def search_events(services: Services, tenant: TenantContext, *, query: str
 
 async def publish_event(services: Services, tenant: TenantContext, *, slug: str) -> tuple[EventInfo, bool]:
     """Put a draft on sale; returns the event and whether it changed (publishing twice is harmless)."""
-    require(tenant, Role.ORGANIZER, Action.PUBLISH_EVENTS)
+    require(tenant, Action.PUBLISH_EVENTS)
     async with services.db.tenant(tenant.account_id) as session:
         event = await load_event(session, slug, lock=True)
         place = await venue_name(session, event.venue_id)
@@ -370,7 +370,7 @@ async def impact(session: AsyncSession, event_id: uuid.UUID) -> Impact:
 
 async def cancellation_preview(services: Services, tenant: TenantContext, *, slug: str) -> tuple[EventInfo, Impact]:
     """What cancelling would affect, for the confirmation step; organizers only."""
-    require(tenant, Role.ORGANIZER, Action.CANCEL_EVENTS)
+    require(tenant, Action.CANCEL_EVENTS)
     async with services.db.tenant(tenant.account_id) as session:
         event = await load_event(session, slug)
         if event.status == "cancelled":
@@ -383,7 +383,7 @@ async def cancel_event(services: Services, tenant: TenantContext, *, slug: str) 
 
     Returns the event, what the cancellation affects, and whether it changed (cancelling twice is harmless).
     """
-    require(tenant, Role.ORGANIZER, Action.CANCEL_EVENTS)
+    require(tenant, Action.CANCEL_EVENTS)
     async with services.db.tenant(tenant.account_id) as session:
         event = await load_event(session, slug, lock=True)
         place = await venue_name(session, event.venue_id)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.permissions import Action, require
-from core.context import Role, TenantContext
+from core.context import TenantContext
 from core.errors import Conflict, Invalid, Next, NextStep, NotFound, NotReady, Thing
 from core.events import events
 from core.events.events import UNCHANGED, EventInfo, Unchanged
@@ -157,7 +157,7 @@ async def add_ticket_type(
     capacity: int | str | None = None, sales_end: str | datetime | None = None, slug: str | None = None,
 ) -> TicketType:
     """Add a ticket type to an event; its slug is unique within the event."""
-    require(tenant, Role.ORGANIZER, Action.ADD_TICKET_TYPES)
+    require(tenant, Action.ADD_TICKET_TYPES)
     clean = names.clean_name(name)
     seats = names.capacity(capacity)
     chosen = slugs.check(slug) if slug else None
@@ -187,7 +187,7 @@ async def update_ticket_type(
     sales_end: str | datetime | None | Unchanged = UNCHANGED,
 ) -> TicketType:
     """Change a ticket type; a new price applies to orders placed from now on."""
-    require(tenant, Role.ORGANIZER, Action.CHANGE_TICKET_TYPES)
+    require(tenant, Action.CHANGE_TICKET_TYPES)
     now = services.clock.now()
     async with services.db.tenant(tenant.account_id) as session:
         row = await events.load_event(session, event, lock=True)

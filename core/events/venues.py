@@ -8,7 +8,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.permissions import Action, require
-from core.context import Role, TenantContext
+from core.context import TenantContext
 from core.errors import Invalid, Next, NextStep, NotFound, Thing
 from core.services import Services
 from core.text import names
@@ -36,7 +36,7 @@ async def add_venue(
     capacity: int | str | None = None, timezone: str | None = None,
 ) -> VenueInfo:
     """Add a venue; its name is unique in the account, whatever the letter case."""
-    require(tenant, Role.ORGANIZER, Action.ADD_VENUES)
+    require(tenant, Action.ADD_VENUES)
     values = {
         "account_id": tenant.account_id,
         "name": names.clean_name(name),
@@ -90,7 +90,7 @@ async def lock_venue(session: AsyncSession, venue: str | uuid.UUID, *, exclusive
 
 async def set_venue_capacity(services: Services, tenant: TenantContext, *, venue: str | uuid.UUID, capacity: int | str | None) -> VenueInfo:
     """Change a venue's seat limit; refused below the capacity of an event still to come there."""
-    require(tenant, Role.ORGANIZER, Action.CHANGE_VENUES)
+    require(tenant, Action.CHANGE_VENUES)
     seats = names.capacity(capacity)
     async with services.db.tenant(tenant.account_id) as session:
         row = await lock_venue(session, venue, exclusive=True)

@@ -7,20 +7,10 @@ staff find and admit guests but add nobody.
 
 import uuid
 
-from core.accounts.permissions import Action, require
 from core.context import Role, TenantContext
 from core.errors import Forbidden
 
 MANAGER = Role.ORGANIZER
-
-
-def require_adder(tenant: TenantContext, action: Action = Action.ADD_NAMES_TO_GUEST_LISTS) -> None:
-    """Promoters and up; door staff handle guests only at the door."""
-    require(tenant, Role.PROMOTER, action)
-
-
-def require_manager(tenant: TenantContext, action: Action) -> None:
-    require(tenant, MANAGER, action)
 
 
 def sees_all(tenant: TenantContext) -> bool:

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.permissions import Action, require
-from core.context import Role, TenantContext
+from core.context import TenantContext
 from core.crm.interactions import record_interaction
 from core.door.tokens import resolve_door_token
 from core.errors import Invalid, NotFound
@@ -80,7 +80,7 @@ def _admission():
 
 async def find_guests(services: Services, tenant: TenantContext, *, event_slug: str, query: str) -> list[GuestMatch]:
     """An event's guest-list names starting with `query` (or with that email), door role and up."""
-    require(tenant, Role.DOOR, Action.CHECK_PEOPLE_IN)
+    require(tenant, Action.CHECK_PEOPLE_IN)
     async with services.db.tenant(tenant.account_id) as session:
         event = await load_event(session, event_slug)
         return await search(session, event.id, query)
@@ -113,7 +113,7 @@ async def admit_guest(
     services: Services, tenant: TenantContext, *, entry_id: uuid.UUID, party: int | None = None
 ) -> GuestAdmission:
     """Admit a guest-list entry with `party` people (default: the guest and every companion), once."""
-    require(tenant, Role.DOOR, Action.CHECK_PEOPLE_IN)
+    require(tenant, Action.CHECK_PEOPLE_IN)
     async with services.db.tenant(tenant.account_id) as session:
         return await admit(session, services, tenant.account_id, Door("slack", user_id=tenant.user_id), entry_id, party)
 

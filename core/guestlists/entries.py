@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.accounts.permissions import Action
+from core.accounts.permissions import Action, require
 from core.context import TenantContext
 from core.crm import contacts
 from core.crm.interactions import record_interaction
@@ -95,7 +95,7 @@ async def add_guest(
     list_name: str | None = None, email: str | None = None, note: str | None = None,
 ) -> GuestAdded:
     """Put a name on a list (promoters: their own); SoldOut when the list or the event has too few places."""
-    access.require_adder(tenant)
+    require(tenant, Action.ADD_NAMES_TO_GUEST_LISTS)
     line = GuestLine(guest_name(name), contacts.normalize_email(email) if email else None, read_companions(companions))
     note = clean_text(note, field="note", limit=MAX_NOTE)
     lists.list_name(list_name)
@@ -118,7 +118,7 @@ async def import_guests(
     services: Services, tenant: TenantContext, *, event: str, text: str, list_name: str | None = None
 ) -> ImportResult:
     """Add pasted lines all at once or none: one bad line or too few places saves nothing. Names already listed are skipped."""
-    access.require_adder(tenant)
+    require(tenant, Action.ADD_NAMES_TO_GUEST_LISTS)
     guests = read_lines(text)
     lists.list_name(list_name)
 
@@ -198,7 +198,7 @@ def _event_full(full: orders.Full) -> SoldOut:
 
 async def remove_guest(services: Services, tenant: TenantContext, *, event: str, name: str) -> GuestRemoved:
     """Take a name off its list and give its places back (promoters: only names they added)."""
-    access.require_adder(tenant, Action.REMOVE_NAMES_FROM_GUEST_LISTS)
+    require(tenant, Action.REMOVE_NAMES_FROM_GUEST_LISTS)
     wanted = guest_name(name)
     async with services.db.tenant(tenant.account_id) as session:
         row_event = await load_event(session, event)
@@ -234,7 +234,7 @@ async def remove_guest(services: Services, tenant: TenantContext, *, event: str,
 
 async def list_guests(services: Services, tenant: TenantContext, *, event: str, list_name: str | None = None) -> GuestListing:
     """The names on an event's lists, A to Z (promoters: their own), with who has arrived."""
-    access.require_adder(tenant, Action.SEE_GUEST_LISTS)
+    require(tenant, Action.SEE_GUEST_LISTS)
     only = lists.list_name(list_name)
     async with services.db.tenant(tenant.account_id) as session:
         row_event = await load_event(session, event)

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.accounts.permissions import Action
+from core.accounts.permissions import Action, require
 from core.context import TenantContext
 from core.errors import Conflict, Invalid, Next, NextStep, NotFound, SoldOut, Thing
 from core.events.events import load_event, read_time, shown
@@ -135,7 +135,7 @@ async def set_up_list(
     clear_closes: bool = False,
 ) -> ListInfo:
     """Make or change a list: its promoter, cap (places, companions included) and closing time (organizers)."""
-    access.require_manager(tenant, Action.SET_UP_GUEST_LISTS)
+    require(tenant, Action.SET_UP_GUEST_LISTS)
     name = list_name(name)
     if name is None:
         raise Invalid("Name the list: `list=vip`.", field="list")

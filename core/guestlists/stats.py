@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.accounts.permissions import Action
+from core.accounts.permissions import Action, require
 from core.context import TenantContext
 from core.events.events import load_event
 from core.guestlists import access
@@ -51,7 +51,7 @@ class GuestStats:
 
 async def guest_stats(services: Services, tenant: TenantContext, *, event: str) -> GuestStats:
     """Guest-list counts: every list and promoter for organizers; a promoter's own counts for them."""
-    access.require_adder(tenant, Action.SEE_GUEST_LIST_COUNTS)
+    require(tenant, Action.SEE_GUEST_LIST_COUNTS)
     async with services.db.tenant(tenant.account_id) as session:
         row = await load_event(session, event)
         return await counts_for(session, row.id, row.slug, row.name, row.timezone, promoter=access.owner_filter(tenant))

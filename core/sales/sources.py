@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.permissions import Action, require
-from core.context import Role, TenantContext
+from core.context import TenantContext
 from core.events import events
 from core.services import Services
 from db.models import Event, Order, User
@@ -60,7 +60,7 @@ async def sales_by_source(session: AsyncSession, *where: ColumnElement[bool], li
 
 async def my_sales(services: Services, tenant: TenantContext, *, event: str | None = None) -> list[PromoterSales]:
     """The asking person's own figures per event: paid sales through their tracked links (one event, or all)."""
-    require(tenant, Role.PROMOTER, Action.SEE_YOUR_SALES)
+    require(tenant, Action.SEE_YOUR_SALES)
     async with services.db.tenant(tenant.account_id) as session:
         mine: list[ColumnElement[bool]] = [Order.promoter_user_id == tenant.user_id]
         if event is not None:

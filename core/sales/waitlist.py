@@ -30,7 +30,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.permissions import Action, require
-from core.context import Role, TenantContext
+from core.context import TenantContext
 from core.crm import contacts
 from core.errors import DomainError, Invalid
 from core.events import events as events_core
@@ -318,10 +318,10 @@ async def waitlist(services: Services, tenant: TenantContext, *, event: str, off
 
     With `offer_hours`, first sets how long the event's offers hold their seats (organizers).
     """
-    require(tenant, Role.SALES, Action.SEE_WAITLISTS)
+    require(tenant, Action.SEE_WAITLISTS)
     hours = None
     if offer_hours is not None:
-        require(tenant, Role.ORGANIZER, Action.CHANGE_HOW_LONG_WAITLIST_OFFERS_LAST)
+        require(tenant, Action.CHANGE_HOW_LONG_WAITLIST_OFFERS_LAST)
         text_value = offer_hours.strip().lower().removesuffix("h")
         if not text_value.isdigit() or not 1 <= int(text_value) <= OFFER_HOURS_MOST:
             raise Invalid(f"offer_hours is a whole number of hours from 1 to {OFFER_HOURS_MOST}, like offer_hours=12.",

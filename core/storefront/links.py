@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.permissions import Action, require
-from core.context import Role, TenantContext
+from core.context import TenantContext
 from core.errors import Forbidden, Invalid, Next, NextStep, NotFound, Thing
 from core.events import events
 from core.sales import tickets
@@ -70,7 +70,7 @@ async def event_link(
     With a source or a promoter it is a tracked link. Promoters get only their own: asked by a
     promoter, the link always credits them.
     """
-    require(tenant, Role.PROMOTER, Action.SHARE_EVENT_PAGES)
+    require(tenant, Action.SHARE_EVENT_PAGES)
     source = normalize_source(source)
     own = not tenant.has_role("sales")
     if own and promoter_slack_id is not None and promoter_slack_id != tenant.slack_user_id:
