@@ -20,10 +20,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.jobs import engine
-from core.jobs.engine import Attempt, Doubt, Failed, Finished, Outcome, Sent
+from core.jobs import mail
+from core.jobs.engine import Finished
 from core.jobs.policies import TICKET_EMAILS
-from core.ports import Attachment, Email, SendError
+from core.ports import Attachment, Email
 from core.sales import ticket_codes
 from core.services import Services
 from core.time import local_time
@@ -179,30 +179,10 @@ async def emails_sent(session: AsyncSession, order_id: uuid.UUID) -> int:
 
 async def send_due(services: Services, *, limit: int = 50, account_id: uuid.UUID | None = None) -> int:
     """The ticker's job: send every account's (or one's) due ticket emails: new ones, retries, any a crash left behind."""
-    tally = await engine.drain(services, _Worker(services), limit=limit, account_id=account_id)
-    return tally.sent
-
-
-class _Worker:
-    queue = TICKET_EMAILS
-
-    def __init__(self, services: Services) -> None:
-        self._services = services
-
-    async def prepare(self, session: AsyncSession, row, doubt: Doubt) -> Email | Finished:
-        email = await compose(session, self._services, row.order_id, key=f"ticket-email.{row.id}")
-        return Finished("dead", NO_TICKETS) if email is None else email
-
-    async def deliver(self, attempt: Attempt) -> Outcome:
-        try:
-            await self._services.mailer.send(attempt.prepared)
-        except SendError as error:
-            # Ticket emails are retried whatever the answer, until the give-up rule ends them.
-            return Failed(error.reason, retry=True)
-        return Sent()
-
-    async def recorded(self, session: AsyncSession, attempt: Attempt, outcome: Outcome, status: str) -> None:
-        return None
+    return await mail.send_due(
+        services, TICKET_EMAILS, compose, key="ticket-email", nothing_to_send=Finished("dead", NO_TICKETS),
+        limit=limit, account_id=account_id,
+    )
 
 
 async def compose(

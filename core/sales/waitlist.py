@@ -35,11 +35,11 @@ from core.crm import contacts
 from core.errors import DomainError, Invalid
 from core.events import events as events_core
 from core.events import ticket_types
-from core.jobs import engine
-from core.jobs.engine import Attempt, Doubt, Failed, Finished, Outcome, Sent
+from core.jobs import engine, mail
+from core.jobs.engine import Finished
 from core.jobs.policies import WAITLIST_OFFERS
 from core.money import amounts
-from core.ports import Email, SendError
+from core.ports import Email
 from core.sales import orders
 from core.sales.orders import Full
 from core.services import Services
@@ -249,29 +249,10 @@ async def _serve_line(session: AsyncSession, services: Services, account_id: uui
 
 async def send_offers(services: Services, *, limit: int = 50, account_id: uuid.UUID | None = None) -> int:
     """The ticker's job: send due offer emails (new ones, retries, any a crash left behind)."""
-    tally = await engine.drain(services, _Worker(services), limit=limit, account_id=account_id)
-    return tally.sent
-
-
-class _Worker:
-    queue = WAITLIST_OFFERS
-
-    def __init__(self, services: Services) -> None:
-        self._services = services
-
-    async def prepare(self, session: AsyncSession, row, doubt: Doubt) -> Email | Finished:
-        email = await compose(session, self._services, row.order_id, key=f"waitlist-offer.{row.id}")
-        return Finished("ended", OFFER_ENDED) if email is None else email
-
-    async def deliver(self, attempt: Attempt) -> Outcome:
-        try:
-            await self._services.mailer.send(attempt.prepared)
-        except SendError as error:
-            return Failed(error.reason, retry=True)
-        return Sent()
-
-    async def recorded(self, session: AsyncSession, attempt: Attempt, outcome: Outcome, status: str) -> None:
-        return None
+    return await mail.send_due(
+        services, WAITLIST_OFFERS, compose, key="waitlist-offer", nothing_to_send=Finished("ended", OFFER_ENDED),
+        limit=limit, account_id=account_id,
+    )
 
 
 async def compose(session: AsyncSession, services: Services, order_id: uuid.UUID, *, key: str) -> Email | None:
