@@ -12,13 +12,12 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import UUID
 
+from db.tenant_tables import isolate
+
 revision = "0031"
 down_revision = "0030"
 branch_labels = None
 depends_on = None
-
-APP = "eventos_app"
-CURRENT_ACCOUNT = "(SELECT NULLIF(current_setting('app.account_id', true), '')::uuid)"
 
 
 def upgrade() -> None:
@@ -37,13 +36,7 @@ def upgrade() -> None:
                                 ondelete="CASCADE", name="fk_sale_rushes_account_id_event_id_events"),
         sa.PrimaryKeyConstraint("account_id", "event_id", name="pk_sale_rushes"),
     )
-    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON sale_rushes TO {APP}")
-    op.execute("ALTER TABLE sale_rushes ENABLE ROW LEVEL SECURITY")
-    op.execute("ALTER TABLE sale_rushes FORCE ROW LEVEL SECURITY")
-    op.execute(
-        f"CREATE POLICY tenant_isolation ON sale_rushes TO {APP} "
-        f"USING (account_id = {CURRENT_ACCOUNT}) WITH CHECK (account_id = {CURRENT_ACCOUNT})"
-    )
+    isolate("sale_rushes")
 
 
 def downgrade() -> None:

@@ -12,13 +12,13 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from db.tenant_tables import isolate
+
 revision = "0050"
 down_revision = "0031"
 branch_labels = None
 depends_on = None
 
-APP = "eventos_app"
-CURRENT_ACCOUNT = "(SELECT NULLIF(current_setting('app.account_id', true), '')::uuid)"
 ROLES_BEFORE = "('owner', 'admin', 'organizer', 'sales', 'door')"
 ROLES_AFTER = "('owner', 'admin', 'organizer', 'sales', 'promoter', 'door')"
 KINDS_BEFORE = "('note', 'call', 'meeting', 'email', 'slack', 'purchase', 'refund', 'checkin', 'campaign')"
@@ -29,16 +29,6 @@ def _tenant_fk(table: str, column: str, target: str, ondelete: str | None = None
     return sa.ForeignKeyConstraint(
         ["account_id", column], [f"{target}.account_id", f"{target}.id"],
         name=op.f(f"fk_{table}_account_id_{column}_{target}"), ondelete=ondelete,
-    )
-
-
-def _protect(table: str) -> None:
-    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {APP}")
-    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-    op.execute(
-        f"CREATE POLICY tenant_isolation ON {table} TO {APP} "
-        f"USING (account_id = {CURRENT_ACCOUNT}) WITH CHECK (account_id = {CURRENT_ACCOUNT})"
     )
 
 
@@ -101,8 +91,7 @@ def upgrade() -> None:
     op.create_index("ix_guest_entries_list", "guest_entries", ["account_id", "list_id"])
     op.create_index("ix_guest_entries_promoter", "guest_entries", ["account_id", "event_id", "promoter_id"])
     op.create_index("ix_guest_entries_contact", "guest_entries", ["account_id", "contact_id"])
-    for table in ("guest_lists", "guest_entries"):
-        _protect(table)
+    isolate("guest_lists", "guest_entries")
 
     op.add_column("check_ins", sa.Column("guest_entry_id", uuid))
     op.add_column("check_ins", sa.Column("party", sa.Integer()))

@@ -6,23 +6,12 @@ Revises: 0050
 
 from alembic import op
 
+from db.tenant_tables import isolate
+
 revision = "0060"
 down_revision = "0050"
 branch_labels = None
 depends_on = None
-
-APP = "eventos_app"
-CURRENT_ACCOUNT = "(SELECT NULLIF(current_setting('app.account_id', true), '')::uuid)"
-
-
-def _tenant_table(table: str) -> None:
-    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {APP}")
-    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-    op.execute(
-        f"CREATE POLICY tenant_isolation ON {table} TO {APP} "
-        f"USING (account_id = {CURRENT_ACCOUNT}) WITH CHECK (account_id = {CURRENT_ACCOUNT})"
-    )
 
 
 def upgrade() -> None:
@@ -74,8 +63,7 @@ def upgrade() -> None:
         """
     )
     op.execute("CREATE INDEX ix_promo_code_products_product ON promo_code_products (account_id, product_id)")
-    for table in ("promo_codes", "promo_code_products"):
-        _tenant_table(table)
+    isolate("promo_codes", "promo_code_products")
     op.execute("ALTER TABLE products ADD COLUMN hidden boolean DEFAULT false NOT NULL")
     op.execute("ALTER TABLE order_lines ADD COLUMN promo_code_id uuid, ADD COLUMN list_unit_price_cents integer")
     op.execute(

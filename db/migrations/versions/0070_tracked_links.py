@@ -9,13 +9,13 @@ Revises: 0060
 
 from alembic import op
 
+from db.tenant_tables import isolate
+
 revision = "0070"
 down_revision = "0060"
 branch_labels = None
 depends_on = None
 
-APP = "eventos_app"
-CURRENT_ACCOUNT = "(SELECT NULLIF(current_setting('app.account_id', true), '')::uuid)"
 SOURCE = "'^[a-z0-9][a-z0-9_-]{0,31}$'"
 
 
@@ -53,13 +53,7 @@ def upgrade() -> None:
     )
     op.execute("CREATE INDEX ix_tracked_links_promoter ON tracked_links (account_id, promoter_id)")
     op.execute("CREATE INDEX ix_tracked_links_created_by ON tracked_links (account_id, created_by)")
-    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON tracked_links TO {APP}")
-    op.execute("ALTER TABLE tracked_links ENABLE ROW LEVEL SECURITY")
-    op.execute("ALTER TABLE tracked_links FORCE ROW LEVEL SECURITY")
-    op.execute(
-        f"CREATE POLICY tenant_isolation ON tracked_links TO {APP} "
-        f"USING (account_id = {CURRENT_ACCOUNT}) WITH CHECK (account_id = {CURRENT_ACCOUNT})"
-    )
+    isolate("tracked_links")
     op.execute("ALTER TABLE orders ADD COLUMN channel_source text, ADD COLUMN promoter_user_id uuid")
     op.execute(
         "ALTER TABLE orders ADD CONSTRAINT ck_orders_channel_source "

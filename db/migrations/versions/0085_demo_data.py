@@ -6,24 +6,14 @@ Revises: 0070
 
 from alembic import op
 
+from db.tenant_tables import isolate
+
 revision = "0085"
 down_revision = "0070"
 branch_labels = None
 depends_on = None
 
-APP = "eventos_app"
-CURRENT_ACCOUNT = "(SELECT NULLIF(current_setting('app.account_id', true), '')::uuid)"
 KINDS = "('venue', 'event', 'contact', 'company', 'campaign', 'digest_subscription', 'interaction')"
-
-
-def _tenant_table(table: str) -> None:
-    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {APP}")
-    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-    op.execute(
-        f"CREATE POLICY tenant_isolation ON {table} TO {APP} "
-        f"USING (account_id = {CURRENT_ACCOUNT}) WITH CHECK (account_id = {CURRENT_ACCOUNT})"
-    )
 
 
 def upgrade() -> None:
@@ -57,8 +47,7 @@ def upgrade() -> None:
     )
     op.execute("CREATE UNIQUE INDEX uq_demo_rows_row ON demo_rows (account_id, kind, row_id)")
     op.execute("CREATE INDEX ix_demo_rows_demo ON demo_rows (account_id, demo_id)")
-    for table in ("demos", "demo_rows"):
-        _tenant_table(table)
+    isolate("demos", "demo_rows")
 
 
 def downgrade() -> None:

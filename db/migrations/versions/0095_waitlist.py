@@ -14,24 +14,14 @@ Revises: 0091
 
 from alembic import op
 
+from db.tenant_tables import isolate
+
 revision = "0095"
 down_revision = "0091"
 branch_labels = None
 depends_on = None
 
-APP = "eventos_app"
 SYSTEM = "eventos_system"
-CURRENT_ACCOUNT = "(SELECT NULLIF(current_setting('app.account_id', true), '')::uuid)"
-
-
-def _tenant_table(table: str) -> None:
-    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {APP}")
-    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-    op.execute(
-        f"CREATE POLICY tenant_isolation ON {table} TO {APP} "
-        f"USING (account_id = {CURRENT_ACCOUNT}) WITH CHECK (account_id = {CURRENT_ACCOUNT})"
-    )
 
 
 def upgrade() -> None:
@@ -117,8 +107,7 @@ def upgrade() -> None:
     op.execute("CREATE UNIQUE INDEX uq_waitlist_offers_entry ON waitlist_offers (account_id, entry_id)")
     op.execute("CREATE INDEX ix_waitlist_offers_order ON waitlist_offers (account_id, order_id)")
     op.execute("CREATE INDEX ix_waitlist_offers_due ON waitlist_offers (next_attempt_at) WHERE status = 'pending'")
-    for table in ("waitlist_entries", "waitlist_offers"):
-        _tenant_table(table)
+    isolate("waitlist_entries", "waitlist_offers")
     # The job engine finds due work across tenants as the system role: ids, accounts and due times only.
     op.execute(f"GRANT SELECT (id, account_id, status) ON waitlist_entries TO {SYSTEM}")
     op.execute(f"CREATE POLICY system_routing ON waitlist_entries TO {SYSTEM} USING (true)")
