@@ -16,7 +16,6 @@ from pydantic import TypeAdapter
 from core.errors import NextStep
 
 
-
 class Notice:
     """A notice's kind names it in the outbox; it never changes once rows carry it.
 
@@ -37,37 +36,36 @@ KINDS: dict[str, type[Notice]] = {}
 
 
 @dataclass(frozen=True)
-class SaleAlert(Notice):
-    """A sale made in Slack (a card payment, or one marked paid by hand) settled."""
+class _Sale:
+    """What every notice of a sale states: the order, what it bought, and how full its event is now."""
 
-    kind: ClassVar[str] = "sale_alert"
     event: str
     products: str
     quantity: int
-    amount_cents: int
-    currency: str
-    method: str | None  # stripe, cash, bank, free
-    buyer: str | None
-    email: str
+    currency: str  # of the order's amount
     reference: str
     sold: int
     capacity: int | None
 
 
 @dataclass(frozen=True)
-class PublicSale(Notice):
+class SaleAlert(_Sale, Notice):
+    """A sale made in Slack (a card payment, or one marked paid by hand) settled."""
+
+    kind: ClassVar[str] = "sale_alert"
+    amount_cents: int
+    method: str | None  # stripe, cash, bank, free
+    buyer: str | None
+    email: str
+
+
+@dataclass(frozen=True)
+class PublicSale(_Sale, Notice):
     """Public orders of one rush on the event page: the latest sale and the rush's running totals."""
 
     kind: ClassVar[str] = "public_sale"
-    event: str
-    products: str
-    quantity: int
     total_cents: int
-    currency: str
     buyer: str  # a short form of the buyer's name, little of it in a channel
-    reference: str
-    sold: int
-    capacity: int | None
     orders: int  # in this rush, the latest included
     seats: int
 
@@ -140,8 +138,6 @@ class CampaignReport(Notice):
     step_args: dict[str, str] | None = None
     # No mail server was set: the emails went to the local mailbox, not to people.
     stayed_local: bool = False
-
-
 
 
 @cache
