@@ -14,13 +14,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.guestlists.stats import GuestStats, counts_for
 from core.money.amounts import Money, per_currency
 from core.sales.sources import SourceSales
 from core.time.local_time import zone
+from db.models import GuestList
 
 TREND_DAYS = 14
 PACE_DAYS = 7
@@ -263,12 +264,13 @@ _WAITLIST = text(
     """
 )
 
-# Revenue and refunds per event, local day and currency, first to last day: what event_analytics
-# counts as revenue_cents and refunded_cents, kept apart by currency. The UTC bounds narrow the
-# ranges of ix_orders_paid and ix_payments_refunded before each event's zone decides the day.
+# Revenue and refunds per local day and currency, first to last day: what event_analytics counts as
+# revenue_cents and refunded_cents, kept apart by currency; the day's totals over every event
+# (event_id NULL), and each of `:events` (the few a digest shows) on its own. The UTC bounds narrow
+# the ranges of ix_orders_paid and ix_payments_refunded before each event's zone decides the day.
 _MONEY = text(
     """
-    SELECT event_id, day, kind, currency, cents FROM (
+    SELECT CASE WHEN grouping(event_id) = 0 THEN event_id END, day, kind, currency, sum(cents) FROM (
         SELECT o.event_id, (o.paid_at AT TIME ZONE e.timezone)::date AS day, 'sale' AS kind, o.currency,
                sum(o.total_cents) AS cents
           FROM orders o JOIN events e ON e.account_id = o.account_id AND e.id = o.event_id
@@ -286,6 +288,8 @@ _MONEY = text(
          GROUP BY 1, 2, 4
     ) m
      WHERE day BETWEEN :first AND :last AND cents <> 0
+     GROUP BY GROUPING SETS ((day, kind, currency), (event_id, day, kind, currency))
+    HAVING grouping(event_id) = 1 OR event_id = ANY(CAST(:events AS uuid[]))
     """
 )
 
@@ -305,13 +309,17 @@ _UPCOMING = text(
 async def sales_digest(session: AsyncSession, *, day: date, currency: str, now: datetime) -> SalesDigest:
     """The sales digest of `day` (each event's own calendar day), in the caller's tenant transaction."""
     week_start = day - timedelta(days=PACE_DAYS - 1)
-    money_start = day - timedelta(days=PACE_DAYS)  # the report day and the PACE_DAYS before it
+    upcoming_rows = (await session.execute(_UPCOMING, {"now": now, "limit": UPCOMING})).all()
+    shown = (await session.execute(_SHOWN, {
+        "day": day, "first": week_start, "listed": LISTED, "fastest": FASTEST,
+        "upcoming": [row.id for row in upcoming_rows],
+    })).all()
     money: dict[tuple[uuid.UUID | None, date, str], list[tuple[str, int]]] = defaultdict(list)
-    for event_id, row_day, kind, row_currency, cents in await session.execute(
-        _MONEY, {"first": money_start, "last": day}
-    ):
+    for event_id, row_day, kind, row_currency, cents in await session.execute(_MONEY, {
+        "first": day - timedelta(days=PACE_DAYS),  # the report day and the PACE_DAYS before it
+        "last": day, "events": list({row.event_id for row in shown}),
+    }):
         money[(event_id, row_day, kind)].append((row_currency, cents))
-        money[(None, row_day, kind)].append((row_currency, cents))
 
     def totals(event_id: uuid.UUID | None, on: date, orders: int = 0, tickets: int = 0, refunds: int = 0) -> Totals:
         return Totals(
@@ -325,15 +333,10 @@ async def sales_digest(session: AsyncSession, *, day: date, currency: str, now: 
     def total(on: date) -> Totals:
         return totals(None, on, *counts.get(on, ()))
 
-    upcoming_rows = (await session.execute(_UPCOMING, {"now": now, "limit": UPCOMING})).all()
     by_event: dict[uuid.UUID, dict[date, Totals]] = {}
     names: dict[uuid.UUID, str] = {}
     places: dict[uuid.UUID, int] = {}
     fastest: set[uuid.UUID] = set()
-    shown = await session.execute(_SHOWN, {
-        "day": day, "first": week_start, "listed": LISTED, "fastest": FASTEST,
-        "upcoming": [row.id for row in upcoming_rows],
-    })
     for event_id, name, row_day, orders, tickets, refunds, place, is_fastest in shown:
         names[event_id] = name
         by_event.setdefault(event_id, {})[row_day] = totals(event_id, row_day, orders, tickets, refunds)
@@ -434,11 +437,18 @@ async def checkin_digest(session: AsyncSession, *, day: date, now: datetime) -> 
         found = await session.execute(_ARRIVALS, {"day": day, "slot": SLOT, "events": [r.event_id for r in rows]})
         for event_id, slot, admitted in found:
             slots.setdefault(event_id, {})[slot.astimezone(UTC)] = admitted
-    guests = {row.event_id: await counts_for(session, row.event_id, "", row.name, row.timezone) for row in rows}
-    return CheckinDigest(day, tuple(_doors(row, slots.get(row.event_id, {}), guests[row.event_id]) for row in rows))
+    # Guest-list counts only for the events that have lists: most of a busy day's events have none.
+    with_lists = set(await session.scalars(
+        select(GuestList.event_id).where(GuestList.event_id.in_([r.event_id for r in rows])).distinct()
+    )) if rows else set()
+    guests = {
+        row.event_id: await counts_for(session, row.event_id, "", row.name, row.timezone)
+        for row in rows if row.event_id in with_lists
+    }
+    return CheckinDigest(day, tuple(_doors(row, slots.get(row.event_id, {}), guests.get(row.event_id)) for row in rows))
 
 
-def _doors(row, slots: dict[datetime, int], guests: GuestStats) -> EventDoors:
+def _doors(row, slots: dict[datetime, int], guests: GuestStats | None) -> EventDoors:
     busiest = arrivals = None
     if slots:
         start, count = min(slots.items(), key=lambda item: (-item[1], item[0]))
@@ -450,5 +460,5 @@ def _doors(row, slots: dict[datetime, int], guests: GuestStats) -> EventDoors:
     return EventDoors(
         row.event_id, row.name, row.timezone, row.check_ins, int(row.admitted_total or 0), row.sold,
         row.duplicate_scans, int(row.no_shows or 0) if row.ended else None, busiest, arrivals or (),
-        guests if guests.lists else None,
+        guests if guests and guests.lists else None,
     )
