@@ -14,7 +14,8 @@ from core.sales.sources import SourceSales
 from core.sales.totals import Totals
 from core.services import Services
 from core.storefront import links
-from db.models import Attendee, CheckIn, Order, Product, ProductSales
+from db.enums import AttendeeStatus, CheckinResult, OrderStatus
+from db.models import Account, Attendee, CheckIn, Order, Product, ProductSales
 
 
 @dataclass(frozen=True)
@@ -63,15 +64,20 @@ async def event_report(services: Services, tenant: TenantContext, *, slug: str) 
                 .where(ProductSales.product_id.in_([p.id for p in products]))
             )
         }
-        orders = dict(
-            (await session.execute(select(Order.status, func.count()).where(Order.event_id == row.id).group_by(Order.status))).all()
-        )
-        attendees = (
-            await session.execute(select(func.count()).where(Attendee.event_id == row.id, Attendee.status == "active"))
-        ).scalar_one()
-        check_ins = (
-            await session.execute(select(func.count()).where(CheckIn.event_id == row.id, CheckIn.result == "admitted"))
-        ).scalar_one()
+        # One statement for the counts and the account's public handle (None until a link was first asked for).
+        attendees, check_ins, handle, *by_status = (
+            await session.execute(
+                select(
+                    select(func.count()).where(Attendee.event_id == row.id, Attendee.status == AttendeeStatus.ACTIVE)
+                    .scalar_subquery(),
+                    select(func.count()).where(CheckIn.event_id == row.id, CheckIn.result == CheckinResult.ADMITTED)
+                    .scalar_subquery(),
+                    select(Account.slug).scalar_subquery(),
+                    *(func.count().filter(Order.status == status) for status in OrderStatus),
+                ).where(Order.event_id == row.id)
+            )
+        ).one()
+        orders = {status.value: n for status, n in zip(OrderStatus, by_status, strict=True) if n}
         taken = await totals.order_totals(session, Order.event_id == row.id)
         codes = await promos.event_code_sales(session, row.id)
         # Promoters see their own figures (`my_sales`), never other promoters'.
@@ -80,7 +86,7 @@ async def event_report(services: Services, tenant: TenantContext, *, slug: str) 
     currency = products[0].currency if products else tenant.currency
     impact = Impact(orders.get("paid", 0), orders.get("pending", 0), attendees)
     money = tuple(taken) or (Totals(0, 0, currency),)
-    public_url = await links.published_url(services, tenant, event)
+    public_url = await links.published_url(services, tenant, event, handle=handle)
     return EventReport(event, tickets, orders, attendees, check_ins, currency, impact, money, public_url,
                        tuple(by_source), tuple(codes))
 

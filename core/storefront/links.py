@@ -157,11 +157,13 @@ async def attribution(session: AsyncSession, *, event_id: uuid.UUID, token: str 
     return None if row is None else Attribution(row.source, row.promoter_id)
 
 
-async def published_url(services: Services, tenant: TenantContext, info: events.EventInfo) -> str | None:
-    """The URL of a published event's page, else None."""
+async def published_url(
+    services: Services, tenant: TenantContext, info: events.EventInfo, *, handle: str | None = None
+) -> str | None:
+    """The URL of a published event's page, else None; `handle` is the account's, when the caller read it already."""
     if info.status != "published":
         return None
-    return event_url(services, await public_handle(services, tenant), info.slug)
+    return event_url(services, handle or await public_handle(services, tenant), info.slug)
 
 
 async def qr_png(services: Services, handle: str, event_slug: str, *, via: str | None = None) -> bytes | None:
