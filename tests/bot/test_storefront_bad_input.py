@@ -3,25 +3,11 @@
 import pytest
 from sqlalchemy import func, select
 
-from core.services import Services
 from core.storefront import handles
 from db.models import Contact, Event, Order
 from tests.conftest import new_tenant
-from tests.conftest import test_settings as settings_for
 from tests.support.factories import make_event, make_product
-from tests.support.harness import start_harness
-from tests.support.storefront import WEBHOOK_SECRET, Buyer, event_path
-
-
-@pytest.fixture
-async def store(db, slack_standin, stripe_standin):
-    settings = settings_for(
-        slack_api_url=slack_standin.base_url, stripe_api_key="sk_test_eventos", stripe_webhook_secret=WEBHOOK_SECRET,
-        stripe_api_base=stripe_standin.base_url,
-    )
-    harness = await start_harness(Services(db=db, settings=settings), slack_standin)
-    yield harness
-    await harness.runner.cleanup()
+from tests.support.storefront import Buyer, event_path
 
 
 @pytest.fixture

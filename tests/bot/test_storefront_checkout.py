@@ -14,25 +14,12 @@ from db.models import ConsentChange, Contact, Interaction, Order, Ticket
 from tests.conftest import test_settings as settings_for
 from tests.support.factories import make_event, make_product
 from tests.support.harness import start_harness
-from tests.support.storefront import WEBHOOK_SECRET, Buyer, deliver, event_path
+from tests.support.storefront import Buyer, deliver, event_path
 
 
 @pytest.fixture
-async def store(db, slack_standin, stripe_standin, smtp_sink):
-    settings = settings_for(
-        slack_api_url=slack_standin.base_url, stripe_api_key="sk_test_eventos", stripe_webhook_secret=WEBHOOK_SECRET,
-        stripe_api_base=stripe_standin.base_url, smtp_url=smtp_sink.url,
-    )
-    harness = await start_harness(Services(db=db, settings=settings), slack_standin)
-    yield harness
-    await harness.runner.cleanup()
-
-
-@pytest.fixture
-async def buyer(store):
-    browser = Buyer(store.base_url)
-    yield browser
-    await browser.close()
+def store_settings(smtp_sink):
+    return {"smtp_url": smtp_sink.url}
 
 
 async def arrange(store, *, capacity=10, price_cents=2500, **product):

@@ -28,25 +28,6 @@ def clock():
 
 
 @pytest.fixture
-async def store(db, slack_standin, stripe_standin, clock):
-    settings = settings_for(
-        slack_api_url=slack_standin.base_url, stripe_api_key="sk_test_eventos", stripe_webhook_secret=WEBHOOK_SECRET,
-        stripe_api_base=stripe_standin.base_url, eventos_rate_pages_client="100000/second",
-        eventos_rate_holds_client="100000/second", eventos_rate_holds_event="100000/second",
-    )
-    harness = await start_harness(Services(db=db, settings=settings, clock=clock), slack_standin)
-    yield harness
-    await harness.runner.cleanup()
-
-
-@pytest.fixture
-async def buyer(store):
-    browser = Buyer(store.base_url)
-    yield browser
-    await browser.close()
-
-
-@pytest.fixture
 async def shop(store):
     """Summer Gala: GA €25 (100 seats), VIP €90, a hidden €0 guest pass; codes of every kind."""
     tenant = await store.tenant()

@@ -8,30 +8,15 @@ import pytest
 from sqlalchemy import func, select
 
 from core.sales import orders
-from core.services import Services
 from core.time.clock import FrozenClock
 from db.models import Event, Order, Product
-from tests.conftest import test_settings as settings_for
 from tests.support.factories import make_event, make_product
-from tests.support.harness import start_harness
-from tests.support.storefront import WEBHOOK_SECRET, Buyer, deliver, event_path
+from tests.support.storefront import Buyer, deliver, event_path
 
 
 @pytest.fixture
 def clock():
     return FrozenClock(datetime.now(UTC).replace(microsecond=0))
-
-
-@pytest.fixture
-async def store(db, slack_standin, stripe_standin, clock):
-    settings = settings_for(
-        slack_api_url=slack_standin.base_url, stripe_api_key="sk_test_eventos", stripe_webhook_secret=WEBHOOK_SECRET,
-        stripe_api_base=stripe_standin.base_url, eventos_rate_pages_client="100000/second",
-        eventos_rate_holds_client="100000/second", eventos_rate_holds_event="100000/second",
-    )
-    harness = await start_harness(Services(db=db, settings=settings, clock=clock), slack_standin)
-    yield harness
-    await harness.runner.cleanup()
 
 
 async def arrange(store, *, capacity):

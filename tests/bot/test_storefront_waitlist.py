@@ -8,34 +8,23 @@ from sqlalchemy import select
 
 from core.events import ticket_types
 from core.sales import orders, tickets, waitlist
-from core.services import Services
 from core.storefront import tokens
 from core.time.clock import FrozenClock
 from db.models import ConsentChange, Contact, Order, WaitlistEntry
-from tests.conftest import test_settings as settings_for
 from tests.support.factories import make_event, make_product
-from tests.support.harness import start_harness
-from tests.support.storefront import WEBHOOK_SECRET, Buyer, deliver, event_path
+from tests.support.storefront import Buyer, deliver, event_path
 
 _OFFER_LINK = re.compile(r"http://eventos\.test(/e/[^\s]+/offers/[^\s]+)")
 
 
 @pytest.fixture
-async def store(db, slack_standin, stripe_standin, smtp_sink):
-    settings = settings_for(
-        slack_api_url=slack_standin.base_url, stripe_api_key="sk_test_eventos", stripe_webhook_secret=WEBHOOK_SECRET,
-        stripe_api_base=stripe_standin.base_url, smtp_url=smtp_sink.url,
-    )
-    harness = await start_harness(Services(db=db, settings=settings, clock=FrozenClock(datetime.now(UTC))), slack_standin)
-    yield harness
-    await harness.runner.cleanup()
+def clock():
+    return FrozenClock(datetime.now(UTC))
 
 
 @pytest.fixture
-async def buyer(store):
-    browser = Buyer(store.base_url)
-    yield browser
-    await browser.close()
+def store_settings(smtp_sink):
+    return {"smtp_url": smtp_sink.url}
 
 
 async def sold_out(store, *, price_cents=2500):

@@ -11,26 +11,12 @@ from sqlalchemy import func, select
 from bot.notifier import SlackNotifier, fixed_token
 from core.jobs import outbox
 from core.sales import promos
-from core.services import Services
 from core.storefront import links
 from db.models import Order, TrackedLink, User
-from tests.conftest import test_settings as settings_for
 from tests.support.factories import make_event, make_product
-from tests.support.harness import start_harness
-from tests.support.storefront import WEBHOOK_SECRET, Buyer, deliver, event_path
+from tests.support.storefront import Buyer, deliver, event_path
 
 VIA = re.compile(r"\?via=([a-z0-9]{8})")
-
-
-@pytest.fixture
-async def store(db, slack_standin, stripe_standin):
-    settings = settings_for(
-        slack_api_url=slack_standin.base_url, stripe_api_key="sk_test_eventos", stripe_webhook_secret=WEBHOOK_SECRET,
-        stripe_api_base=stripe_standin.base_url,
-    )
-    harness = await start_harness(Services(db=db, settings=settings), slack_standin)
-    yield harness
-    await harness.runner.cleanup()
 
 
 @pytest.fixture
