@@ -5,7 +5,9 @@ client whose tokens keep being refused is held back (bot/ratelimit.py), and offl
 against a per-token volume.
 """
 
+import functools
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +23,8 @@ from core.errors import DomainError, Forbidden, Invalid, NotFound
 
 MAX_BODY = 256 * 1024
 STATUS = {Invalid: 400, Forbidden: 403, NotFound: 404}
+
+Route = Callable[[web.Request], Awaitable[web.Response]]
 
 
 def error_response(status: int, code: str, message: str) -> web.Response:
@@ -95,55 +99,56 @@ def _batch_throttled(request: web.Request, token: str, scans: int) -> web.Respon
     return None if retry_after is None else too_many_requests(retry_after)
 
 
-async def post_checkin(request: web.Request) -> web.Response:
-    token = bearer(request)
-    if limited := throttled(request, token):
-        return limited
-    if token is None:
-        limits(request).refused(request)
-        return error_response(401, "unauthorized", NO_TOKEN)
-    try:
-        body = await json_body(request)
-        answer = await checkins.scan_at_door(
-            request.app[SERVICES], token=token, scan=_scan(body), event_slug=text_field(body, "event"),
-            source=text_field(body, "source") or "api",
-        )
-    except DomainError as error:
-        return domain_response(request, error)
+def with_door_token(answer: Callable[[web.Request, str], Awaitable[web.Response]]) -> Route:
+    """A scanner API route: throttled first, then a bearer token required, and a domain error answered by its code.
+
+    A request without a token is refused before its body is read, and counts against its client like a bad token.
+    """
+
+    @functools.wraps(answer)
+    async def route(request: web.Request) -> web.Response:
+        token = bearer(request)
+        if limited := throttled(request, token):
+            return limited
+        if token is None:
+            limits(request).refused(request)
+            return error_response(401, "unauthorized", NO_TOKEN)
+        try:
+            return await answer(request, token)
+        except DomainError as error:
+            return domain_response(request, error)
+
+    return route
+
+
+@with_door_token
+async def post_checkin(request: web.Request, token: str) -> web.Response:
+    body = await json_body(request)
+    answer = await checkins.scan_at_door(
+        request.app[SERVICES], token=token, scan=_scan(body), event_slug=text_field(body, "event"),
+        source=text_field(body, "source") or "api",
+    )
     return web.json_response(answer.to_json())
 
 
-async def post_batch(request: web.Request) -> web.Response:
-    token = bearer(request)
-    if limited := throttled(request, token):
+@with_door_token
+async def post_batch(request: web.Request, token: str) -> web.Response:
+    body = await json_body(request)
+    items = body.get("scans")
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise Invalid("Send \"scans\": a list of {\"code\", \"nonce\", \"offline_at\"} objects.")
+    if limited := _batch_throttled(request, token, len(items)):
         return limited
-    if token is None:
-        limits(request).refused(request)
-        return error_response(401, "unauthorized", NO_TOKEN)
-    try:
-        body = await json_body(request)
-        items = body.get("scans")
-        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-            raise Invalid("Send \"scans\": a list of {\"code\", \"nonce\", \"offline_at\"} objects.")
-        if limited := _batch_throttled(request, token, len(items)):
-            return limited
-        answers = await checkins.scan_batch_at_door(
-            request.app[SERVICES], token=token, scans=[_scan(item) for item in items],
-            event_slug=text_field(body, "event"), source=text_field(body, "source") or "api",
-        )
-    except DomainError as error:
-        return domain_response(request, error)
+    answers = await checkins.scan_batch_at_door(
+        request.app[SERVICES], token=token, scans=[_scan(item) for item in items],
+        event_slug=text_field(body, "event"), source=text_field(body, "source") or "api",
+    )
     return web.json_response({"results": [answer.to_json() for answer in answers]})
 
 
-async def get_door(request: web.Request) -> web.Response:
-    token = bearer(request)
-    if limited := throttled(request, token):
-        return limited
-    try:
-        overview = await door_status.door_overview(request.app[SERVICES], token=token)
-    except DomainError as error:
-        return domain_response(request, error)
+@with_door_token
+async def get_door(request: web.Request, token: str) -> web.Response:
+    overview = await door_status.door_overview(request.app[SERVICES], token=token)
     return web.json_response(overview.to_json(), headers={"Cache-Control": "no-store"})
 
 

@@ -6,7 +6,7 @@ import uuid
 import aiohttp
 import pytest
 
-from bot.door.words import scanner_sentence
+from bot.door.words import NO_TOKEN, scanner_sentence
 from bot.errors import STEPS, slack_sentence
 from core.accounts.permissions import Action, require
 from core.context import Role, TenantContext
@@ -86,6 +86,16 @@ async def _answer(http, method, path, token, body=None):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with http.request(method, path, json=body, headers=headers) as response:
         return response.status, await response.json()
+
+
+async def test_every_scanner_route_answers_a_request_without_a_token_alike(scanner):
+    _, _, http = scanner
+    answers = [
+        await _answer(http, "POST", "/api/v1/checkins", None, {"code": "X"}),
+        await _answer(http, "POST", "/api/v1/checkins/batch", None, {"scans": []}),
+        await _answer(http, "GET", "/api/v1/door", None),
+    ]
+    assert answers == [(401, {"error": "unauthorized", "message": NO_TOKEN})] * 3
 
 
 async def test_the_scanner_api_answers_stable_codes_and_plain_sentences_for_door_staff(scanner):
