@@ -96,12 +96,14 @@ _RECOMPUTE = text(
         SELECT p.event_id, p.day,
                count(*) FILTER (WHERE o.kind = 'sale') AS orders,
                sum(o.quantity) AS tickets,
-               coalesce(sum(o.total_cents) FILTER (WHERE o.kind = 'sale'), 0) AS revenue
+               coalesce(sum(o.total_cents) FILTER (WHERE o.kind = 'sale'), 0) AS revenue,
+               min(o.currency) FILTER (WHERE o.kind = 'sale') AS low, max(o.currency) FILTER (WHERE o.kind = 'sale') AS high
           FROM pairs p JOIN orders o ON o.event_id = p.event_id AND o.paid_at >= p.starts AND o.paid_at < p.ends
          GROUP BY p.event_id, p.day
     ),
     refunds AS (
-        SELECT p.event_id, p.day, count(*) AS refunds, sum(pay.refunded_cents) AS refunded
+        SELECT p.event_id, p.day, count(*) AS refunds, sum(pay.refunded_cents) AS refunded,
+               min(pay.currency) AS low, max(pay.currency) AS high
           FROM pairs p
           JOIN payments pay ON pay.refunded_at >= p.starts AND pay.refunded_at < p.ends
           JOIN orders o ON o.account_id = pay.account_id AND o.id = pay.order_id AND o.event_id = p.event_id
@@ -125,12 +127,15 @@ _RECOMPUTE = text(
     )
     INSERT INTO event_analytics AS ea (
         account_id, event_id, day, orders, tickets_sold, revenue_cents, refunds, refunded_cents,
-        check_ins, duplicate_scans, no_shows, updated_at
+        check_ins, duplicate_scans, no_shows, currency, updated_at
     )
     SELECT CAST(:account AS uuid), p.event_id, p.day,
            coalesce(s.orders, 0), coalesce(s.tickets, 0), coalesce(s.revenue, 0),
            coalesce(r.refunds, 0), coalesce(r.refunded, 0),
-           coalesce(c.admitted, 0), coalesce(c.duplicates, 0), coalesce(n.no_shows, 0), CAST(:now AS timestamptz)
+           coalesce(c.admitted, 0), coalesce(c.duplicates, 0), coalesce(n.no_shows, 0),
+           -- One currency across the day's sales and refunds, or NULL (none, or several).
+           CASE WHEN least(s.low, r.low) = greatest(s.high, r.high) THEN least(s.low, r.low) END,
+           CAST(:now AS timestamptz)
       FROM pairs p
       LEFT JOIN sales s ON s.event_id = p.event_id AND s.day = p.day
       LEFT JOIN refunds r ON r.event_id = p.event_id AND r.day = p.day
@@ -139,12 +144,13 @@ _RECOMPUTE = text(
     ON CONFLICT (account_id, event_id, day) DO UPDATE SET
         orders = excluded.orders, tickets_sold = excluded.tickets_sold, revenue_cents = excluded.revenue_cents,
         refunds = excluded.refunds, refunded_cents = excluded.refunded_cents, check_ins = excluded.check_ins,
-        duplicate_scans = excluded.duplicate_scans, no_shows = excluded.no_shows, updated_at = excluded.updated_at
+        duplicate_scans = excluded.duplicate_scans, no_shows = excluded.no_shows, currency = excluded.currency,
+        updated_at = excluded.updated_at
     WHERE (ea.orders, ea.tickets_sold, ea.revenue_cents, ea.refunds, ea.refunded_cents, ea.check_ins,
-           ea.duplicate_scans, ea.no_shows)
+           ea.duplicate_scans, ea.no_shows, ea.currency)
           IS DISTINCT FROM
           (excluded.orders, excluded.tickets_sold, excluded.revenue_cents, excluded.refunds, excluded.refunded_cents,
-           excluded.check_ins, excluded.duplicate_scans, excluded.no_shows)
+           excluded.check_ins, excluded.duplicate_scans, excluded.no_shows, excluded.currency)
     RETURNING ea.event_id
     """
 )

@@ -227,13 +227,17 @@ _PAID_ON_DAY = """
 
 _SOURCES = text(
     """
-    SELECT o.source, o.channel_source, u.name, count(*), sum(o.quantity), sum(o.total_cents), o.currency
-      FROM orders o
-      JOIN events e ON e.account_id = o.account_id AND e.id = o.event_id
-      LEFT JOIN users u ON u.account_id = o.account_id AND u.id = o.promoter_user_id
-     WHERE""" + _PAID_ON_DAY + """
-     GROUP BY o.source, o.channel_source, u.id, u.name, o.currency
-     ORDER BY sum(o.quantity) DESC, count(*) DESC, o.source, o.channel_source, u.name, o.currency
+    SELECT s.source, s.channel_source, u.name, s.orders, s.tickets, s.cents, s.currency FROM (
+        -- Summed per promoter id first; the names are joined to the few groups, not to every order.
+        SELECT o.source, o.channel_source, o.promoter_user_id, o.currency,
+               count(*) AS orders, sum(o.quantity) AS tickets, sum(o.total_cents) AS cents
+          FROM orders o
+          JOIN events e ON e.account_id = o.account_id AND e.id = o.event_id
+         WHERE""" + _PAID_ON_DAY + """
+         GROUP BY o.source, o.channel_source, o.promoter_user_id, o.currency
+    ) s
+      LEFT JOIN users u ON u.id = s.promoter_user_id
+     ORDER BY s.tickets DESC, s.orders DESC, s.source, s.channel_source, u.name, s.currency
      LIMIT :listed
     """
 )
@@ -264,30 +268,44 @@ _WAITLIST = text(
     """
 )
 
-# Revenue and refunds per local day and currency, first to last day: what event_analytics counts as
-# revenue_cents and refunded_cents, kept apart by currency; the day's totals over every event
-# (event_id NULL), and each of `:events` (the few a digest shows) on its own. The UTC bounds narrow
-# the ranges of ix_orders_paid and ix_payments_refunded before each event's zone decides the day.
+# Revenue and refunds per local day and currency, first to last day: the day's totals over every
+# event (event_id NULL), and each of `:events` (the few a digest shows) on its own. Event-days in one
+# currency are read from the rollup (event_analytics.currency); the few in several currencies, or
+# rolled up before the rollup kept the currency, from the orders and payments themselves (the UTC
+# bounds narrow ix_orders_paid and ix_payments_refunded before each event's zone decides the day).
 _MONEY = text(
     """
-    SELECT CASE WHEN grouping(event_id) = 0 THEN event_id END, day, kind, currency, sum(cents) FROM (
-        SELECT o.event_id, (o.paid_at AT TIME ZONE e.timezone)::date AS day, 'sale' AS kind, o.currency,
-               sum(o.total_cents) AS cents
+    WITH mixed AS (
+        SELECT a.event_id, a.day FROM event_analytics a
+         WHERE a.day BETWEEN :first AND :last AND a.currency IS NULL AND (a.revenue_cents, a.refunded_cents) <> (0, 0)
+    ),
+    money AS (
+        SELECT a.event_id, a.day, 'sale' AS kind, a.currency, a.revenue_cents AS cents FROM event_analytics a
+         WHERE a.day BETWEEN :first AND :last AND a.currency IS NOT NULL
+        UNION ALL
+        SELECT a.event_id, a.day, 'refund', a.currency, a.refunded_cents FROM event_analytics a
+         WHERE a.day BETWEEN :first AND :last AND a.currency IS NOT NULL
+        UNION ALL
+        SELECT o.event_id, (o.paid_at AT TIME ZONE e.timezone)::date, 'sale', o.currency, sum(o.total_cents)
           FROM orders o JOIN events e ON e.account_id = o.account_id AND e.id = o.event_id
-         WHERE o.kind = 'sale'
+         WHERE EXISTS (SELECT 1 FROM mixed) AND o.kind = 'sale'
            AND o.paid_at >= CAST(:first AS date)::timestamp AT TIME ZONE 'UTC' - interval '14 hours'
            AND o.paid_at < (CAST(:last AS date) + 1)::timestamp AT TIME ZONE 'UTC' + interval '12 hours'
+           AND (o.event_id, (o.paid_at AT TIME ZONE e.timezone)::date) IN (SELECT event_id, day FROM mixed)
          GROUP BY 1, 2, 4
         UNION ALL
         SELECT o.event_id, (p.refunded_at AT TIME ZONE e.timezone)::date, 'refund', p.currency, sum(p.refunded_cents)
           FROM payments p
           JOIN orders o ON o.account_id = p.account_id AND o.id = p.order_id
           JOIN events e ON e.account_id = o.account_id AND e.id = o.event_id
-         WHERE p.refunded_at >= CAST(:first AS date)::timestamp AT TIME ZONE 'UTC' - interval '14 hours'
+         WHERE EXISTS (SELECT 1 FROM mixed)
+           AND p.refunded_at >= CAST(:first AS date)::timestamp AT TIME ZONE 'UTC' - interval '14 hours'
            AND p.refunded_at < (CAST(:last AS date) + 1)::timestamp AT TIME ZONE 'UTC' + interval '12 hours'
+           AND (o.event_id, (p.refunded_at AT TIME ZONE e.timezone)::date) IN (SELECT event_id, day FROM mixed)
          GROUP BY 1, 2, 4
-    ) m
-     WHERE day BETWEEN :first AND :last AND cents <> 0
+    )
+    SELECT CASE WHEN grouping(event_id) = 0 THEN event_id END, day, kind, currency, sum(cents) FROM money
+     WHERE cents <> 0
      GROUP BY GROUPING SETS ((day, kind, currency), (event_id, day, kind, currency))
     HAVING grouping(event_id) = 1 OR event_id = ANY(CAST(:events AS uuid[]))
     """

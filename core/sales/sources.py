@@ -44,14 +44,20 @@ PAID_SALE = (Order.status == "paid", Order.kind == "sale")
 
 async def sales_by_source(session: AsyncSession, *where: ColumnElement[bool], limit: int = 25) -> list[SourceSales]:
     """Paid sales matching `where` per channel, source and promoter, most revenue first."""
-    revenue = func.sum(Order.total_cents)
-    rows = await session.execute(
-        select(Order.source, Order.channel_source, User.name, func.count(), func.sum(Order.quantity), revenue,
-               Order.currency)
-        .outerjoin(User, and_(User.account_id == Order.account_id, User.id == Order.promoter_user_id))
+    # Summed per promoter id first, names joined to the few groups after (not to every order).
+    grouped = (
+        select(Order.source, Order.channel_source, Order.promoter_user_id, Order.currency,
+               func.count().label("orders"), func.sum(Order.quantity).label("tickets"),
+               func.sum(Order.total_cents).label("revenue"))
         .where(*where, *PAID_SALE)
-        .group_by(Order.source, Order.channel_source, User.id, User.name, Order.currency)
-        .order_by(revenue.desc(), func.count().desc(), Order.source, Order.channel_source, User.name)
+        .group_by(Order.source, Order.channel_source, Order.promoter_user_id, Order.currency)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(grouped.c.source, grouped.c.channel_source, User.name, grouped.c.orders, grouped.c.tickets,
+               grouped.c.revenue, grouped.c.currency)
+        .outerjoin(User, User.id == grouped.c.promoter_user_id)
+        .order_by(grouped.c.revenue.desc(), grouped.c.orders.desc(), grouped.c.source, grouped.c.channel_source, User.name)
         .limit(limit)
     )
     return [SourceSales(channel, source, promoter, orders, int(tickets), int(cents), currency)

@@ -8,7 +8,7 @@ import difflib
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, Suggestion
@@ -30,17 +30,17 @@ async def find(
     value = typed(text)
     if not value:
         return None
-    slug_first = case((model.slug == value, 0), else_=1)
-    statement = (
-        select(model)
-        .where(*scope, (model.slug == value) | (func.lower(model.name) == value))
-        .order_by(slug_first, model.slug)
-        .limit(2)
-    )
+    # The slug first, on its index; a name (no index on lower(name)) only when no slug matches.
+    by_slug = select(model).where(*scope, model.slug == value)
+    if lock:
+        by_slug = by_slug.with_for_update(key_share=key_share)
+    if (row := (await session.scalars(by_slug)).first()) is not None:
+        return row
+    statement = select(model).where(*scope, func.lower(model.name) == value).order_by(model.slug).limit(2)
     if lock:
         statement = statement.with_for_update(key_share=key_share)
     rows = (await session.scalars(statement)).all()
-    if len(rows) == 2 and rows[0].slug != value:
+    if len(rows) == 2:
         raise Conflict(
             f"More than one is called “{rows[0].name}”: `{rows[0].slug}` and `{rows[1].slug}`; use the slug."
         )

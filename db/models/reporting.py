@@ -32,6 +32,8 @@ class EventAnalytics(Base):
     check_ins: Mapped[int] = mapped_column(Integer, server_default="0")
     duplicate_scans: Mapped[int] = mapped_column(Integer, server_default="0")
     no_shows: Mapped[int] = mapped_column(Integer, server_default="0")
+    # The one currency of the day's revenue and refunds; NULL when there were none or more than one.
+    currency: Mapped[str | None] = mapped_column(String(3))
     updated_at: Mapped[datetime] = now_default()
 
 

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.digests import notices as digest_notices
 from bot.text import Words
@@ -18,7 +18,7 @@ from core.sales import orders, payments
 from core.services import Services
 from core.money.amounts import Money
 from core.time.clock import FrozenClock
-from db.models import Attendee, Ticket
+from db.models import Attendee, EventAnalytics, Ticket
 from tests.support.analytics_data import AnalyticsData
 
 # The report day, Sunday 29 March 2026, has 23 hours in Berlin (clocks jump 02:00 → 03:00 CET → CEST).
@@ -356,3 +356,37 @@ async def test_money_in_two_currencies_is_summed_and_shown_per_currency_never_ad
     assert "*Euro Gala*: 1 order · 3 tickets · 120.00 EUR" in shown
     assert "*Dollar Club*: 1 order · 2 tickets · 30.00 USD · 1 refund (10.00 USD)" in shown
     assert "150.00" not in shown and "120.00 USD" not in shown and "30.00 EUR" not in shown
+
+
+async def test_an_event_day_in_two_currencies_is_read_from_its_orders_and_kept_apart(services, make_tenant, clock):
+    """The rollup keeps the currency of an event-day in one; a day in two (or rolled up before) is read from the orders."""
+    tenant = await make_tenant(timezone="Europe/Berlin", currency="USD")
+    in_euros = AnalyticsData(services, tenant, currency="EUR")
+    in_dollars = AnalyticsData(services, tenant, currency="USD")
+    gala = await in_euros.event("Euro Gala", starts_at=utc(2026, 5, 1), price_cents=4000)
+    await in_euros.order(gala, paid_at=utc(2026, 3, 29, 10), quantity=3)  # Sunday: 120.00 EUR
+    dollars = await in_dollars.order(gala, paid_at=utc(2026, 3, 29, 11))  # and 40.00 USD
+    await in_dollars.refund(dollars, at=utc(2026, 3, 29, 12), cents=1000)  # 10.00 USD back
+    await in_euros.order(gala, paid_at=utc(2026, 3, 28, 10))  # Saturday: 40.00 EUR only
+    await analytics.roll_up_account(services, tenant.account_id)
+
+    async def digest() -> reports.SalesDigest:
+        async with services.db.tenant(tenant.account_id) as session:
+            return await reports.sales_digest(session, day=SUNDAY, currency="USD", now=clock.now())
+
+    async with services.db.tenant(tenant.account_id) as session:
+        kept = dict((await session.execute(select(EventAnalytics.day, EventAnalytics.currency))).all())
+    assert kept == {date(2026, 3, 28): "EUR", SUNDAY: None}
+    sunday = Totals(orders=2, tickets=4, refunds=1, revenue=(Money(12000, "EUR"), Money(4000, "USD")),
+                    refunded=(Money(1000, "USD"),))
+    first = await digest()
+    assert (first.total, first.previous.revenue) == (sunday, eur(4000))
+    assert [(e.name, e.day.revenue, e.day.refunded, e.previous.revenue) for e in first.events] == [
+        ("Euro Gala", sunday.revenue, sunday.refunded, eur(4000)),
+    ]
+
+    # A row the rollup wrote before it kept currencies reads the same, from the orders.
+    async with services.db.tenant(tenant.account_id) as session:
+        await session.execute(update(EventAnalytics).values(currency=None))
+    again = await digest()
+    assert (again.total, again.previous.revenue, again.events) == (sunday, eur(4000), first.events)
