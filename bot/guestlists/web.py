@@ -4,17 +4,9 @@ import uuid
 
 from aiohttp import web
 
-from bot.door.api import (
-    bearer,
-    domain_response,
-    error_response,
-    json_body,
-    text_field,
-    throttled,
-)
-from bot.door.words import NO_TOKEN
+from bot.door.api import json_body, text_field, with_door_token
 from bot.server import SERVICES
-from core.errors import DomainError, Invalid
+from core.errors import Invalid
 from core.guestlists import door
 from core.guestlists.door import GuestAdmission, GuestMatch
 
@@ -37,40 +29,26 @@ def _admission(answer: GuestAdmission) -> dict:
     }
 
 
-async def get_guests(request: web.Request) -> web.Response:
-    token = bearer(request)
-    if limited := throttled(request, token):
-        return limited
-    if token is None:
-        return error_response(401, "unauthorized", NO_TOKEN)
-    try:
-        query = request.query.get("q", "")[:MAX_QUERY]
-        matches = await door.find_at_door(request.app[SERVICES], token=token, query=query)
-    except DomainError as error:
-        return domain_response(request, error)
+@with_door_token
+async def get_guests(request: web.Request, token: str) -> web.Response:
+    query = request.query.get("q", "")[:MAX_QUERY]
+    matches = await door.find_at_door(request.app[SERVICES], token=token, query=query)
     return web.json_response({"guests": [_match(m) for m in matches]}, headers={"Cache-Control": "no-store"})
 
 
-async def post_admit(request: web.Request) -> web.Response:
-    token = bearer(request)
-    if limited := throttled(request, token):
-        return limited
-    if token is None:
-        return error_response(401, "unauthorized", NO_TOKEN)
+@with_door_token
+async def post_admit(request: web.Request, token: str) -> web.Response:
+    body = await json_body(request)
+    party = body.get("party")
+    if party is not None and (not isinstance(party, int) or isinstance(party, bool)):
+        raise Invalid("\"party\" must be a whole number of people.")
     try:
-        body = await json_body(request)
-        party = body.get("party")
-        if party is not None and (not isinstance(party, int) or isinstance(party, bool)):
-            raise Invalid("\"party\" must be a whole number of people.")
-        try:
-            entry_id = uuid.UUID(text_field(body, "entry") or "")
-        except ValueError:
-            raise Invalid("Send the guest's \"entry\" id from the search.") from None
-        answer = await door.admit_at_door(
-            request.app[SERVICES], token=token, entry_id=entry_id, party=party, source=text_field(body, "source") or "scan"
-        )
-    except DomainError as error:
-        return domain_response(request, error)
+        entry_id = uuid.UUID(text_field(body, "entry") or "")
+    except ValueError:
+        raise Invalid("Send the guest's \"entry\" id from the search.") from None
+    answer = await door.admit_at_door(
+        request.app[SERVICES], token=token, entry_id=entry_id, party=party, source=text_field(body, "source") or "scan"
+    )
     return web.json_response(_admission(answer))
 
 

@@ -94,8 +94,10 @@ async def test_every_scanner_route_answers_a_request_without_a_token_alike(scann
         await _answer(http, "POST", "/api/v1/checkins", None, {"code": "X"}),
         await _answer(http, "POST", "/api/v1/checkins/batch", None, {"scans": []}),
         await _answer(http, "GET", "/api/v1/door", None),
+        await _answer(http, "GET", "/api/v1/guests?q=ann", None),
+        await _answer(http, "POST", "/api/v1/guests/admit", None, {"entry": "x"}),
     ]
-    assert answers == [(401, {"error": "unauthorized", "message": NO_TOKEN})] * 3
+    assert answers == [(401, {"error": "unauthorized", "message": NO_TOKEN})] * 5
 
 
 async def test_the_scanner_api_answers_stable_codes_and_plain_sentences_for_door_staff(scanner):
