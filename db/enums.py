@@ -88,11 +88,30 @@ class Channel(StrEnum):
 
 
 class DeliveryStatus(StrEnum):
-    """A queued delivery (an outbox message, a ticket email) on the job engine."""
+    """A queued delivery (an outbox message, a ticket email) on the job engine.
+
+    Every queue's status allows `pending` and `sent` too: the engine claims the one and records the other.
+    """
 
     PENDING = "pending"
     SENT = "sent"
     DEAD = "dead"  # given up on, and reported
+
+
+class WaitlistEntryStatus(StrEnum):
+    WAITING = "waiting"
+    OFFERED = "offered"  # seats held for them, offer emailed
+    BOUGHT = "bought"
+    LAPSED = "lapsed"  # the offer's hold ended unpaid
+
+
+class WaitlistOfferStatus(StrEnum):
+    """The email of a waitlist offer, on the job engine."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    DEAD = "dead"
+    ENDED = "ended"  # not sent: the offer's hold ended first
 
 
 class DigestKind(StrEnum):

@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from db.enums import Channel, sql_values
 from db.models.base import Base, Tenant, now_default, tenant_fk
 
 # The kinds of entry on a contact's timeline, each named once here.
@@ -85,7 +86,7 @@ class ConsentChange(Tenant, Base):
         tenant_fk("contact_id", "contacts", ondelete="CASCADE"),
         tenant_fk("user_id", "users"),
         Index("ix_consent_changes_contact", "account_id", "contact_id", "created_at"),
-        CheckConstraint("channel IN ('email', 'sms')", name="channel"),
+        CheckConstraint(f"channel IN {sql_values(Channel)}", name="channel"),
     )
 
     contact_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))

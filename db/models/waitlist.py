@@ -7,10 +7,10 @@ from sqlalchemy import CheckConstraint, DateTime, Index, Integer, Text, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from db.enums import WaitlistEntryStatus, WaitlistOfferStatus, sql_values
 from db.models.attempts import Attempted
 from db.models.base import Base, Tenant, now_default, tenant_fk
 
-ENTRY_STATUSES = ("waiting", "offered", "bought", "lapsed")
 OPEN = "status IN ('waiting', 'offered')"
 
 
@@ -32,7 +32,7 @@ class WaitlistEntry(Tenant, Base):
         Index("uq_waitlist_entries_order", "account_id", "order_id", unique=True),
         Index("ix_waitlist_entries_open", "account_id", postgresql_where=text(OPEN)),
         CheckConstraint("quantity BETWEEN 1 AND 100", name="quantity"),
-        CheckConstraint(f"status IN {ENTRY_STATUSES!r}", name="status"),
+        CheckConstraint(f"status IN {sql_values(WaitlistEntryStatus)}", name="status"),
         CheckConstraint("(status = 'waiting') = (order_id IS NULL)", name="offer"),
     )
 
@@ -42,7 +42,7 @@ class WaitlistEntry(Tenant, Base):
     email: Mapped[str] = mapped_column(Text)
     name: Mapped[str | None] = mapped_column(Text)
     quantity: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(Text, server_default="waiting")
+    status: Mapped[str] = mapped_column(Text, server_default=WaitlistEntryStatus.WAITING)
     order_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     offered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -59,12 +59,12 @@ class WaitlistOffer(Attempted, Tenant, Base):
         Index("uq_waitlist_offers_entry", "account_id", "entry_id", unique=True),
         Index("ix_waitlist_offers_order", "account_id", "order_id"),
         Index("ix_waitlist_offers_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
-        CheckConstraint("status IN ('pending', 'sent', 'dead', 'ended')", name="status"),
+        CheckConstraint(f"status IN {sql_values(WaitlistOfferStatus)}", name="status"),
     )
 
     entry_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     order_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
-    status: Mapped[str] = mapped_column(Text, server_default="pending")
+    status: Mapped[str] = mapped_column(Text, server_default=WaitlistOfferStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     next_attempt_at: Mapped[datetime] = now_default()
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -25,6 +25,9 @@ COLUMNS = [
     ("outbox", "status", enums.DeliveryStatus),
     ("ticket_emails", "status", enums.DeliveryStatus),
     ("digest_subscriptions", "kind", enums.DigestKind),
+    ("waitlist_entries", "status", enums.WaitlistEntryStatus),
+    ("waitlist_offers", "status", enums.WaitlistOfferStatus),
+    ("consent_changes", "channel", enums.Channel),
 ]
 
 _QUOTED = re.compile(r"'((?:[^']|'')*)'")
