@@ -30,6 +30,7 @@ from core.sales import orders, payments, promos
 from core.services import Services
 from core.storefront import links
 from core.time.local_time import in_zone
+from db.enums import DigestKind, OrderSource
 from db.models import (
     Attendee,
     Campaign,
@@ -250,7 +251,7 @@ async def _tracked_sale(services: Services, tenant: TenantContext, remember: _Re
         ).one()
         via = await links.attribution(session, event_id=link.event_id, token=link.token)
     await remember("tracked_link", link.id)
-    placement = orders.Placement("web", channel_source=via.source, promoter_id=via.promoter_id)
+    placement = orders.Placement(OrderSource.WEB, channel_source=via.source, promoter_id=via.promoter_id)
     held = await orders.place_hold(
         services, tenant.account_id, placement, event=gala, ticket="early-bird", qty=1, email=KATHERINE[0],
         name=KATHERINE[1],
@@ -276,7 +277,7 @@ async def _subscribe(services: Services, tenant: TenantContext, remember: _Recor
         ).first()
     if taken is not None:
         return
-    await subscriptions.subscribe(services, tenant, channel_id=tenant.channel_id, kind="both", at="09:00")
+    await subscriptions.subscribe(services, tenant, channel_id=tenant.channel_id, kind=DigestKind.BOTH, at="09:00")
     async with services.db.tenant(tenant.account_id) as session:
         row_id = (
             await session.execute(select(DigestSubscription.id).where(DigestSubscription.channel_id == tenant.channel_id))

@@ -8,6 +8,7 @@ from bot.router import Command, Invocation, Subcommand, listener
 from bot.text import escape
 from core.accounts.permissions import Action, require
 from core.campaigns import campaigns
+from db.enums import Channel
 
 
 class CreateArgs(BaseModel):
@@ -42,7 +43,7 @@ async def show_card(inv: Invocation, campaign: campaigns.CampaignInfo, note: str
 
 async def open_new(inv: Invocation) -> None:
     require(inv.tenant, Action.CREATE_CAMPAIGNS)
-    templates = {channel: campaigns.templates_for(channel) for channel in campaigns.CHANNELS}
+    templates = {channel: campaigns.templates_for(channel) for channel in Channel}
     await inv.client.views_open(trigger_id=inv.trigger_id, view=views.new_campaign_modal(channel_id=inv.channel_id, templates=templates))
 
 

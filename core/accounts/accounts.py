@@ -14,6 +14,7 @@ from core.context import ROLE_RANK, TenantContext
 from core.errors import Conflict, Forbidden, Invalid, Next, NextStep, NotFound, Thing
 from core.services import Services
 from core.time.local_time import zone
+from db.enums import AccountStatus
 from db.models import Account, User
 from db.session import become_tenant
 
@@ -184,11 +185,11 @@ async def install_workspace(
             await session.execute(
                 insert(Account)
                 .values(name=name or team_id or enterprise_id or "Workspace", slack_team_id=team_id,
-                        slack_enterprise_id=enterprise_id, status="active")
+                        slack_enterprise_id=enterprise_id, status=AccountStatus.ACTIVE)
                 .on_conflict_do_update(
                     index_elements=[text("coalesce(slack_enterprise_id, '')"), text("coalesce(slack_team_id, '')")],
                     index_where=text("slack_team_id IS NOT NULL OR slack_enterprise_id IS NOT NULL"),
-                    set_={"status": "active", "deactivated_at": None},
+                    set_={"status": AccountStatus.ACTIVE, "deactivated_at": None},
                 )
                 .returning(Account.id)
             )
@@ -213,8 +214,8 @@ async def deactivate_workspace(services: Services, *, team_id: str | None, enter
             update(Account)
             .where(func.coalesce(Account.slack_team_id, "") == (team_id or ""))
             .where(func.coalesce(Account.slack_enterprise_id, "") == (enterprise_id or ""))
-            .where(Account.status == "active")
-            .values(status="inactive", deactivated_at=func.now())
+            .where(Account.status == AccountStatus.ACTIVE)
+            .values(status=AccountStatus.INACTIVE, deactivated_at=func.now())
         )
     return result.rowcount > 0
 

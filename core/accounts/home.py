@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from core.context import TenantContext
 from core.services import Services
+from db.enums import CheckinResult, EventStatus, OrderStatus
 from db.models import CheckIn, Event, Order, Product, ProductSales
 
 UPCOMING = 10
@@ -70,21 +71,22 @@ async def home_summary(services: Services, tenant: TenantContext) -> HomeSummary
         sales = (
             await session.execute(
                 select(Order.currency, func.count(), func.sum(Order.quantity), func.sum(Order.total_cents))
-                .where(Order.status == "paid", Order.kind == "sale", Order.paid_at >= start, Order.paid_at < end)
+                .where(Order.status == OrderStatus.PAID, Order.kind == "sale", Order.paid_at >= start, Order.paid_at < end)
                 .group_by(Order.currency)
                 .order_by(func.sum(Order.total_cents).desc())
             )
         ).all()
         check_ins = (
             await session.execute(
-                select(func.count()).where(CheckIn.result == "admitted", CheckIn.created_at >= start, CheckIn.created_at < end)
+                select(func.count())
+                .where(CheckIn.result == CheckinResult.ADMITTED, CheckIn.created_at >= start, CheckIn.created_at < end)
             )
         ).scalar_one()
         events = (
             await session.execute(
                 select(Event.id, Event.slug, Event.name, Event.starts_at, Event.status, Event.sold, Event.capacity,
                        Event.timezone, _paid_seats)
-                .where(Event.status != "cancelled", func.coalesce(Event.ends_at, Event.starts_at) >= now)
+                .where(Event.status != EventStatus.CANCELLED, func.coalesce(Event.ends_at, Event.starts_at) >= now)
                 .order_by(Event.starts_at, Event.id)
                 .limit(UPCOMING)
             )

@@ -22,10 +22,11 @@ from core.errors import Invalid
 from core.ports import Email
 from core.services import TEMPLATES, Services
 from core.time.local_time import in_zone
+from db.enums import Channel
 from db.models import Account, Campaign, Event, Venue
 
 FOLDER = "campaigns"
-CHANNEL_FILES = {"email": ("html", "txt"), "sms": ("sms",)}
+CHANNEL_FILES = {Channel.EMAIL: ("html", "txt"), Channel.SMS: ("sms",)}
 MAX_SMS = 1600  # the longest message providers accept (10 segments)
 GSM7 = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
@@ -142,7 +143,7 @@ class Renderer:
     def check(self) -> None:
         """Render for a sample contact: Invalid when the template cannot work with this content."""
         try:
-            body = self.email(SAMPLE).text if self.content.channel == "email" else self.sms(SAMPLE)
+            body = self.email(SAMPLE).text if self.content.channel == Channel.EMAIL else self.sms(SAMPLE)
         except UndefinedError:
             if self.content.event is None:
                 raise Invalid(
@@ -152,7 +153,7 @@ class Renderer:
             raise Invalid(f"The “{self.content.template}” template could not be filled in; ask an admin to check it.", field="template") from None
         except TemplateError:
             raise Invalid(f"The “{self.content.template}” template could not be filled in; ask an admin to check it.", field="template") from None
-        if self.content.channel == "sms" and len(body) > MAX_SMS:
+        if self.content.channel == Channel.SMS and len(body) > MAX_SMS:
             raise Invalid(f"The SMS would be {len(body)} characters; keep it under {MAX_SMS} (shorten the message).", field="message")
 
 

@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.crm.contacts import normalize_tags
 from core.errors import Invalid, Next, NextStep, NotFound, Thing
 from core.guestlists import audience as guests
+from db.enums import AttendeeStatus, Channel, CheckinResult, WaitlistEntryStatus
 from db.models import Attendee, CheckIn, Company, Contact, Event, GuestList, WaitlistEntry
 
 MAX_LENGTH = 1000
@@ -349,7 +350,7 @@ def _terms(node: Node):
 def reachable(channel: str) -> ColumnElement[bool]:
     """Who may get a campaign on `channel`: consent given, not unsubscribed, not merged away."""
     alive = and_(Contact.merged_into_id.is_(None), Contact.unsubscribed_at.is_(None))
-    if channel == "sms":
+    if channel == Channel.SMS:
         return and_(alive, Contact.sms_consent.is_(True), Contact.phone.is_not(None))
     return and_(alive, Contact.email_consent.is_(True))
 
@@ -357,7 +358,7 @@ def reachable(channel: str) -> ColumnElement[bool]:
 def _bought(event_id: uuid.UUID) -> ColumnElement[bool]:
     return exists().where(
         Attendee.account_id == Contact.account_id, Attendee.contact_id == Contact.id,
-        Attendee.event_id == event_id, Attendee.status == "active",
+        Attendee.event_id == event_id, Attendee.status == AttendeeStatus.ACTIVE,
     )
 
 
@@ -365,14 +366,15 @@ def _attended(event_id: uuid.UUID) -> ColumnElement[bool]:
     with_ticket = exists().where(
         Attendee.account_id == Contact.account_id, Attendee.contact_id == Contact.id,
         CheckIn.account_id == Attendee.account_id, CheckIn.attendee_id == Attendee.id,
-        CheckIn.event_id == event_id, CheckIn.result == "admitted",
+        CheckIn.event_id == event_id, CheckIn.result == CheckinResult.ADMITTED,
     )
     return or_(with_ticket, guests.came_as_guest(event_id))
 
 
 def _waiting(event_id: uuid.UUID) -> ColumnElement[bool]:
     return exists().where(
-        WaitlistEntry.contact_id == Contact.id, WaitlistEntry.event_id == event_id, WaitlistEntry.status != "bought",
+        WaitlistEntry.contact_id == Contact.id, WaitlistEntry.event_id == event_id,
+        WaitlistEntry.status != WaitlistEntryStatus.BOUGHT,
     )
 
 

@@ -29,11 +29,12 @@ from core.events.events import load_event, shown
 from core.services import Services
 from core.text import lookup, names, slugs
 from core.time import local_time
+from db.enums import CampaignStatus, Channel, RecipientStatus
 from db.models import Campaign, CampaignRecipient, Contact, Event
 
-CHANNELS = ("email", "sms")
 MAX_SUBJECT = 200
-CHANGEABLE = ("draft", "scheduled")
+CHANGEABLE = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
+CANCELLABLE = (*CHANGEABLE, CampaignStatus.SENDING)
 LIST_LIMIT = 20
 
 
@@ -57,7 +58,7 @@ class CampaignInfo:
 
     @property
     def sent(self) -> int:
-        return self.counts.get("sent", 0)
+        return self.counts.get(RecipientStatus.SENT, 0)
 
 
 @dataclass(frozen=True)
@@ -77,15 +78,15 @@ class Cancelled:
     changed: bool
 
 
-def _channel(value: str | None) -> str:
-    channel = (value or "email").strip().lower()
-    if channel not in CHANNELS:
-        raise Invalid(f"channel must be email or sms, not “{value}”.", field="channel")
-    return channel
+def _channel(value: str | None) -> Channel:
+    try:
+        return Channel((value or Channel.EMAIL).strip().lower())
+    except ValueError:
+        raise Invalid(f"channel must be email or sms, not “{value}”.", field="channel") from None
 
 
 def _subject(value: str | None, channel: str) -> str | None:
-    if channel == "sms":
+    if channel == Channel.SMS:
         return None
     subject = names.clean_text(value, field="subject", limit=MAX_SUBJECT)
     if subject is None:
@@ -94,7 +95,7 @@ def _subject(value: str | None, channel: str) -> str | None:
 
 
 def _check_gateway(services: Services, channel: str) -> None:
-    if channel == "sms" and services.sms is None:
+    if channel == Channel.SMS and services.sms is None:
         raise NotReady("SMS is not set up: an admin sets SMS_API_URL and SMS_API_TOKEN, then campaigns can go by SMS.")
 
 
@@ -119,7 +120,7 @@ async def _info(session: AsyncSession, campaign: Campaign) -> CampaignInfo:
             )
         ).all()
     )
-    counts["skipped"] = counts.get("skipped", 0) + campaign.skipped_count
+    counts[RecipientStatus.SKIPPED] = counts.get(RecipientStatus.SKIPPED, 0) + campaign.skipped_count
     event = None
     if campaign.event_id is not None:
         event = (await session.execute(select(Event.slug, Event.name).where(Event.id == campaign.event_id))).one()
@@ -152,7 +153,7 @@ def templates_for(channel: str) -> list[str]:
 
 async def create_campaign(
     services: Services, tenant: TenantContext, *, name: str, audience: str, template: str,
-    channel: str | None = "email", subject: str | None = None, message: str | None = None,
+    channel: str | None = Channel.EMAIL, subject: str | None = None, message: str | None = None,
     event: str | None = None, slug: str | None = None,
 ) -> CampaignInfo:
     """A draft campaign; its event is the one given, else the only event its audience names."""
@@ -222,7 +223,7 @@ async def preview_campaign(services: Services, tenant: TenantContext, *, slug: s
         contact = Recipient(*first) if first else SAMPLE
         renderer = Renderer(services, tenant.account_id, await load_content(session, campaign))
         renderer.check()
-        if campaign.channel == "sms":
+        if campaign.channel == Channel.SMS:
             body = renderer.sms(contact)
             subject, parts = None, sms_segments(body)
         else:
@@ -247,7 +248,7 @@ async def schedule_campaign(services: Services, tenant: TenantContext, *, slug: 
                 next_step=Next.to(NextStep.SEND_CAMPAIGN_NOW, campaign=campaign.slug), field="at",
             )
         await _ready(services, session, campaign)
-        campaign.status, campaign.scheduled_at = "scheduled", when
+        campaign.status, campaign.scheduled_at = CampaignStatus.SCHEDULED, when
         await session.flush()
         return await _info(session, campaign)
 
@@ -272,7 +273,7 @@ async def send_campaign_now(services: Services, tenant: TenantContext, *, slug: 
         size = await _ready(services, session, campaign)
         if size.reachable == 0:
             raise Invalid(_nobody(campaign, size.skipped), field="audience")
-        campaign.status, campaign.scheduled_at = "scheduled", services.clock.now()
+        campaign.status, campaign.scheduled_at = CampaignStatus.SCHEDULED, services.clock.now()
         await session.flush()
         return await _info(session, campaign), size.reachable
 
@@ -286,13 +287,13 @@ async def cancel_campaign(services: Services, tenant: TenantContext, *, slug: st
         changed = (
             await session.execute(
                 update(Campaign)
-                .where(Campaign.id == campaign.id, Campaign.status.in_(("draft", "scheduled", "sending")))
-                .values(status="cancelled", claimed_until=None)
+                .where(Campaign.id == campaign.id, Campaign.status.in_(CANCELLABLE))
+                .values(status=CampaignStatus.CANCELLED, claimed_until=None)
                 .returning(Campaign.id)
             )
         ).scalar_one_or_none()
         await session.refresh(campaign)
-        if changed is None and campaign.status != "cancelled":
+        if changed is None and campaign.status != CampaignStatus.CANCELLED:
             raise Conflict(f"“{campaign.name}” is {campaign.status} already; there is nothing to cancel.")
         return Cancelled(await _info(session, campaign), changed is not None)
 

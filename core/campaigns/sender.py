@@ -38,6 +38,7 @@ from core.jobs.policies import CAMPAIGN_RECIPIENTS
 from core.notices import CampaignReport
 from core.ports import SendError
 from core.services import Services
+from db.enums import CampaignStatus, Channel, RecipientStatus
 from db.models import Campaign, CampaignRecipient, Contact, Interaction
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ async def send_due(
     due = (
         select(campaigns_t.c.id)
         .where(
-            campaigns_t.c.status.in_(("scheduled", "sending")),
+            campaigns_t.c.status.in_((CampaignStatus.SCHEDULED, CampaignStatus.SENDING)),
             campaigns_t.c.scheduled_at <= now,
             campaigns_t.c.claimed_until.is_(None) | (campaigns_t.c.claimed_until < now),
         )
@@ -103,14 +104,14 @@ async def send_campaign(
         return 0
     worker = _Worker(services, account_id, campaign_id, run)
     # A cancelled campaign stops at the next batch.
-    sending = exists().where(Campaign.id == campaign_id, Campaign.status == "sending")
+    sending = exists().where(Campaign.id == campaign_id, Campaign.status == CampaignStatus.SENDING)
     sent = 0
     while True:
         tally = await engine.drain(
             services, worker, limit=batch, account_id=account_id,
             where=(CampaignRecipient.campaign_id == campaign_id, sending),
             # A mail server that refuses for now refuses the rest too; an SMS refused is refused alone.
-            stop_on_retry=run.renderer.content.channel == "email", lanes=lanes,
+            stop_on_retry=run.renderer.content.channel == Channel.EMAIL, lanes=lanes,
         )
         sent += tally.sent
         if not tally.claimed or tally.retrying:
@@ -128,13 +129,13 @@ async def _start(services: Services, account_id: uuid.UUID, campaign_id: uuid.UU
         started = (
             await session.execute(
                 update(Campaign)
-                .where(Campaign.id == campaign_id, Campaign.status == "scheduled", Campaign.scheduled_at <= now)
-                .values(status="sending")
+                .where(Campaign.id == campaign_id, Campaign.status == CampaignStatus.SCHEDULED, Campaign.scheduled_at <= now)
+                .values(status=CampaignStatus.SENDING)
                 .returning(Campaign.id)
             )
         ).scalar_one_or_none()
         campaign = (await session.execute(select(Campaign).where(Campaign.id == campaign_id))).scalar_one()
-        if campaign.status != "sending":
+        if campaign.status != CampaignStatus.SENDING:
             return None
         try:
             renderer = Renderer(services, account_id, await load_content(session, campaign))
@@ -145,7 +146,7 @@ async def _start(services: Services, account_id: uuid.UUID, campaign_id: uuid.UU
             # The campaign cannot go out as it stands (an event or company gone, a template removed).
             await session.execute(
                 update(Campaign).where(Campaign.id == campaign_id)
-                .values(status="failed", claimed_until=None, sent_at=now)
+                .values(status=CampaignStatus.FAILED, claimed_until=None, sent_at=now)
             )
             log.warning("campaign %s of account %s cannot be sent: %s", campaign_id, account_id, error.message)
             await _report(services, session, campaign, reason=error.message, step=error.next_step)
@@ -189,14 +190,14 @@ class _Worker:
             )
         ).one()
         if not contact.reachable:
-            return Finished("skipped", NO_CONSENT)
+            return Finished(RecipientStatus.SKIPPED, NO_CONSENT)
         return Recipient(contact.id, contact.email, contact.phone, contact.first_name, contact.last_name)
 
     async def deliver(self, attempt: Attempt) -> Outcome:
         renderer = self._run.renderer
         contact: Recipient = attempt.prepared
         try:
-            if renderer.content.channel == "email":
+            if renderer.content.channel == Channel.EMAIL:
                 # Keyed by the recipient row: an in-doubt resend carries the same Message-ID.
                 await self._services.mailer.send(replace(renderer.email(contact), key=f"campaign.{attempt.id}"))
             elif self._services.sms is None:
@@ -208,7 +209,7 @@ class _Worker:
         return Sent()
 
     async def recorded(self, session: AsyncSession, attempt: Attempt, outcome: Outcome, status: str) -> None:
-        if status != "sent":
+        if status != RecipientStatus.SENT:
             return
         await session.execute(
             insert(Interaction)
@@ -229,7 +230,7 @@ async def _renew(services: Services, account_id: uuid.UUID, campaign_id: uuid.UU
     """Keep the campaign's claim while its batches go out."""
     async with services.db.tenant(account_id) as session:
         await session.execute(
-            update(Campaign).where(Campaign.id == campaign_id, Campaign.status == "sending")
+            update(Campaign).where(Campaign.id == campaign_id, Campaign.status == CampaignStatus.SENDING)
             .values(claimed_until=func.greatest(Campaign.claimed_until, services.clock.now() + LEASE))
         )
 
@@ -243,7 +244,7 @@ def _timeline_body(name: str, renderer: Renderer, *, delivers: bool) -> str:
     """The contact's timeline entry; with no mail server (`delivers` False) an email is said to have stayed local."""
     content = renderer.content
     about = f": {content.subject}" if content.subject else ""
-    if content.channel != "email":
+    if content.channel != Channel.EMAIL:
         return f"Campaign “{name}” sent by SMS{about}"
     if not delivers:
         return f"Campaign “{name}” put in the local mailbox, not emailed (no mail server was set){about}"
@@ -263,19 +264,20 @@ async def _finish(services: Services, account_id: uuid.UUID, campaign_id: uuid.U
                 )
             ).all()
         )
-        if counts.get("pending"):
+        if counts.get(RecipientStatus.PENDING):
             await session.execute(
-                update(Campaign).where(Campaign.id == campaign_id, Campaign.status == "sending").values(claimed_until=None)
+                update(Campaign).where(Campaign.id == campaign_id, Campaign.status == CampaignStatus.SENDING)
+                .values(claimed_until=None)
             )
             return
         campaign = (
             await session.execute(
                 update(Campaign)
-                .where(Campaign.id == campaign_id, Campaign.status == "sending")
+                .where(Campaign.id == campaign_id, Campaign.status == CampaignStatus.SENDING)
                 .values(
-                    status="sent", sent_at=now, claimed_until=None, sent_count=counts.get("sent", 0),
-                    failed_count=counts.get("failed", 0),
-                    skipped_count=Campaign.skipped_count + counts.get("skipped", 0),
+                    status=CampaignStatus.SENT, sent_at=now, claimed_until=None, sent_count=counts.get(RecipientStatus.SENT, 0),
+                    failed_count=counts.get(RecipientStatus.FAILED, 0),
+                    skipped_count=Campaign.skipped_count + counts.get(RecipientStatus.SKIPPED, 0),
                 )
                 .returning(Campaign)
             )
@@ -295,7 +297,7 @@ async def _report(
         name=campaign.name, slug=campaign.slug, channel=campaign.channel, sent=campaign.sent_count,
         failed=campaign.failed_count, skipped=campaign.skipped_count, in_doubt=in_doubt, reason=reason,
         step=step.step if step else None, step_args={k: str(v) for k, v in step.args.items()} if step else None,
-        stayed_local=campaign.channel == "email" and not services.mailer.delivers,
+        stayed_local=campaign.channel == Channel.EMAIL and not services.mailer.delivers,
     )
     await outbox.enqueue(
         session, account_id=campaign.account_id, dedupe_key=f"campaign:{campaign.id}:report",

@@ -13,6 +13,7 @@ from core.errors import Next, NextStep, NotFound, Thing
 from core.sales import totals
 from core.sales.totals import Totals
 from core.services import Services
+from db.enums import CheckinResult
 from db.models import Attendee, CheckIn, Contact, Event, Order
 
 RECENT_EVENTS = 3
@@ -73,7 +74,7 @@ async def _events_attended(session, contact_id: uuid.UUID) -> tuple[int, list[st
     admitted = (
         select(CheckIn.event_id, func.max(CheckIn.scanned_at).label("at"))
         .join(Attendee, (Attendee.account_id == CheckIn.account_id) & (Attendee.id == CheckIn.attendee_id))
-        .where(Attendee.contact_id == contact_id, CheckIn.result == "admitted")
+        .where(Attendee.contact_id == contact_id, CheckIn.result == CheckinResult.ADMITTED)
         .group_by(CheckIn.event_id)
         .subquery()
     )

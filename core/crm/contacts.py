@@ -17,6 +17,7 @@ from core.crm.phones import normalize_phone, region_for_timezone
 from core.crm.search import ContactHit, search_contacts
 from core.errors import Conflict, Invalid, Next, NextStep, NotFound, Thing
 from core.services import Services
+from db.enums import Channel
 from db.models import (
     Attendee,
     CampaignRecipient,
@@ -34,7 +35,6 @@ EMAIL = re.compile(
 )
 TAG = re.compile(r"^[\w][\w.-]{0,39}$")
 MAX_NAME = 200
-CHANNELS = ("email", "sms")
 # The contact's tags plus :add minus :remove, each once, in the order first seen.
 MERGED_TAGS = text(
     "ARRAY(SELECT t FROM unnest(contacts.tags || CAST(:add AS text[])) WITH ORDINALITY AS u(t, n)"
@@ -172,9 +172,7 @@ async def record_consent(
     user_id: uuid.UUID | None = None,
 ) -> bool:
     """Set one consent flag and log the change with its source; False when it already had that value."""
-    if channel not in CHANNELS:
-        raise ValueError(f"consent channel must be one of {CHANNELS}")
-    flag = Contact.email_consent if channel == "email" else Contact.sms_consent
+    flag = Contact.email_consent if Channel(channel) == Channel.EMAIL else Contact.sms_consent
     # The conditional update takes the row lock, so of two identical concurrent changes only
     # one finds the flag different and writes a history row.
     changed = (
@@ -330,7 +328,7 @@ async def set_consent(
         if sms_consent and not await session.scalar(select(Contact.phone).where(Contact.id == contact_id)):
             raise Invalid("Add a phone number before recording SMS consent.", next_step=Next.to(NextStep.ADD_PHONE, email=email))
         changed = []
-        for channel, granted in (("email", email_consent), ("sms", sms_consent)):
+        for channel, granted in ((Channel.EMAIL, email_consent), (Channel.SMS, sms_consent)):
             if granted is not None and await record_consent(
                 session, tenant.account_id, contact_id=contact_id, channel=channel, granted=granted,
                 source=source, user_id=tenant.user_id,
@@ -459,5 +457,5 @@ async def load_contact(session: AsyncSession, contact_id: uuid.UUID) -> ContactV
 
     return ContactView(
         contact.id, contact.email, contact.first_name, contact.last_name, contact.phone, contact.company_name,
-        list(contact.tags or []), state("email", contact.email_consent), state("sms", contact.sms_consent),
+        list(contact.tags or []), state(Channel.EMAIL, contact.email_consent), state(Channel.SMS, contact.sms_consent),
     )

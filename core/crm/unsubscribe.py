@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 
 from core.crm.contacts import record_consent
 from core.services import Services
+from db.enums import Channel
 from db.models import Account, Contact
 
 _SIGNATURE_BYTES = 16
@@ -114,6 +115,6 @@ async def unsubscribe(services: Services, token: str) -> Unsubscribed | None:
         ).scalar_one_or_none()
         if changed is not None:
             await record_consent(
-                session, account_id, contact_id=live, channel="email", granted=False, source="unsubscribe link",
+                session, account_id, contact_id=live, channel=Channel.EMAIL, granted=False, source="unsubscribe link",
             )
         return Unsubscribed(organizer, already=changed is None)

@@ -32,12 +32,14 @@ from core.errors import Invalid, Next, NextStep, NotFound, Thing
 from core.jobs import engine, outbox
 from core.services import Services
 from core.time.local_time import in_zone
+from db.enums import AccountStatus, DigestKind
 from db.models import Account, DigestRun, DigestSubscription
 
 log = logging.getLogger(__name__)
 
-KINDS = ("sales", "checkins", "both")
-KIND_NAMES = {"sales": "sales digest", "checkins": "check-in digest", "both": "sales and check-in digest"}
+KIND_NAMES = {
+    DigestKind.SALES: "sales digest", DigestKind.CHECKINS: "check-in digest", DigestKind.BOTH: "sales and check-in digest",
+}
 LEASE = timedelta(minutes=2)
 # A run this long after its time is late: the message says so.
 LATE_AFTER = timedelta(minutes=15)
@@ -71,11 +73,11 @@ class Posted:
         return KIND_NAMES[self.kind]
 
 
-def _kind(kind: str | None) -> str:
-    value = (kind or "both").strip().lower()
-    if value not in KINDS:
-        raise Invalid(f"kind must be sales, checkins or both, not “{kind}”.", field="kind")
-    return value
+def _kind(kind: str | None) -> DigestKind:
+    try:
+        return DigestKind((kind or DigestKind.BOTH).strip().lower())
+    except ValueError:
+        raise Invalid(f"kind must be sales, checkins or both, not “{kind}”.", field="kind") from None
 
 
 def _channel(channel_id: str | None) -> str:
@@ -158,7 +160,7 @@ async def send_now(
             await session.execute(
                 select(subscriptions.c.kind).where(subscriptions.c.channel_id == channel, subscriptions.c.active)
             )
-        ).scalar_one_or_none() or "both"
+        ).scalar_one_or_none() or DigestKind.BOTH
         local_now = in_zone(now, timezone)
         day = local_now.date() if today else local_now.date() - timedelta(days=1)
         digest = await compose(
@@ -182,8 +184,11 @@ async def compose(
     """
     if await _rollup_free(session, account_id):
         await analytics.roll_up(session, account_id, now=now)
-    sales = await digest_reports.sales_digest(session, day=day, currency=currency, now=now) if kind != "checkins" else None
-    checkins = await digest_reports.checkin_digest(session, day=day, now=now) if kind != "sales" else None
+    sales, checkins = None, None
+    if kind != DigestKind.CHECKINS:
+        sales = await digest_reports.sales_digest(session, day=day, currency=currency, now=now)
+    if kind != DigestKind.SALES:
+        checkins = await digest_reports.checkin_digest(session, day=day, now=now)
     return Digest(sales=sales, checkins=checkins, currency=currency, timezone=timezone, late=late, so_far=so_far)
 
 
@@ -207,7 +212,7 @@ async def claim_due(services: Services, *, now: datetime, limit: int = CLAIMS_PE
             subscriptions.c.active,
             subscriptions.c.next_run_at <= now,
             or_(subscriptions.c.claimed_until.is_(None), subscriptions.c.claimed_until < now),
-            subscriptions.c.account_id.in_(select(Account.id).where(Account.status == "active")),
+            subscriptions.c.account_id.in_(select(Account.id).where(Account.status == AccountStatus.ACTIVE)),
         )
         .order_by(subscriptions.c.next_run_at)
         .limit(limit)

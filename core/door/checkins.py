@@ -37,6 +37,7 @@ from core.notices import CheckinConflict, DoorScan
 from core.sales.ticket_codes import is_authentic, normalize
 from core.services import Services
 from core.text.names import storable
+from db.enums import AttendeeStatus, CheckinResult, EventStatus, OrderStatus, TicketStatus
 from db.models import (
     Attendee,
     CheckIn,
@@ -51,12 +52,6 @@ from db.session import become_tenant
 
 log = logging.getLogger(__name__)
 
-ADMITTED = "admitted"
-ALREADY_ADMITTED = "already_admitted"
-UNKNOWN = "unknown"
-WRONG_EVENT = "wrong_event"
-NOT_VALID = "not_valid"
-CONFLICT = "conflict"
 
 MAX_CODE = 128
 MAX_NONCE = 128
@@ -302,10 +297,10 @@ async def _attempt(
     scanned_at = scan.offline_at or services.clock.now()
     if not authentic:
         # A forged or mistyped code never reaches the tickets table.
-        return await _refuse(session, account_id, door, scan, scanned_at, UNKNOWN, door.event_id, None, code=code)
+        return await _refuse(session, account_id, door, scan, scanned_at, CheckinResult.UNKNOWN, door.event_id, None, code=code)
     ticket = await _ticket(session, door, code=code)
     if ticket is None:  # signed by us, but another account's ticket (RLS hides it) or deleted
-        return await _refuse(session, account_id, door, scan, scanned_at, UNKNOWN, door.event_id, None, code=code)
+        return await _refuse(session, account_id, door, scan, scanned_at, CheckinResult.UNKNOWN, door.event_id, None, code=code)
     return await _settle(services, session, account_id, door, scan, ticket)
 
 
@@ -315,18 +310,20 @@ async def _settle(
     """Decide a found ticket: wrong event, not valid, admitted, or already admitted."""
     scanned_at = scan.offline_at or services.clock.now()
     if door.event_id is not None and ticket.event_id != door.event_id:
-        return await _refuse(session, account_id, door, scan, scanned_at, WRONG_EVENT, door.event_id, ticket)
+        return await _refuse(session, account_id, door, scan, scanned_at, CheckinResult.WRONG_EVENT, door.event_id, ticket)
     reason = _invalid_reason(ticket)
     if reason:
         return await _refuse(
-            session, account_id, door, scan, scanned_at, NOT_VALID, ticket.event_id, ticket, reason=reason
+            session, account_id, door, scan, scanned_at, CheckinResult.NOT_VALID, ticket.event_id, ticket, reason=reason
         )
     admitted = CheckinAnswer(
-        ADMITTED, _attendee(ticket), _event(ticket), checked_in_at=scanned_at, checked_in_by=ticket.door_name
+        CheckinResult.ADMITTED, _attendee(ticket), _event(ticket), checked_in_at=scanned_at, checked_in_by=ticket.door_name
     )
     for _ in range(5):
         demoted = await _demote_later_admission(session, ticket.id, scanned_at) if scan.offline_at else None
-        row_id = await _insert(session, account_id, door, scan, scanned_at, ADMITTED, admitted, ticket.event_id, ticket)
+        row_id = await _insert(
+            session, account_id, door, scan, scanned_at, CheckinResult.ADMITTED, admitted, ticket.event_id, ticket
+        )
         if row_id is not None:
             await record_interaction(
                 session, account_id, contact_id=ticket.contact_id, kind="checkin",
@@ -342,15 +339,15 @@ async def _settle(
         first = (await session.execute(_first_admission_query().where(CheckIn.ticket_id == ticket.id))).first()
         if first is None or (scan.offline_at and first.scanned_at > scanned_at):
             continue  # the admission moved while we looked (an earlier offline scan took it): try again
-        result = CONFLICT if scan.offline_at else ALREADY_ADMITTED
+        result = CheckinResult.CONFLICT if scan.offline_at else CheckinResult.ALREADY_ADMITTED
         answer = CheckinAnswer(
-            ALREADY_ADMITTED, _attendee(ticket), _event(ticket), checked_in_at=first.scanned_at,
-            checked_in_by=first.by, conflict=result == CONFLICT,
+            CheckinResult.ALREADY_ADMITTED, _attendee(ticket), _event(ticket), checked_in_at=first.scanned_at,
+            checked_in_by=first.by, conflict=result == CheckinResult.CONFLICT,
         )
         row_id = await _insert(session, account_id, door, scan, scanned_at, result, answer, ticket.event_id, ticket)
         if row_id is None:
             return await _stored_answer(session, door, scan) or answer
-        if result == CONFLICT:
+        if result == CheckinResult.CONFLICT:
             scans = [(first.id, first.scanned_at, first.offline), (row_id, scanned_at, True)]
             await _report_conflict(services, session, account_id, ticket, scans)
         return answer
@@ -366,7 +363,7 @@ async def _refuse(
     A refusal tells the door only what it needs: a ticket for another event names that event, never
     its holder; a ticket of the door's own event that is not valid names its holder, not their email.
     """
-    holder = {"name": ticket.name, "ticket_type": ticket.ticket_type} if ticket and result == NOT_VALID else None
+    holder = {"name": ticket.name, "ticket_type": ticket.ticket_type} if ticket and result == CheckinResult.NOT_VALID else None
     answer = CheckinAnswer(result, holder, _event(ticket) if ticket else None, reason=reason)
     row_id = await _insert(session, account_id, door, scan, scanned_at, result, answer, event_id, ticket, code=code)
     if row_id is None:
@@ -426,8 +423,8 @@ async def _demote_later_admission(session: AsyncSession, ticket_id: uuid.UUID, s
     row = (
         await session.execute(
             update(CheckIn)
-            .where(CheckIn.ticket_id == ticket_id, CheckIn.result == ADMITTED, CheckIn.scanned_at > scanned_at)
-            .values(result=CONFLICT)
+            .where(CheckIn.ticket_id == ticket_id, CheckIn.result == CheckinResult.ADMITTED, CheckIn.scanned_at > scanned_at)
+            .values(result=CheckinResult.CONFLICT)
             .returning(CheckIn.id, CheckIn.scanned_at, CheckIn.scanned_at < CheckIn.created_at - timedelta(seconds=30))
         )
     ).first()
@@ -444,7 +441,7 @@ def _first_admission_query():
         )
         .outerjoin(DoorToken, and_(DoorToken.account_id == CheckIn.account_id, DoorToken.id == CheckIn.door_token_id))
         .outerjoin(User, and_(User.account_id == CheckIn.account_id, User.id == CheckIn.user_id))
-        .where(CheckIn.result == ADMITTED)
+        .where(CheckIn.result == CheckinResult.ADMITTED)
     )
 
 
@@ -492,15 +489,15 @@ async def _ticket(session: AsyncSession, door: Door, *, code: str | None = None,
 
 
 def _invalid_reason(ticket) -> str | None:
-    if ticket.status == "void":
+    if ticket.status == TicketStatus.VOID:
         return "void"
-    if ticket.attendee_status in ("cancelled", "refunded"):
+    if ticket.attendee_status in (AttendeeStatus.CANCELLED, AttendeeStatus.REFUNDED):
         return ticket.attendee_status
-    if ticket.order_status in ("cancelled", "refunded"):
+    if ticket.order_status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
         return ticket.order_status
-    if ticket.order_status == "expired" or ticket.event_status == "cancelled":
+    if ticket.order_status == OrderStatus.EXPIRED or ticket.event_status == EventStatus.CANCELLED:
         return "cancelled"
-    if ticket.order_status == "pending":
+    if ticket.order_status == OrderStatus.PENDING:
         return "unpaid"
     return None
 

@@ -13,12 +13,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Row, and_, column, func, literal, select, table, update
 
-from core.door.checkins import ADMITTED, door_channel
+from core.door.checkins import door_channel
 from core.door.tokens import resolve_door_token
 from core.door._window import LENGTH_WITHOUT_END, OPEN_AFTER, OPEN_BEFORE
 from core.jobs import engine, outbox
 from core.notices import DoorStatus
 from core.services import Services
+from db.enums import AttendeeStatus, CheckinResult, EventStatus, TicketStatus
 from db.models import Attendee, CheckIn, DoorToken, Event, Ticket
 
 THROTTLE = timedelta(seconds=30)
@@ -62,9 +63,9 @@ async def door_counts(session, event_id: uuid.UUID, now: datetime) -> DoorCounts
     scans = (
         await session.execute(
             select(
-                func.count().filter(CheckIn.result == ADMITTED),
-                func.count().filter(CheckIn.result == ADMITTED, CheckIn.created_at > now - RECENT),
-                func.count().filter(CheckIn.result != ADMITTED),
+                func.count().filter(CheckIn.result == CheckinResult.ADMITTED),
+                func.count().filter(CheckIn.result == CheckinResult.ADMITTED, CheckIn.created_at > now - RECENT),
+                func.count().filter(CheckIn.result != CheckinResult.ADMITTED),
             ).where(CheckIn.event_id == event_id)
         )
     ).one()
@@ -73,7 +74,7 @@ async def door_counts(session, event_id: uuid.UUID, now: datetime) -> DoorCounts
             select(func.count())
             .select_from(Ticket)
             .join(Attendee, and_(Attendee.account_id == Ticket.account_id, Attendee.id == Ticket.attendee_id))
-            .where(Ticket.event_id == event_id, Ticket.status == "valid", Attendee.status == "active")
+            .where(Ticket.event_id == event_id, Ticket.status == TicketStatus.VALID, Attendee.status == AttendeeStatus.ACTIVE)
         )
     ).scalar_one()
     return DoorCounts(admitted=scans[0], sold=sold, recent=scans[1], refused=scans[2])
@@ -121,7 +122,7 @@ async def _claim(services: Services, now: datetime, account_id: uuid.UUID | None
     due = (
         select(Event.id)
         .where(
-            Event.status == "published",
+            Event.status == EventStatus.PUBLISHED,
             Event.starts_at <= now + OPEN_BEFORE,
             func.coalesce(Event.ends_at, Event.starts_at + LENGTH_WITHOUT_END) >= now - OPEN_AFTER,
             (Event.door_status_posted_at.is_(None)) | (Event.door_status_posted_at <= now - THROTTLE),

@@ -16,6 +16,7 @@ from core.errors import Forbidden, Invalid, Next, NextStep, NotFound, Thing
 from core.events.events import load_event
 from core.services import Services
 from core.text.names import clean_name
+from db.enums import AccountStatus
 from db.models import Account, CheckIn, DoorToken
 
 PREFIX = "dt_"
@@ -179,7 +180,8 @@ _TOKENS, _ACCOUNTS = DoorToken.__table__, Account.__table__
 _FIND_TOKEN = (
     select(_TOKENS.c.id, _TOKENS.c.account_id, _TOKENS.c.event_id)
     .join(_ACCOUNTS, _ACCOUNTS.c.id == _TOKENS.c.account_id)
-    .where(_TOKENS.c.token_hash == bindparam("token_hash"), _TOKENS.c.revoked_at.is_(None), _ACCOUNTS.c.status == "active")
+    .where(_TOKENS.c.token_hash == bindparam("token_hash"), _TOKENS.c.revoked_at.is_(None),
+           _ACCOUNTS.c.status == AccountStatus.ACTIVE)
 )
 
 

@@ -23,6 +23,7 @@ from core.events import venues
 from core.services import Services
 from core.text import lookup, names, slugs
 from core.time import local_time
+from db.enums import AttendeeStatus, EventStatus, OrderStatus
 from db.models import Attendee, Event, Order, Product, Venue
 
 SCOPES = ("upcoming", "past", "all")
@@ -210,7 +211,7 @@ async def update_event(
     require(tenant, Action.CHANGE_EVENTS)
     async with services.db.tenant(tenant.account_id) as session:
         event = await load_event(session, slug, lock=True)
-        if event.status == "cancelled":
+        if event.status == EventStatus.CANCELLED:
             raise Conflict(f"“{event.name}” is cancelled and can no longer be changed.")
         zone, now = event.timezone, services.clock.now()
         new_name = event.name if name is UNCHANGED else names.clean_name(name)
@@ -326,7 +327,7 @@ async def search_events(services: Services, tenant: TenantContext, *, query: str
     text = (query or "").strip()
     statement = (
         select(Event, Venue.name).outerjoin(Venue, Venue.id == Event.venue_id)
-        .where(Event.status != "cancelled", func.coalesce(Event.ends_at, Event.starts_at) >= services.clock.now())
+        .where(Event.status != EventStatus.CANCELLED, func.coalesce(Event.ends_at, Event.starts_at) >= services.clock.now())
         .order_by(Event.starts_at, Event.id).limit(limit)
     )
     if text:
@@ -341,16 +342,16 @@ async def publish_event(services: Services, tenant: TenantContext, *, slug: str)
     async with services.db.tenant(tenant.account_id) as session:
         event = await load_event(session, slug, lock=True)
         place = await venue_name(session, event.venue_id)
-        if event.status == "cancelled":
+        if event.status == EventStatus.CANCELLED:
             raise Conflict(f"“{event.name}” was cancelled; a cancelled event cannot be published again.")
-        if event.status == "published":
+        if event.status == EventStatus.PUBLISHED:
             return info(event, place), False
         if sales_close(event) <= services.clock.now():
             raise Invalid(f"“{event.name}” is already over.", next_step=Next.to(NextStep.EDIT_EVENT_DATES, event=event.slug))
         tickets = (await session.execute(select(func.count()).where(Product.event_id == event.id))).scalar_one()
         if not tickets:
             raise NotReady("Add a ticket type before publishing.", next_step=Next.to(NextStep.ADD_FIRST_TICKET_TYPE, event=event.slug))
-        event.status = "published"
+        event.status = EventStatus.PUBLISHED
         return info(event, place), True
 
 
@@ -358,14 +359,15 @@ async def impact(session: AsyncSession, event_id: uuid.UUID) -> Impact:
     """Orders by state and active attendees of one event."""
     orders = dict(
         (await session.execute(
-            select(Order.status, func.count()).where(Order.event_id == event_id, Order.status.in_(("paid", "pending")))
+            select(Order.status, func.count())
+            .where(Order.event_id == event_id, Order.status.in_((OrderStatus.PAID, OrderStatus.PENDING)))
             .group_by(Order.status)
         )).all()
     )
     attendees = (
-        await session.execute(select(func.count()).where(Attendee.event_id == event_id, Attendee.status == "active"))
+        await session.execute(select(func.count()).where(Attendee.event_id == event_id, Attendee.status == AttendeeStatus.ACTIVE))
     ).scalar_one()
-    return Impact(orders.get("paid", 0), orders.get("pending", 0), attendees)
+    return Impact(orders.get(OrderStatus.PAID, 0), orders.get(OrderStatus.PENDING, 0), attendees)
 
 
 async def cancellation_preview(services: Services, tenant: TenantContext, *, slug: str) -> tuple[EventInfo, Impact]:
@@ -373,7 +375,7 @@ async def cancellation_preview(services: Services, tenant: TenantContext, *, slu
     require(tenant, Action.CANCEL_EVENTS)
     async with services.db.tenant(tenant.account_id) as session:
         event = await load_event(session, slug)
-        if event.status == "cancelled":
+        if event.status == EventStatus.CANCELLED:
             raise Conflict(f"“{event.name}” is already cancelled.")
         return info(event, await venue_name(session, event.venue_id)), await impact(session, event.id)
 
@@ -387,8 +389,8 @@ async def cancel_event(services: Services, tenant: TenantContext, *, slug: str) 
     async with services.db.tenant(tenant.account_id) as session:
         event = await load_event(session, slug, lock=True)
         place = await venue_name(session, event.venue_id)
-        changed = event.status != "cancelled"
+        changed = event.status != EventStatus.CANCELLED
         if changed:
-            event.status = "cancelled"
+            event.status = EventStatus.CANCELLED
             event.cancelled_at = services.clock.now()
         return info(event, place), await impact(session, event.id), changed

@@ -84,7 +84,7 @@ async def event_report(services: Services, tenant: TenantContext, *, slug: str) 
         by_source = await sources.sales_by_source(session, Order.event_id == row.id) if tenant.has_role("sales") else []
     tickets = [_ticket_sales(p, *sales.get(p.id, (0, 0))) for p in products]
     currency = products[0].currency if products else tenant.currency
-    impact = Impact(orders.get("paid", 0), orders.get("pending", 0), attendees)
+    impact = Impact(orders.get(OrderStatus.PAID, 0), orders.get(OrderStatus.PENDING, 0), attendees)
     money = tuple(taken) or (Totals(0, 0, currency),)
     public_url = await links.published_url(services, tenant, event, handle=handle)
     return EventReport(event, tickets, orders, attendees, check_ins, currency, impact, money, public_url,

@@ -24,6 +24,7 @@ from core.money import amounts
 from core.services import Services
 from core.text import lookup, names, slugs
 from core.time import local_time
+from db.enums import EventStatus
 from db.models import Event, Product
 
 
@@ -88,9 +89,9 @@ async def list_ticket_types(services: Services, tenant: TenantContext, *, event:
 
 def ensure_on_sale(event: Event | EventInfo, ticket: Product | TicketType, *, now: datetime, comp: bool = False) -> None:
     """Refuse, with a sentence, to sell `ticket` now: cancelled, draft (unless comp), over, or outside its window."""
-    if event.status == "cancelled":
+    if event.status == EventStatus.CANCELLED:
         raise Conflict(f"“{event.name}” is cancelled; it sells nothing.")
-    if event.status != "published" and not comp:
+    if event.status != EventStatus.PUBLISHED and not comp:
         raise NotReady(f"“{event.name}” is a draft.", next_step=Next.to(NextStep.PUBLISH_EVENT, event=event.slug))
     if now >= events.sales_close(event):
         raise Invalid(f"“{event.name}” is over; it sells nothing more.")
@@ -137,7 +138,7 @@ async def _check_promise(session: AsyncSession, event: Event, seats: int | None,
 
 
 def _open_for_changes(event: Event, now: datetime) -> None:
-    if event.status == "cancelled":
+    if event.status == EventStatus.CANCELLED:
         raise Conflict(f"“{event.name}” is cancelled; its ticket types can no longer change.", field="event")
     if events.sales_close(event) <= now:
         raise Invalid(f"“{event.name}” is over; its ticket types can no longer change.", field="event")

@@ -13,6 +13,7 @@ from core.errors import Invalid, Next, NextStep, NotFound, Thing
 from core.services import Services
 from core.text import names
 from core.time import local_time
+from db.enums import EventStatus
 from db.models import Event, Venue
 
 MAX_ADDRESS = 300
@@ -98,7 +99,7 @@ async def set_venue_capacity(services: Services, tenant: TenantContext, *, venue
             largest = (
                 await session.execute(
                     select(Event.name, Event.capacity)
-                    .where(Event.venue_id == row.id, Event.status != "cancelled")
+                    .where(Event.venue_id == row.id, Event.status != EventStatus.CANCELLED)
                     .where(func.coalesce(Event.ends_at, Event.starts_at) >= services.clock.now())
                     .order_by(Event.capacity.desc().nulls_first()).limit(1)
                 )

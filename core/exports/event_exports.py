@@ -15,6 +15,7 @@ from core.exports.streaming import Export, stream
 from core.guestlists import access as guest_access
 from core.services import Services
 from core.time.local_time import zone
+from db.enums import CheckinResult
 from db.models import (
     Attendee,
     CheckIn,
@@ -71,7 +72,7 @@ def _attendees(event_id, timezone: str, tenant: TenantContext) -> _Sheet:
     tz = zone(timezone)
     admitted = (
         select(CheckIn.ticket_id, CheckIn.scanned_at)
-        .where(CheckIn.event_id == event_id, CheckIn.result == "admitted", CheckIn.ticket_id.is_not(None))
+        .where(CheckIn.event_id == event_id, CheckIn.result == CheckinResult.ADMITTED, CheckIn.ticket_id.is_not(None))
         .subquery()
     )
     query = (
@@ -150,7 +151,7 @@ def _checkins(event_id, timezone: str, tenant: TenantContext) -> _Sheet:
     )
     return _Sheet(header, query, lambda r: (
         local(r.scanned_at, tz), r.result, r.name, r.email, r.code, r.guest_list,
-        r.party if r.party is not None else (1 if r.result == "admitted" else 0), r.door, r.source,
+        r.party if r.party is not None else (1 if r.result == CheckinResult.ADMITTED else 0), r.door, r.source,
     ))
 
 
@@ -158,7 +159,7 @@ def _guests(event_id, timezone: str, tenant: TenantContext) -> _Sheet:
     tz = zone(timezone)
     admitted = (
         select(CheckIn.guest_entry_id, CheckIn.party, CheckIn.scanned_at)
-        .where(CheckIn.event_id == event_id, CheckIn.result == "admitted", CheckIn.guest_entry_id.is_not(None))
+        .where(CheckIn.event_id == event_id, CheckIn.result == CheckinResult.ADMITTED, CheckIn.guest_entry_id.is_not(None))
         .subquery()
     )
     query = (

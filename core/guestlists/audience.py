@@ -4,6 +4,7 @@ import uuid
 
 from sqlalchemy import ColumnElement, and_, exists
 
+from db.enums import CheckinResult
 from db.models import CheckIn, Contact, GuestEntry, GuestList
 
 
@@ -26,5 +27,6 @@ def came_as_guest(event_id: uuid.UUID) -> ColumnElement[bool]:
     """Contacts whose guest-list entry was admitted at the event."""
     return exists().where(
         GuestEntry.account_id == Contact.account_id, GuestEntry.contact_id == Contact.id, GuestEntry.event_id == event_id,
-        CheckIn.account_id == GuestEntry.account_id, CheckIn.guest_entry_id == GuestEntry.id, CheckIn.result == "admitted",
+        CheckIn.account_id == GuestEntry.account_id, CheckIn.guest_entry_id == GuestEntry.id,
+        CheckIn.result == CheckinResult.ADMITTED,
     )

@@ -20,11 +20,9 @@ from core.door.tokens import resolve_door_token
 from core.errors import Invalid, NotFound
 from core.events.events import load_event
 from core.services import Services
+from db.enums import CheckinResult, EventStatus
 from db.models import CheckIn, DoorToken, Event, GuestEntry, GuestList, User
 
-ADMITTED = "admitted"
-ALREADY_ADMITTED = "already_admitted"
-NOT_VALID = "not_valid"
 SEARCH_LIMIT = 10
 
 check_ins_t = CheckIn.__table__
@@ -74,7 +72,7 @@ def _admission():
         )
         .outerjoin(DoorToken, and_(DoorToken.account_id == CheckIn.account_id, DoorToken.id == CheckIn.door_token_id))
         .outerjoin(User, and_(User.account_id == CheckIn.account_id, User.id == CheckIn.user_id))
-        .where(CheckIn.result == ADMITTED, CheckIn.guest_entry_id.is_not(None))
+        .where(CheckIn.result == CheckinResult.ADMITTED, CheckIn.guest_entry_id.is_not(None))
     )
 
 
@@ -142,13 +140,13 @@ async def admit(
     if not 1 <= party <= most:
         raise Invalid(f"{entry.name} can come in with 1 to {most} people, not {party}.", field="party")
     now = services.clock.now()
-    answer = GuestAdmission(ADMITTED, entry.name, found.list_name, found.event_name, found.timezone, party,
+    answer = GuestAdmission(CheckinResult.ADMITTED, entry.name, found.list_name, found.event_name, found.timezone, party,
                             entry.companions, now, None)
-    if found.status == "cancelled":
-        await _record(session, account_id, door, entry, now, NOT_VALID, None)
-        return GuestAdmission(NOT_VALID, entry.name, found.list_name, found.event_name, found.timezone, 0,
+    if found.status == EventStatus.CANCELLED:
+        await _record(session, account_id, door, entry, now, CheckinResult.NOT_VALID, None)
+        return GuestAdmission(CheckinResult.NOT_VALID, entry.name, found.list_name, found.event_name, found.timezone, 0,
                               entry.companions, now, None)
-    if await _record(session, account_id, door, entry, now, ADMITTED, party) is not None:
+    if await _record(session, account_id, door, entry, now, CheckinResult.ADMITTED, party) is not None:
         if entry.contact_id is not None:
             await record_interaction(
                 session, account_id, contact_id=entry.contact_id, kind="checkin",
@@ -157,9 +155,9 @@ async def admit(
             )
         return answer
     first = (await session.execute(_admission().where(CheckIn.guest_entry_id == entry.id))).one()
-    await _record(session, account_id, door, entry, now, ALREADY_ADMITTED, None)
-    return GuestAdmission(ALREADY_ADMITTED, entry.name, found.list_name, found.event_name, found.timezone, first.party,
-                          entry.companions, first.scanned_at, first.by)
+    await _record(session, account_id, door, entry, now, CheckinResult.ALREADY_ADMITTED, None)
+    return GuestAdmission(CheckinResult.ALREADY_ADMITTED, entry.name, found.list_name, found.event_name, found.timezone,
+                          first.party, entry.companions, first.scanned_at, first.by)
 
 
 def _people(party: int) -> str:

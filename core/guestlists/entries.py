@@ -26,6 +26,7 @@ from core.guestlists._lines import companions as read_companions
 from core.sales import orders
 from core.services import Services
 from core.text.names import clean_text
+from db.enums import CheckinResult
 from db.models import CheckIn, Event, GuestEntry, GuestList, User
 
 MAX_NOTE = 300
@@ -216,7 +217,7 @@ async def remove_guest(services: Services, tenant: TenantContext, *, event: str,
         entry = found.GuestEntry
         admitted = (
             await session.execute(
-                select(CheckIn.scanned_at).where(CheckIn.guest_entry_id == entry.id, CheckIn.result == "admitted")
+                select(CheckIn.scanned_at).where(CheckIn.guest_entry_id == entry.id, CheckIn.result == CheckinResult.ADMITTED)
             )
         ).scalar_one_or_none()
         if admitted is not None:
@@ -245,7 +246,7 @@ async def list_guests(services: Services, tenant: TenantContext, *, event: str, 
             conditions.append(GuestEntry.promoter_id == mine)
         arrived = (
             select(CheckIn.party)
-            .where(CheckIn.guest_entry_id == GuestEntry.id, CheckIn.result == "admitted")
+            .where(CheckIn.guest_entry_id == GuestEntry.id, CheckIn.result == CheckinResult.ADMITTED)
             .scalar_subquery()
         )
         joined = (

@@ -16,6 +16,7 @@ from core.events.events import load_event, read_time, shown
 from core.guestlists import access
 from core.services import Services
 from core.text.slugs import slugify
+from db.enums import EventStatus
 from db.models import Event, GuestList, User
 
 DEFAULT_LIST = "guests"
@@ -53,7 +54,7 @@ async def for_adding(
 ) -> GuestList:
     """The list a name goes on, made on first use; checks its owner and (for promoters) its closing time. Not locked."""
     now = services.clock.now()
-    if event.status == "cancelled":
+    if event.status == EventStatus.CANCELLED:
         raise Conflict(f"“{event.name}” is cancelled; it takes no guests.")
     # Names are added at the door during the night too; only a finished event takes none.
     if event.ends_at is not None and now >= event.ends_at:

@@ -12,6 +12,7 @@ from core.context import TenantContext
 from core.events.events import load_event
 from core.guestlists import access
 from core.services import Services
+from db.enums import CheckinResult
 from db.models import CheckIn, GuestEntry, GuestList, User
 
 
@@ -63,7 +64,7 @@ async def counts_for(
     """The counts of one event, grouped by list and by promoter (only `promoter`'s entries when given)."""
     arrived = (
         select(CheckIn.guest_entry_id, CheckIn.party)
-        .where(CheckIn.event_id == event_id, CheckIn.result == "admitted", CheckIn.guest_entry_id.is_not(None))
+        .where(CheckIn.event_id == event_id, CheckIn.result == CheckinResult.ADMITTED, CheckIn.guest_entry_id.is_not(None))
         .subquery()
     )
     measures = (

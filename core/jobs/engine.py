@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.jobs.policies import Queue
 from core.services import Services
+from db.enums import DeliveryStatus
 from db.session import connection_lost, retry_on_disconnect
 
 log = logging.getLogger(__name__)
@@ -197,7 +198,7 @@ async def _claim(
     due = (
         select(table.c.id)
         .where(
-            table.c.status == "pending",
+            table.c.status == DeliveryStatus.PENDING,
             table.c.next_attempt_at <= now,
             table.c.claimed_until.is_(None) | (table.c.claimed_until < now),
             *where,
@@ -240,7 +241,7 @@ async def _one(
     if isinstance(outcome, Sent):
         tally.sent += 1
         return True
-    if status == "pending":
+    if status == DeliveryStatus.PENDING:
         tally.retrying += 1
         return not outcome.retry
     tally.failed += 1
@@ -265,7 +266,7 @@ async def _begin(
     async with services.db.tenant(account_id) as session:
         row = (
             await session.execute(
-                select(table).where(table.c.id == row_id, table.c.claimed_by == token, table.c.status == "pending")
+                select(table).where(table.c.id == row_id, table.c.claimed_by == token, table.c.status == DeliveryStatus.PENDING)
                 .with_for_update()
             )
         ).first()
@@ -321,10 +322,10 @@ async def _record(
     now = services.clock.now()
     first = attempt.row.first_attempt_at or attempt.row.attempt_started_at or now
     if isinstance(outcome, Sent):
-        status, values = "sent", {"sent_at": now, queue.error: None, **outcome.values}
+        status, values = DeliveryStatus.SENT, {"sent_at": now, queue.error: None, **outcome.values}
     else:
         retry_at = queue.policy.next_attempt(attempts=attempt.number, first_attempt_at=first, now=now) if outcome.retry else None
-        status = "pending" if retry_at is not None else queue.dead
+        status = DeliveryStatus.PENDING if retry_at is not None else queue.dead
         values = {queue.error: outcome.reason[:1000]}
         if retry_at is not None:
             values["next_attempt_at"] = retry_at
@@ -344,7 +345,7 @@ async def _record(
     if status == queue.dead:
         log.error("%s row %s of account %s is %s after %d attempt(s): %s", queue.name, attempt.id, attempt.account_id,
                   status, attempt.number, outcome.reason)
-    elif status == "pending":
+    elif status == DeliveryStatus.PENDING:
         log.warning("%s row %s of account %s failed (%s); tried again at %s", queue.name, attempt.id,
                     attempt.account_id, outcome.reason, values["next_attempt_at"].isoformat())
     return status
@@ -364,7 +365,7 @@ async def _kept_alive(services: Services, queue: Queue, token: uuid.UUID, accoun
                         # A row in a call is locked by its attempt (and safe while it is): renew the others.
                         await lease_due(
                             session, table,
-                            due=select(table.c.id).where(table.c.claimed_by == token, table.c.status == "pending"),
+                            due=select(table.c.id).where(table.c.claimed_by == token, table.c.status == DeliveryStatus.PENDING),
                             values=dict(claimed_until=services.clock.now() + queue.policy.lease), returning=(table.c.id,),
                         )
             except Exception:
@@ -386,6 +387,6 @@ async def _release(services: Services, queue: Queue, token: uuid.UUID, accounts:
         async with services.db.tenant(account_id) as session:
             await session.execute(
                 update(table)
-                .where(table.c.claimed_by == token, table.c.status == "pending", table.c.attempt_started_at.is_(None))
+                .where(table.c.claimed_by == token, table.c.status == DeliveryStatus.PENDING, table.c.attempt_started_at.is_(None))
                 .values(claimed_until=None, claimed_by=None)
             )

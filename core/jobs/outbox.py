@@ -28,6 +28,7 @@ from core.jobs.policies import OUTBOX
 from core.notices import Notice, from_facts, to_facts
 from core.ports import DeliveryError, SlackMessage
 from core.services import Services
+from db.enums import DeliveryStatus
 from db.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ async def revise_pending(session: AsyncSession, *, key_prefix: str, notice: Noti
     """
     revised = await session.execute(
         update(outbox)
-        .where(outbox.c.dedupe_key.startswith(key_prefix, autoescape=True), outbox.c.status == "pending")
+        .where(outbox.c.dedupe_key.startswith(key_prefix, autoescape=True), outbox.c.status == DeliveryStatus.PENDING)
         # Words of a row stored before notices go: the notice is what is sent.
         .values(payload=outbox.c.payload.op("-")("text").op("-")("blocks").op("||")(literal(_stated(notice), JSONB)))
         .returning(outbox.c.id)
@@ -92,7 +93,7 @@ async def sent_ts(session: AsyncSession, *, dedupe_key: str) -> str | None:
     """The Slack ts of the message enqueued under this key once it was sent (to update it later), else None."""
     return (
         await session.execute(
-            select(outbox.c.message_ts).where(outbox.c.dedupe_key == dedupe_key, outbox.c.status == "sent")
+            select(outbox.c.message_ts).where(outbox.c.dedupe_key == dedupe_key, outbox.c.status == DeliveryStatus.SENT)
         )
     ).scalar_one_or_none()
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Table
 
+from db.enums import DeliveryStatus, RecipientStatus
 from db.models import CampaignRecipient, OutboxMessage, TicketEmail, WaitlistOffer
 
 
@@ -41,7 +42,7 @@ class Queue:
     name: str
     table: Table
     policy: Policy
-    dead: str = "dead"  # the status of a row given up
+    dead: str = DeliveryStatus.DEAD  # the status of a row given up
     error: str = "last_error"  # the column that keeps the last failure
     # Emails and SMS cannot be looked up once sent: a row in doubt is sent once more, never twice more.
     resend_in_doubt_once: bool = False
@@ -60,7 +61,7 @@ TICKET_EMAILS = Queue("ticket_emails", TicketEmail.__table__, Policy(
 CAMPAIGN_RECIPIENTS = Queue("campaign_recipients", CampaignRecipient.__table__, Policy(
     lease=LEASE, first_retry=timedelta(seconds=30), longest_retry=timedelta(minutes=30), max_attempts=8,
     max_age=timedelta(hours=24),
-), dead="failed", error="error", resend_in_doubt_once=True)
+), dead=RecipientStatus.FAILED, error="error", resend_in_doubt_once=True)
 WAITLIST_OFFERS = Queue("waitlist_offers", WaitlistOffer.__table__, Policy(
     lease=LEASE, first_retry=timedelta(seconds=30), longest_retry=timedelta(minutes=30), max_attempts=10,
     max_age=timedelta(hours=6),

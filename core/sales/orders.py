@@ -31,6 +31,7 @@ from core.ports import PaymentProviderError
 from core.sales import promos, tickets
 from core.services import Services
 from core.storefront import alerts
+from db.enums import EventStatus, OrderSource, OrderStatus, WaitlistEntryStatus
 from db.models import Account, Event, Order, OrderLine, Payment, Product, PromoCode, User, WaitlistEntry
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ class Held:
 class Placement:
     """Where an order is placed: a Slack channel and user (selling from Slack), or the public page's one-time form token."""
 
-    source: str = "slack"
+    source: str = OrderSource.SLACK
     channel: str | None = None
     user_id: uuid.UUID | None = None
     token: str | None = None
@@ -86,7 +87,7 @@ class Placement:
 
     @classmethod
     def by(cls, tenant: TenantContext) -> "Placement":
-        return cls("slack", tenant.channel_id, tenant.user_id)
+        return cls(OrderSource.SLACK, tenant.channel_id, tenant.user_id)
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ class OrderView:
     created_at: datetime
     tickets: tuple[TicketLine, ...]
     emails_sent: int = 0
-    source: str = "slack"  # where it was placed: slack | web (the public event page)
+    source: str = OrderSource.SLACK  # where it was placed: slack | web (the public event page)
     channel_source: str | None = None  # the tracked link's source it came through
     promoter: str | None = None  # the tracked link's promoter (name)
     promo_code: str | None = None
@@ -266,7 +267,7 @@ async def _line_first(session: AsyncSession, found: tuple[Event, Product], qty: 
     waiting = (
         await session.execute(
             select(func.coalesce(func.sum(entries_t.c.quantity), 0))
-            .where(entries_t.c.product_id == product.id, entries_t.c.status == "waiting")
+            .where(entries_t.c.product_id == product.id, entries_t.c.status == WaitlistEntryStatus.WAITING)
         )
     ).scalar_one()
     if not waiting:
@@ -284,7 +285,7 @@ async def hold_for_offer(
 ) -> Held:
     """The hold of a waitlist offer, in the caller's transaction: seats taken like any hold, for `hold`; Full if short."""
     return await _create_order(
-        session, services, account_id, Placement("web"), found, qty, email, name, kind="sale", settle_as=None,
+        session, services, account_id, Placement(OrderSource.WEB), found, qty, email, name, kind="sale", settle_as=None,
         hold=hold,
     )
 
@@ -300,7 +301,7 @@ async def _apply_code(
 
 async def take_event_seats(session: AsyncSession, event: Event, qty: int, *, comp: bool) -> None:
     """Move the event's `sold` by `qty` if the seats are there (a draft's too, for comps); Full otherwise."""
-    statuses = ("published", "draft") if comp else ("published",)
+    statuses = (EventStatus.PUBLISHED, EventStatus.DRAFT) if comp else (EventStatus.PUBLISHED,)
     took_event = await session.execute(
         update(events_t)
         .where(
@@ -353,7 +354,7 @@ async def _create_order(
     values = dict(
         account_id=account_id, event_id=event.id, contact_id=contact_id, kind=kind, quantity=qty,
         total_cents=total, currency=product.currency, email=email, name=(name or "").strip() or None,
-        status="paid" if settle_as else "pending", payment_method=settle_as, paid_at=now if settle_as else None,
+        status=OrderStatus.PAID if settle_as else OrderStatus.PENDING, payment_method=settle_as, paid_at=now if settle_as else None,
         expires_at=expires_at, slack_channel=placement.channel, created_by=placement.user_id,
         source=placement.source, checkout_token=placement.token, channel_source=placement.channel_source,
         promoter_user_id=placement.promoter_id,
@@ -464,7 +465,7 @@ async def release(session: AsyncSession, order_ids: list[uuid.UUID], *, status: 
         (
             await session.execute(
                 update(orders_t)
-                .where(orders_t.c.id.in_(order_ids), orders_t.c.status == "pending")
+                .where(orders_t.c.id.in_(order_ids), orders_t.c.status == OrderStatus.PENDING)
                 .values(status=status, cancelled_at=now)
                 .returning(orders_t.c.id)
             )
@@ -486,7 +487,7 @@ async def release_expired_holds(
     async with services.db.tenant(account_id) as session:
         query = (
             select(orders_t.c.id, orders_t.c.checkout_session_id)
-            .where(orders_t.c.status == "pending", orders_t.c.expires_at <= now)
+            .where(orders_t.c.status == OrderStatus.PENDING, orders_t.c.expires_at <= now)
             .order_by(orders_t.c.expires_at).limit(limit)
         )
         if event_id is not None:
@@ -507,7 +508,7 @@ async def release_expired_holds(
                 continue
         releasable.append(order_id)
     async with services.db.tenant(account_id) as session:
-        return len(await release(session, releasable, status="expired", now=now))
+        return len(await release(session, releasable, status=OrderStatus.EXPIRED, now=now))
 
 
 async def expire_holds(services: Services, *, accounts_at_once: int = 50) -> int:
@@ -517,7 +518,7 @@ async def expire_holds(services: Services, *, accounts_at_once: int = 50) -> int
         accounts = (
             await session.execute(
                 select(orders_t.c.account_id)
-                .where(orders_t.c.status == "pending", orders_t.c.expires_at <= now)
+                .where(orders_t.c.status == OrderStatus.PENDING, orders_t.c.expires_at <= now)
                 .distinct().limit(accounts_at_once)
             )
         ).scalars().all()
@@ -550,12 +551,12 @@ async def fulfil(session: AsyncSession, services: Services, account_id: uuid.UUI
     if order.kind == "comp":
         body = f"Received {order.quantity} × {products} for {event.name} as a comp (order {order.reference})."
     else:
-        where = " on the event page" if order.source == "web" else ""
+        where = " on the event page" if order.source == OrderSource.WEB else ""
         amount = amounts.format_amount(order.total_cents, order.currency)
         body = f"Bought {order.quantity} × {products} for {event.name}{where} (order {order.reference}, {amount})."
     await interactions.record_interaction(
         session, account_id, contact_id=order.contact_id, kind="purchase", body=body, occurred_at=now,
-        user_id=order.created_by, author="web" if order.source == "web" else None,
+        user_id=order.created_by, author="web" if order.source == OrderSource.WEB else None,
         source_key=f"order:{order_id}:purchase",
     )
     if order.kind == "sale":
@@ -571,10 +572,10 @@ async def _alert_sale(session: AsyncSession, services: Services, account_id, ord
     sold = (
         await session.execute(
             select(func.coalesce(func.sum(orders_t.c.quantity), 0))
-            .where(orders_t.c.event_id == order.event_id, orders_t.c.status == "paid")
+            .where(orders_t.c.event_id == order.event_id, orders_t.c.status == OrderStatus.PAID)
         )
     ).scalar_one()
-    if order.source == "web":
+    if order.source == OrderSource.WEB:
         sale = alerts.Sale(order.event_id, event.name, products, order.quantity, order.total_cents, order.currency,
                            alerts.short_name(order.name, order.email), order.reference, int(sold), event.capacity)
         await alerts.alert_public_sale(session, services, account_id, channel, sale, now=services.clock.now())
@@ -664,7 +665,7 @@ async def resend(services: Services, tenant: TenantContext, *, reference: str) -
     require(tenant, Action.RESEND_TICKETS)
     async with services.db.tenant(tenant.account_id) as session:
         order = await find_order(session, reference)
-        if order.status != "paid":
+        if order.status != OrderStatus.PAID:
             raise Conflict(f"{order.reference} is {order.status}, so it has no valid tickets to send.")
         await tickets.queue_email(
             session, account_id=tenant.account_id, order_id=order.id,

@@ -47,6 +47,7 @@ from core.sales.orders import (
 )
 from core.services import Services
 from core.time.local_time import wall_clock
+from db.enums import EventStatus, OrderStatus, PaymentStatus
 from db.models import Account, OrderLine, ProcessedWebhook, User
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ async def sell(
     """Hold the seats (priced with a promo code, if given) and, with Stripe configured, create the payment link."""
     held = await orders.hold_seats(services, tenant, event=event, ticket=ticket, qty=qty, email=email, name=name,
                                    code=code)
-    if held.status != "pending" or services.payments is None:
+    if held.status != OrderStatus.PENDING or services.payments is None:
         return Sale(held, None)
     return Sale(held, await start_checkout(services, tenant.account_id, held))
 
@@ -119,7 +120,7 @@ async def start_checkout(
             raise PaymentFailed(f"{error} Nothing was charged; try again in a minute.") from None
         # No link, no sale: give the seats back at once instead of holding them for 30 minutes.
         async with services.db.tenant(account_id) as session:
-            await orders.release(session, [held.order_id], status="cancelled", now=services.clock.now())
+            await orders.release(session, [held.order_id], status=OrderStatus.CANCELLED, now=services.clock.now())
         raise PaymentFailed(f"{error} Nothing was sold; try again in a minute.") from None
     async with services.db.tenant(account_id) as session:
         await session.execute(
@@ -143,7 +144,7 @@ async def mark_paid(services: Services, tenant: TenantContext, *, reference: str
     async with services.db.tenant(account_id) as session:
         order = await orders.find_order(session, reference)
         connected = (await session.execute(select(Account.stripe_account_id))).scalar_one_or_none()
-    if order.status == "pending" and order.checkout_session_id and services.payments is not None:
+    if order.status == OrderStatus.PENDING and order.checkout_session_id and services.payments is not None:
         # Close the card payment link first, so the buyer cannot pay twice.
         try:
             state = await services.payments.expire_checkout(order.checkout_session_id, connected_account=connected)
@@ -156,8 +157,8 @@ async def mark_paid(services: Services, tenant: TenantContext, *, reference: str
         moved = (
             await session.execute(
                 update(orders_t)
-                .where(orders_t.c.id == order.id, orders_t.c.status == "pending")
-                .values(status="paid", paid_at=now, payment_method=method)
+                .where(orders_t.c.id == order.id, orders_t.c.status == OrderStatus.PENDING)
+                .values(status=OrderStatus.PAID, paid_at=now, payment_method=method)
                 .returning(orders_t.c.id)
             )
         ).first()
@@ -175,9 +176,9 @@ async def mark_paid(services: Services, tenant: TenantContext, *, reference: str
 
 
 def _not_payable(order) -> DomainError:
-    if order.status == "paid":
+    if order.status == OrderStatus.PAID:
         return Conflict(f"{order.reference} is already paid.")
-    if order.status == "refunded":
+    if order.status == OrderStatus.REFUNDED:
         return Conflict(f"{order.reference} was refunded.", next_step=Next.to(NextStep.SELL_NEW))
     return Conflict(f"{order.reference} is {order.status} and its seats went back on sale.", next_step=Next.to(NextStep.SELL_AGAIN))
 
@@ -330,9 +331,9 @@ async def _refunded_since(session: AsyncSession, tenant: TenantContext, order, p
 
 def _payment_status(refunded, amount):
     return case(
-        (refunded >= amount, "refunded"),
-        (refunded > 0, "partially_refunded"),
-        else_="succeeded",
+        (refunded >= amount, PaymentStatus.REFUNDED),
+        (refunded > 0, PaymentStatus.PARTIALLY_REFUNDED),
+        else_=PaymentStatus.SUCCEEDED,
     )
 
 
@@ -376,17 +377,17 @@ async def _settle_refund(session: AsyncSession, services: Services, account_id: 
     """After a payment's refunded total grew: a full refund refunds the order, voids its tickets, frees its seats."""
     now = services.clock.now()
     order = (await session.execute(select(orders_t).where(orders_t.c.id == order_id))).one()
-    if payment.refunded_cents >= payment.amount_cents and order.status == "paid":
+    if payment.refunded_cents >= payment.amount_cents and order.status == OrderStatus.PAID:
         moved = (
             await session.execute(
-                update(orders_t).where(orders_t.c.id == order_id, orders_t.c.status == "paid")
-                .values(status="refunded", refunded_at=now).returning(orders_t.c.id)
+                update(orders_t).where(orders_t.c.id == order_id, orders_t.c.status == OrderStatus.PAID)
+                .values(status=OrderStatus.REFUNDED, refunded_at=now).returning(orders_t.c.id)
             )
         ).first()
         if moved is not None:
             await tickets.void_order(session, order_id, now=now)
             await orders.give_back_seats(session, [order_id])
-    if order.status in ("paid", "refunded"):
+    if order.status in (OrderStatus.PAID, OrderStatus.REFUNDED):
         whole = "in full" if payment.refunded_cents >= payment.amount_cents else (
             f"in part, {amounts.format_amount(payment.refunded_cents, payment.currency)} of "
             f"{amounts.format_amount(payment.amount_cents, payment.currency)}")
@@ -459,9 +460,9 @@ async def handle_stripe_webhook(services: Services, payload: bytes, signature: s
             case CheckoutCompleted():
                 await _settle_checkout(session, services, account_id, order, event)
             case CheckoutExpired():
-                await orders.release(session, [order.id], status="expired", now=services.clock.now())
+                await orders.release(session, [order.id], status=OrderStatus.EXPIRED, now=services.clock.now())
             case CheckoutPaymentFailed():
-                await orders.release(session, [order.id], status="cancelled", now=services.clock.now())
+                await orders.release(session, [order.id], status=OrderStatus.CANCELLED, now=services.clock.now())
             case ChargeRefunded():
                 await _apply_charge_refunded(session, services, account_id, order, event)
     return WebhookResult("applied", order_id, account_id)
@@ -470,7 +471,8 @@ async def handle_stripe_webhook(services: Services, payload: bytes, signature: s
 async def _stripe_payment(session: AsyncSession, account_id: uuid.UUID, order_id: uuid.UUID, *, intent: str,
                           amount: int, currency: str, refunded: int = 0, now=None):
     """The payment of a PaymentIntent, created by whichever event about it arrives first."""
-    status = "refunded" if amount and refunded >= amount else "partially_refunded" if refunded else "succeeded"
+    status = (PaymentStatus.REFUNDED if amount and refunded >= amount
+              else PaymentStatus.PARTIALLY_REFUNDED if refunded else PaymentStatus.SUCCEEDED)
     await session.execute(
         insert(payments_t)
         .values(account_id=account_id, order_id=order_id, provider="stripe", provider_ref=intent, amount_cents=amount,
@@ -499,18 +501,19 @@ async def _settle_checkout(session: AsyncSession, services: Services, account_id
     payment = await _stripe_payment(session, account_id, order.id, intent=intent, amount=completed.amount_total,
                                     currency=completed.currency or order.currency, now=now)
     refunded_in_full = payment.amount_cents > 0 and payment.refunded_cents >= payment.amount_cents
-    if order.status in ("paid", "refunded"):
+    if order.status in (OrderStatus.PAID, OrderStatus.REFUNDED):
         return
     settled = update(orders_t).where(orders_t.c.id == order.id, orders_t.c.status == order.status)
     if refunded_in_full:
-        await session.execute(settled.values(status="refunded", paid_at=now, refunded_at=now, payment_method="stripe"))
-        if order.status == "pending":
+        await session.execute(
+            settled.values(status=OrderStatus.REFUNDED, paid_at=now, refunded_at=now, payment_method="stripe"))
+        if order.status == OrderStatus.PENDING:
             await orders.give_back_seats(session, [order.id])
         return
-    if order.status != "pending" and not await _retake_seats(session, order):
+    if order.status != OrderStatus.PENDING and not await _retake_seats(session, order):
         await _alert_unseated(session, services, account_id, order)
         return
-    await session.execute(settled.values(status="paid", paid_at=now, payment_method="stripe"))
+    await session.execute(settled.values(status=OrderStatus.PAID, paid_at=now, payment_method="stripe"))
     await orders.fulfil(session, services, account_id, order.id)
 
 
@@ -525,7 +528,7 @@ async def _retake_seats(session: AsyncSession, order) -> bool:
         async with session.begin_nested():
             took = await session.execute(
                 update(events_t)
-                .where(events_t.c.id == order.event_id, events_t.c.status != "cancelled",
+                .where(events_t.c.id == order.event_id, events_t.c.status != EventStatus.CANCELLED,
                        events_t.c.capacity.is_(None) | (events_t.c.sold + order.quantity <= events_t.c.capacity))
                 .values(sold=events_t.c.sold + order.quantity).returning(events_t.c.id)
             )

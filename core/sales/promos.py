@@ -22,6 +22,7 @@ from core.events import events, ticket_types
 from core.money import amounts
 from core.money.amounts import Money, per_currency
 from core.services import Services
+from db.enums import EventStatus, OrderStatus
 from db.models import Event, Order, OrderLine, Product, PromoCode, PromoCodeProduct
 
 CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,39}")
@@ -148,7 +149,7 @@ async def add_promo(
     now = services.clock.now()
     async with services.db.tenant(tenant.account_id) as session:
         row = await events.load_event(session, event, lock=True)
-        if row.status == "cancelled":
+        if row.status == EventStatus.CANCELLED:
             raise Conflict(f"“{row.name}” is cancelled; it sells nothing, so it takes no promo codes.")
         products = [
             await ticket_types.load_product(session, row, slug)
@@ -228,7 +229,7 @@ async def _paid_with_codes(session: AsyncSession, *where) -> dict[uuid.UUID, _So
             func.sum(lines_t.c.quantity * (lines_t.c.list_unit_price_cents - lines_t.c.unit_price_cents)),
         )
         .join(orders_t, (orders_t.c.id == lines_t.c.order_id) & (orders_t.c.account_id == lines_t.c.account_id))
-        .where(lines_t.c.promo_code_id.is_not(None), orders_t.c.status == "paid", *where)
+        .where(lines_t.c.promo_code_id.is_not(None), orders_t.c.status == OrderStatus.PAID, *where)
         .group_by(lines_t.c.promo_code_id, orders_t.c.currency)
     )
     per_code: dict[uuid.UUID, list] = {}

@@ -13,6 +13,7 @@ from core.accounts.permissions import Action, require
 from core.context import TenantContext
 from core.events import events
 from core.services import Services
+from db.enums import OrderStatus
 from db.models import Event, Order, User
 
 
@@ -39,7 +40,7 @@ class PromoterSales:
     currency: str
 
 
-PAID_SALE = (Order.status == "paid", Order.kind == "sale")
+PAID_SALE = (Order.status == OrderStatus.PAID, Order.kind == "sale")
 
 
 async def sales_by_source(session: AsyncSession, *where: ColumnElement[bool], limit: int = 25) -> list[SourceSales]:

@@ -27,6 +27,7 @@ from core.ports import Attachment, Email
 from core.sales import ticket_codes
 from core.services import Services
 from core.time import local_time
+from db.enums import AttendeeStatus, DeliveryStatus, EventStatus, TicketStatus
 from db.models import (
     Attendee,
     Event,
@@ -130,13 +131,13 @@ async def void_order(session: AsyncSession, order_id: uuid.UUID, *, now: datetim
     holders = select(attendees_t.c.id).where(attendees_t.c.order_id == order_id).scalar_subquery()
     voided = await session.execute(
         update(tickets_t)
-        .where(tickets_t.c.attendee_id.in_(holders), tickets_t.c.status == "valid")
-        .values(status="void", voided_at=now)
+        .where(tickets_t.c.attendee_id.in_(holders), tickets_t.c.status == TicketStatus.VALID)
+        .values(status=TicketStatus.VOID, voided_at=now)
     )
     await session.execute(
         update(attendees_t)
-        .where(attendees_t.c.order_id == order_id, attendees_t.c.status == "active")
-        .values(status="refunded")
+        .where(attendees_t.c.order_id == order_id, attendees_t.c.status == AttendeeStatus.ACTIVE)
+        .values(status=AttendeeStatus.REFUNDED)
     )
     return voided.rowcount
 
@@ -172,7 +173,7 @@ async def emails_sent(session: AsyncSession, order_id: uuid.UUID) -> int:
     return (
         await session.execute(
             select(func.count()).select_from(emails_t)
-            .where(emails_t.c.order_id == order_id, emails_t.c.status != "dead")
+            .where(emails_t.c.order_id == order_id, emails_t.c.status != DeliveryStatus.DEAD)
         )
     ).scalar_one()
 
@@ -180,7 +181,7 @@ async def emails_sent(session: AsyncSession, order_id: uuid.UUID) -> int:
 async def send_due(services: Services, *, limit: int = 50, account_id: uuid.UUID | None = None) -> int:
     """The ticker's job: send every account's (or one's) due ticket emails: new ones, retries, any a crash left behind."""
     return await mail.send_due(
-        services, TICKET_EMAILS, compose, key="ticket-email", nothing_to_send=Finished("dead", NO_TICKETS),
+        services, TICKET_EMAILS, compose, key="ticket-email", nothing_to_send=Finished(DeliveryStatus.DEAD, NO_TICKETS),
         limit=limit, account_id=account_id,
     )
 
@@ -203,7 +204,7 @@ async def compose(
             .where(events_t.c.id == order.event_id)
         )
     ).one()
-    valid = [line for line in await order_tickets(session, services, order_id) if line[4] == "valid"]
+    valid = [line for line in await order_tickets(session, services, order_id) if line[4] == TicketStatus.VALID]
     if not valid:
         return None
     cards = []
@@ -254,7 +255,7 @@ async def ticket_page(services: Services, code: str) -> TicketPage | None:
                 .where(tickets_t.c.code == code)
             )
         ).one()
-    status = "cancelled" if row.event_status == "cancelled" else row.status
+    status = EventStatus.CANCELLED if row.event_status == EventStatus.CANCELLED else row.status
     return TicketPage(
         code=code, url=ticket_url(services, code), status=status, attendee=row.attendee, product=row.product,
         reference=row.reference, event_name=row.event, starts=_when(row.starts_at, row.timezone),

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.enums import OrderStatus
 from db.models import Order, Payment
 
-PAID_ONCE = ("paid", "refunded")  # orders that took money: still paid, or paid and then refunded in full
+PAID_ONCE = (OrderStatus.PAID, OrderStatus.REFUNDED)  # orders that took money: still paid, or paid and then refunded in full
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ async def order_totals(session: AsyncSession, *where: ColumnElement[bool]) -> li
         .subquery()
     )
     back = case(
-        (Order.status == "refunded", Order.total_cents),
+        (Order.status == OrderStatus.REFUNDED, Order.total_cents),
         else_=func.least(Order.total_cents, func.coalesce(refunded.c.cents, 0)),
     )
     rows = (

@@ -45,7 +45,9 @@ from core.sales.orders import Full
 from core.services import Services
 from core.storefront import tokens
 from core.time import local_time
+from db.enums import Channel, OrderStatus, WaitlistEntryStatus, WaitlistOfferStatus
 from db.models import Account, Event, Order, OrderLine, Product, WaitlistEntry, WaitlistOffer
+from db.models.waitlist import OPEN
 
 log = logging.getLogger(__name__)
 
@@ -122,16 +124,16 @@ async def join(
             await session.execute(
                 statement.on_conflict_do_update(
                     index_elements=["account_id", "product_id", "email"],
-                    index_where=text("status IN ('waiting', 'offered')"),
+                    index_where=text(OPEN),
                     set_={"quantity": statement.excluded.quantity, "name": statement.excluded.name},
-                    where=entries_t.c.status == "waiting",
+                    where=entries_t.c.status == WaitlistEntryStatus.WAITING,
                 ).returning(entries_t.c.id, entries_t.c.created_at, literal_column("xmax::text <> '0'").label("again"))
             )
         ).first()
         if joined is None:
             raise OfferTaken("An offer for these tickets was already emailed to this address.")
         if consent:
-            await contacts.record_consent(session, account_id, contact_id=contact_id, channel="email", granted=True,
+            await contacts.record_consent(session, account_id, contact_id=contact_id, channel=Channel.EMAIL, granted=True,
                                           source=consent_source)
         position = await _position(session, product_id, joined.created_at, joined.id)
     return Joined(position, quantity, bool(joined.again))
@@ -141,7 +143,7 @@ async def _position(session: AsyncSession, product_id: uuid.UUID, created_at: da
     return int((
         await session.execute(
             select(func.count()).select_from(entries_t).where(
-                entries_t.c.product_id == product_id, entries_t.c.status == "waiting",
+                entries_t.c.product_id == product_id, entries_t.c.status == WaitlistEntryStatus.WAITING,
                 func.row(entries_t.c.created_at, entries_t.c.id) <= func.row(created_at, entry_id),
             )
         )
@@ -152,7 +154,7 @@ async def owed_seats(session: AsyncSession, event_id: uuid.UUID) -> dict[uuid.UU
     """Seats each ticket type of the event owes its line (the public page shows only the rest)."""
     rows = await session.execute(
         select(entries_t.c.product_id, func.sum(entries_t.c.quantity))
-        .where(entries_t.c.event_id == event_id, entries_t.c.status == "waiting")
+        .where(entries_t.c.event_id == event_id, entries_t.c.status == WaitlistEntryStatus.WAITING)
         .group_by(entries_t.c.product_id)
     )
     return {product_id: int(seats) for product_id, seats in rows.all()}
@@ -166,7 +168,8 @@ async def make_offers(services: Services, *, accounts_at_once: int = 50) -> int:
     async with services.db.system() as session:
         accounts = (
             await session.execute(
-                select(entries_t.c.account_id).where(entries_t.c.status.in_(("waiting", "offered")))
+                select(entries_t.c.account_id)
+                .where(entries_t.c.status.in_((WaitlistEntryStatus.WAITING, WaitlistEntryStatus.OFFERED)))
                 .distinct().limit(accounts_at_once)
             )
         ).scalars().all()
@@ -183,7 +186,9 @@ async def offer_seats(services: Services, account_id: uuid.UUID) -> int:
     async with services.db.tenant(account_id) as session:
         await settle(session, now=now)
         products = (
-            await session.execute(select(entries_t.c.product_id).where(entries_t.c.status == "waiting").distinct())
+            await session.execute(
+                select(entries_t.c.product_id).where(entries_t.c.status == WaitlistEntryStatus.WAITING).distinct()
+            )
         ).scalars().all()
     made = 0
     for product_id in products:
@@ -196,9 +201,13 @@ async def settle(session: AsyncSession, *, now: datetime) -> None:
     """Offers whose hold ended: bought when it was paid (refunded later still counts), lapsed otherwise."""
     await session.execute(
         update(entries_t)
-        .where(entries_t.c.status == "offered", orders_t.c.id == entries_t.c.order_id,
-               orders_t.c.status != "pending")
-        .values(status=case((orders_t.c.status.in_(("paid", "refunded")), "bought"), else_="lapsed"), settled_at=now)
+        .where(entries_t.c.status == WaitlistEntryStatus.OFFERED, orders_t.c.id == entries_t.c.order_id,
+               orders_t.c.status != OrderStatus.PENDING)
+        .values(
+            status=case((orders_t.c.status.in_((OrderStatus.PAID, OrderStatus.REFUNDED)), WaitlistEntryStatus.BOUGHT),
+                        else_=WaitlistEntryStatus.LAPSED),
+            settled_at=now,
+        )
     )
 
 
@@ -218,7 +227,7 @@ async def _serve_line(session: AsyncSession, services: Services, account_id: uui
     while True:
         head = (
             await session.execute(
-                select(entries_t).where(entries_t.c.product_id == product_id, entries_t.c.status == "waiting")
+                select(entries_t).where(entries_t.c.product_id == product_id, entries_t.c.status == WaitlistEntryStatus.WAITING)
                 .order_by(entries_t.c.created_at, entries_t.c.id).limit(1).with_for_update()
             )
         ).first()
@@ -235,7 +244,7 @@ async def _serve_line(session: AsyncSession, services: Services, account_id: uui
             return made
         await session.execute(
             update(entries_t).where(entries_t.c.id == head.id)
-            .values(status="offered", order_id=held.order_id, offered_at=now)
+            .values(status=WaitlistEntryStatus.OFFERED, order_id=held.order_id, offered_at=now)
         )
         await session.execute(insert(offers_t).values(account_id=account_id, entry_id=head.id, order_id=held.order_id,
                                                       next_attempt_at=now))
@@ -250,7 +259,7 @@ async def _serve_line(session: AsyncSession, services: Services, account_id: uui
 async def send_offers(services: Services, *, limit: int = 50, account_id: uuid.UUID | None = None) -> int:
     """The ticker's job: send due offer emails (new ones, retries, any a crash left behind)."""
     return await mail.send_due(
-        services, WAITLIST_OFFERS, compose, key="waitlist-offer", nothing_to_send=Finished("ended", OFFER_ENDED),
+        services, WAITLIST_OFFERS, compose, key="waitlist-offer", nothing_to_send=Finished(WaitlistOfferStatus.ENDED, OFFER_ENDED),
         limit=limit, account_id=account_id,
     )
 
@@ -258,7 +267,7 @@ async def send_offers(services: Services, *, limit: int = 50, account_id: uuid.U
 async def compose(session: AsyncSession, services: Services, order_id: uuid.UUID, *, key: str) -> Email | None:
     """The offer email of an offer's hold, or None when the hold already ended."""
     order = (await session.execute(select(orders_t).where(orders_t.c.id == order_id))).one()
-    if order.status != "pending":
+    if order.status != OrderStatus.PENDING:
         return None
     event = (await session.execute(select(Event).where(Event.id == order.event_id))).scalar_one()
     product = (
@@ -327,10 +336,10 @@ async def waitlist(services: Services, tenant: TenantContext, *, event: str, off
     lines = []
     for row in rows:
         position = None
-        if row.status == "waiting":
+        if row.status == WaitlistEntryStatus.WAITING:
             position = positions[row.product_id] = positions.get(row.product_id, 0) + 1
         lines.append(Line(position, row.name, row.email, row.ticket, row.quantity, row.status, row.created_at,
-                          row.offered_at, row.expires_at if row.status == "offered" else None, row.reference))
+                          row.offered_at, row.expires_at if row.status == WaitlistEntryStatus.OFFERED else None, row.reference))
     return Waitlist(found.slug, found.name, found.timezone, offer, tuple(lines))
 
 
@@ -340,7 +349,7 @@ async def conversions(session: AsyncSession, *, since: datetime, until: datetime
         await session.execute(
             select(func.count(), func.coalesce(func.sum(orders_t.c.quantity), 0))
             .select_from(entries_t).join(orders_t, orders_t.c.id == entries_t.c.order_id)
-            .where(orders_t.c.status == "paid", orders_t.c.paid_at >= since, orders_t.c.paid_at < until)
+            .where(orders_t.c.status == OrderStatus.PAID, orders_t.c.paid_at >= since, orders_t.c.paid_at < until)
         )
     ).one()
     return int(row[0]), int(row[1])

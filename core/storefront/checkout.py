@@ -18,6 +18,7 @@ from core.services import Services
 from core.storefront import links, tokens
 from core.storefront.handles import Organizer, event_url, find_organizer
 from core.storefront.pages import Offer, PublicEvent, forget, read_event_page
+from db.enums import Channel, OrderSource, OrderStatus
 from db.models import Order
 
 MAX_NAME = 120
@@ -139,7 +140,7 @@ async def check_out(services: Services, handle: str, event_slug: str, form: Chec
     if form.consent and not held.replayed:
         await _record_consent(services, organizer.account_id, email)
     receipt = receipt_url(services, organizer, page.slug, held.reference)
-    if held.status != "pending":
+    if held.status != OrderStatus.PENDING:
         return Placed(held.reference, held.status, None, receipt)
     try:
         pay_url = await payments.start_checkout(services, organizer.account_id, held, return_url=receipt)
@@ -170,12 +171,12 @@ async def _token_used(services: Services, account_id: uuid.UUID, nonce: str) -> 
 async def _placement(services: Services, page: PublicEvent, nonce: str, via: str) -> Placement:
     """A public order, credited to the tracked link it came through (an unknown token credits nobody)."""
     if links.read_token(via) is None:
-        return Placement("web", token=nonce)
+        return Placement(OrderSource.WEB, token=nonce)
     async with services.db.tenant(page.organizer.account_id) as session:
         found = await links.attribution(session, event_id=page.id, token=via)
     if found is None:
-        return Placement("web", token=nonce)
-    return Placement("web", token=nonce, channel_source=found.source, promoter_id=found.promoter_id)
+        return Placement(OrderSource.WEB, token=nonce)
+    return Placement(OrderSource.WEB, token=nonce, channel_source=found.source, promoter_id=found.promoter_id)
 
 
 async def _hold(services: Services, organizer: Organizer, page: PublicEvent, ticket: str, qty: int, email: str,
@@ -213,7 +214,7 @@ def promo_refusal(error: DomainError, typed: str) -> Refused:
 async def _record_consent(services: Services, account_id: uuid.UUID, email: str) -> None:
     async with services.db.tenant(account_id) as session:
         contact_id = await contacts.contact_id_for(session, email)
-        await contacts.record_consent(session, account_id, contact_id=contact_id, channel="email", granted=True,
+        await contacts.record_consent(session, account_id, contact_id=contact_id, channel=Channel.EMAIL, granted=True,
                                       source=CONSENT_SOURCE)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from core.context import TenantContext
 from core.services import Services
 from core.text import slugs
+from db.enums import AccountStatus
 from db.models import Account
 
 # Paths the handle must never shadow if public pages ever move to the site root.
@@ -31,7 +32,8 @@ async def find_organizer(services: Services, handle: str) -> Organizer | None:
     async with services.db.system() as session:
         row = (
             await session.execute(
-                select(Account.id, Account.slug, Account.name).where(Account.slug == handle, Account.status == "active")
+                select(Account.id, Account.slug, Account.name)
+                .where(Account.slug == handle, Account.status == AccountStatus.ACTIVE)
             )
         ).first()
     return None if row is None else Organizer(*row)

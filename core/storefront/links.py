@@ -22,6 +22,7 @@ from core.sales import tickets
 from core.services import Services
 from core.storefront.handles import event_url, public_handle
 from core.storefront.pages import event_page
+from db.enums import EventStatus
 from db.models import TrackedLink, User
 
 SOURCE = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
@@ -161,7 +162,7 @@ async def published_url(
     services: Services, tenant: TenantContext, info: events.EventInfo, *, handle: str | None = None
 ) -> str | None:
     """The URL of a published event's page, else None; `handle` is the account's, when the caller read it already."""
-    if info.status != "published":
+    if info.status != EventStatus.PUBLISHED:
         return None
     return event_url(services, handle or await public_handle(services, tenant), info.slug)
 

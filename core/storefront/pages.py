@@ -19,6 +19,7 @@ from core.events import events
 from core.sales import promos, waitlist
 from core.services import Services
 from core.storefront.handles import Organizer, find_organizer
+from db.enums import EventStatus
 from db.models import Event, Product, Venue
 
 FEW_LEFT = 10  # a ticket type with fewer seats left than this says so
@@ -134,7 +135,7 @@ async def read_event_page(services: Services, handle: str, event_slug: str, *,
     now = services.clock.now()
     async with services.db.tenant(organizer.account_id) as session:
         event = (
-            await session.execute(select(Event).where(Event.slug == event_slug, Event.status != "draft"))
+            await session.execute(select(Event).where(Event.slug == event_slug, Event.status != EventStatus.DRAFT))
         ).scalar_one_or_none()
         if event is None:
             return None
@@ -154,7 +155,7 @@ async def read_event_page(services: Services, handle: str, event_slug: str, *,
             except DomainError as refused:
                 refusal = refused
         owed = await waitlist.owed_seats(session, event.id)
-    if event.status == "cancelled":
+    if event.status == EventStatus.CANCELLED:
         state = "cancelled"
     elif now >= events.sales_close(event):
         state = "ended"
@@ -207,7 +208,7 @@ async def organizer_page(services: Services, handle: str) -> OrganizerPage | Non
             await session.execute(
                 select(Event.slug, Event.name, Event.starts_at, Event.timezone, Venue.name)
                 .outerjoin(Venue, Venue.id == Event.venue_id)
-                .where(Event.status == "published", func.coalesce(Event.ends_at, Event.starts_at) > now)
+                .where(Event.status == EventStatus.PUBLISHED, func.coalesce(Event.ends_at, Event.starts_at) > now)
                 .order_by(Event.starts_at, Event.id).limit(UPCOMING_SHOWN)
             )
         ).all()

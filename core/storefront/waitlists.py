@@ -22,6 +22,7 @@ from core.storefront import checkout, tokens
 from core.storefront.checkout import Refused
 from core.storefront.handles import Organizer, find_organizer
 from core.storefront.pages import forget, read_event_page
+from db.enums import OrderStatus
 from db.models import Order, OrderLine, Payment, Product, WaitlistEntry
 
 CONSENT_SOURCE = "event page waitlist"
@@ -142,9 +143,9 @@ async def _offer_order(services: Services, handle: str, event_slug: str, key: st
 
 
 def _state(services: Services, view: OrderView) -> str:
-    if view.status in ("paid", "refunded"):
+    if view.status in (OrderStatus.PAID, OrderStatus.REFUNDED):
         return "bought"
-    if view.status == "pending" and view.expires_at is not None and view.expires_at > services.clock.now():
+    if view.status == OrderStatus.PENDING and view.expires_at is not None and view.expires_at > services.clock.now():
         return "open"
     return "lapsed"
 
@@ -208,8 +209,8 @@ async def _confirm_free(services: Services, account_id: uuid.UUID, order_id: uui
     async with services.db.tenant(account_id) as session:
         settled = (
             await session.execute(
-                update(Order).where(Order.id == order_id, Order.status == "pending")
-                .values(status="paid", payment_method="free", paid_at=services.clock.now())
+                update(Order).where(Order.id == order_id, Order.status == OrderStatus.PENDING)
+                .values(status=OrderStatus.PAID, payment_method="free", paid_at=services.clock.now())
                 .returning(Order.currency)
             )
         ).scalar_one_or_none()
