@@ -14,6 +14,7 @@ from bot.context import SERVICES, SIGNATURE, TENANT, WORKSPACE
 from bot.errors import UNAVAILABLE
 from core.accounts import accounts
 from core.services import Services
+from db.enums import AccountStatus
 from db.session import connection_lost
 
 log = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ def tenancy(services: Services, *, auto_install: bool):
         if event_type in ("app_uninstalled", "tokens_revoked"):
             context[WORKSPACE] = workspace
             return await next()
-        if workspace is None or workspace.status != "active":
+        if workspace is None or workspace.status != AccountStatus.ACTIVE:
             return _refuse(context, body, UNKNOWN_WORKSPACE if workspace is None else INACTIVE_WORKSPACE)
         context[WORKSPACE] = workspace
         if context.user_id:

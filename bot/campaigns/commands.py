@@ -15,7 +15,7 @@ class CreateArgs(BaseModel):
     name: str = Field(examples=["Autumn early birds"])
     audience: str = Field(examples=["event:summer-gala:attended"])
     template: str = Field(examples=["announcement"])
-    channel: str = "email"
+    channel: str = Channel.EMAIL
     subject: str | None = None
     message: str | None = None
     event: str | None = None

@@ -5,7 +5,8 @@ import json
 from bot import mail_words
 from bot.events.modal_views import EVENT_PICK
 from bot.text import context, divider, escape, fields, header, local_time, section
-from core.campaigns.campaigns import CampaignInfo, Preview
+from core.campaigns.campaigns import CANCELLABLE, CHANGEABLE, CampaignInfo, Preview
+from db.enums import CampaignStatus, Channel, RecipientStatus
 
 NEW_VIEW = "campaign.new_modal"
 PREVIEW = "campaign.preview"
@@ -34,9 +35,12 @@ AUDIENCE_HINT = (
     "parentheses. Only people who consented to the channel (and did not unsubscribe) get it."
 )
 STATUS = {
-    "draft": ":memo: Draft", "scheduled": ":alarm_clock: Scheduled", "sending": ":outbox_tray: Sending",
-    "sent": ":white_check_mark: Sent", "cancelled": ":x: Cancelled", "failed": ":warning: Failed",
+    CampaignStatus.DRAFT: ":memo: Draft", CampaignStatus.SCHEDULED: ":alarm_clock: Scheduled",
+    CampaignStatus.SENDING: ":outbox_tray: Sending", CampaignStatus.SENT: ":white_check_mark: Sent",
+    CampaignStatus.CANCELLED: ":x: Cancelled", CampaignStatus.FAILED: ":warning: Failed",
 }
+# A campaign that has started has recipients to count.
+STARTED = (CampaignStatus.SENDING, CampaignStatus.SENT, CampaignStatus.CANCELLED)
 LIST_LIMIT = 40
 
 
@@ -52,21 +56,25 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
 
 
 def _by(channel: str) -> str:
-    return "email" if channel == "email" else "SMS"
+    return "email" if channel == Channel.EMAIL else "SMS"
 
 
 def _when(campaign: CampaignInfo, timezone: str) -> str:
-    if campaign.status == "sent" and campaign.sent_at:
+    if campaign.status == CampaignStatus.SENT and campaign.sent_at:
         return f"sent {local_time(campaign.sent_at, timezone)}"
-    if campaign.status in ("scheduled", "sending") and campaign.scheduled_at:
-        return f"{'goes out' if campaign.status == 'scheduled' else 'started'} {local_time(campaign.scheduled_at, timezone)}"
+    if campaign.status in (CampaignStatus.SCHEDULED, CampaignStatus.SENDING) and campaign.scheduled_at:
+        went = "goes out" if campaign.status == CampaignStatus.SCHEDULED else "started"
+        return f"{went} {local_time(campaign.scheduled_at, timezone)}"
     return "not scheduled"
 
 
 def _counts(campaign: CampaignInfo, *, local: bool) -> str:
     c = campaign.counts
-    waiting = c.get("pending", 0) + c.get("sending", 0)
-    parts = [f"{c.get('sent', 0):,} {'put in the local mailbox' if local else 'sent'}", f"{c.get('failed', 0):,} failed", f"{c.get('skipped', 0):,} skipped (no consent)"]
+    waiting = c.get(RecipientStatus.PENDING, 0) + c.get(RecipientStatus.SENDING, 0)
+    parts = [
+        f"{c.get(RecipientStatus.SENT, 0):,} {'put in the local mailbox' if local else 'sent'}",
+        f"{c.get(RecipientStatus.FAILED, 0):,} failed", f"{c.get(RecipientStatus.SKIPPED, 0):,} skipped (no consent)",
+    ]
     if waiting:
         parts.append(f"{waiting:,} to go")
     return ", ".join(parts)
@@ -76,7 +84,7 @@ def campaign_card(
     campaign: CampaignInfo, timezone: str, *, can_manage: bool, note: str | None = None, delivers: bool = True
 ) -> list[dict]:
     """One campaign: what it says, who gets it, when, and how far it got (`delivers`: a mail server is set)."""
-    local = campaign.channel == "email" and not delivers
+    local = campaign.channel == Channel.EMAIL and not delivers
     blocks = [section(note)] if note else []
     blocks += [
         header(campaign.name),
@@ -86,19 +94,19 @@ def campaign_card(
             ("Template", f"`{escape(campaign.template)}`"),
             ("Subject", escape(campaign.subject) if campaign.subject else "—"),
             ("Event", f"{escape(campaign.event_name)} (`{campaign.event_slug}`)" if campaign.event_name else "—"),
-            ("Recipients", _counts(campaign, local=local) if campaign.status in ("sending", "sent", "cancelled") else "counted when it starts"),
+            ("Recipients", _counts(campaign, local=local) if campaign.status in STARTED else "counted when it starts"),
             ("Report to", f"<#{campaign.report_channel}>" if campaign.report_channel else "—"),
         ]),
     ]
     if campaign.message:
         blocks.append(section(">" + escape(campaign.message[:1500]).replace("\n", "\n>")))
     buttons = [_button("Preview", PREVIEW, campaign.slug)]
-    if can_manage and campaign.status in ("draft", "scheduled"):
+    if can_manage and campaign.status in CHANGEABLE:
         buttons.append(_button("Send now…", SEND, campaign.slug, style="primary"))
-    if can_manage and campaign.status in ("draft", "scheduled", "sending"):
+    if can_manage and campaign.status in CANCELLABLE:
         buttons.append(_button("Cancel campaign", CANCEL, campaign.slug, style="danger"))
     blocks.append({"type": "actions", "block_id": f"campaign:{campaign.slug}", "elements": buttons})
-    if can_manage and campaign.status in ("draft", "scheduled"):
+    if can_manage and campaign.status in CHANGEABLE:
         blocks.append(context(f"Schedule it: `/campaign schedule {campaign.slug} at=\"2031-07-01 09:00\"` (in {escape(timezone)})"))
     return blocks
 
@@ -108,7 +116,7 @@ def campaign_list(items: list[CampaignInfo], timezone: str) -> list[dict]:
         return [section("No campaigns yet. Start one with `/campaign new`.")]
     lines = [
         f"• *{escape(c.name)}* `{c.slug}` — {STATUS.get(c.status, c.status)}, by {_by(c.channel)}, {_when(c, timezone)}"
-        + (f" · {c.sent:,} sent" if c.status in ("sending", "sent", "cancelled") else "")
+        + (f" · {c.sent:,} sent" if c.status in STARTED else "")
         for c in items[:LIST_LIMIT]
     ]
     blocks = [header("Campaigns")]
@@ -146,7 +154,7 @@ def send_step(preview: Preview, *, delivers: bool = True) -> list[dict]:
     """The confirmation before sending to N people."""
     campaign = preview.campaign
     people = f"{preview.reachable:,} {'person' if preview.reachable == 1 else 'people'}"
-    local = f" ({mail_words.NO_MAIL_SERVER})" if campaign.channel == "email" and not delivers else ""
+    local = f" ({mail_words.NO_MAIL_SERVER})" if campaign.channel == Channel.EMAIL and not delivers else ""
     return [
         section(f"Send *{escape(campaign.name)}* now to {_reach(preview)}? It cannot be unsent.{local}"),
         {
@@ -163,7 +171,7 @@ def send_step(preview: Preview, *, delivers: bool = True) -> list[dict]:
 def sending_note(campaign: CampaignInfo, people: int, *, delivers: bool = True) -> str:
     report = f" The report comes to <#{campaign.report_channel}> when it is done." if campaign.report_channel else ""
     whom = f"{people:,} {'person' if people == 1 else 'people'}"
-    if campaign.channel == "email" and not delivers:
+    if campaign.channel == Channel.EMAIL and not delivers:
         return f":outbox_tray: Putting *{escape(campaign.name)}* for {whom} in the local mailbox now ({mail_words.NO_MAIL_SERVER}).{report}"
     return f":outbox_tray: Sending *{escape(campaign.name)}* to {whom} now.{report}"
 
@@ -211,7 +219,8 @@ def new_campaign_modal(*, channel_id: str, templates: dict[str, list[str]]) -> d
     names = sorted({n for ns in templates.values() for n in ns})
     channel = {
         "type": "static_select", "action_id": BLOCK_CHANNEL,
-        "options": [_option("Email", "email"), _option("SMS", "sms")], "initial_option": _option("Email", "email"),
+        "options": [_option("Email", Channel.EMAIL), _option("SMS", Channel.SMS)],
+        "initial_option": _option("Email", Channel.EMAIL),
     }
     template = {
         "type": "static_select", "action_id": BLOCK_TEMPLATE,

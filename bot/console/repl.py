@@ -52,6 +52,7 @@ from devtools.local_workspace import (
     Message,
     View,
 )
+from db.enums import AccountStatus
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +191,7 @@ def _owner_name() -> str:
 async def install_demo_workspace(services: Services, directory: Directory) -> accounts.Workspace:
     """The local workspace's account, created on first use with the console's person as its owner."""
     workspace = await accounts.find_workspace(services, team_id=TEAM_ID, enterprise_id=None)
-    if workspace is not None and workspace.status == "active":
+    if workspace is not None and workspace.status == AccountStatus.ACTIVE:
         return workspace
     owner = accounts.UserProfile(name=directory.users[OWNER_ID], email=None, is_admin=True, is_owner=True)
     return await accounts.install_workspace(

@@ -5,6 +5,7 @@ import json
 from bot.text import clock, context, escape, header, local_time, quoted, section
 from core.door.checkins import AttendeeMatch, AttendeeSearch, CheckinAnswer
 from core.door.tokens import DoorTokenInfo, EventDoorTokens, IssuedDoorToken
+from db.enums import CheckinResult
 
 ADMIT = "checkin.admit"
 REVOKE = "door_token.revoke"
@@ -31,15 +32,15 @@ def checkin_result(answer: CheckinAnswer) -> tuple[str, list[dict]]:
     """One scan's answer: a green tick for admitted, a red cross with the reason otherwise (times in the event's zone)."""
     who = _who(answer)
     event = f" at {escape(answer.event['name'])}" if answer.event else ""
-    if answer.result == "admitted":
+    if answer.result == CheckinResult.ADMITTED:
         text = f":white_check_mark: *Admitted*{event} — {who}"
-    elif answer.result == "already_admitted":
+    elif answer.result == CheckinResult.ALREADY_ADMITTED:
         by = f" by {escape(answer.checked_in_by)}" if answer.checked_in_by else ""
         text = f":x: *Already admitted* at {clock(answer.checked_in_at, answer.event['timezone'])}{by} — {who}"
-    elif answer.result == "wrong_event":
+    elif answer.result == CheckinResult.WRONG_EVENT:
         other = escape(answer.event["name"]) if answer.event else "another event"
         text = f":x: *Wrong event* — this ticket is for {other}. {who}"
-    elif answer.result == "not_valid":
+    elif answer.result == CheckinResult.NOT_VALID:
         text = f":x: *Not valid* — this ticket {REASONS.get(answer.reason or '', 'is not valid')}. {who}"
     else:
         text = ":x: *Unknown code* — this is not one of our tickets. To search by name: `/checkin EVENT name-or-email`."

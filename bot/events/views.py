@@ -11,6 +11,7 @@ from core.events.venues import VenueInfo
 from core.sales.waitlist import Waitlist
 from core.storefront.links import EventLink
 from core.time.local_time import in_zone, wall_clock, zone_name
+from db.enums import EventStatus, OrderStatus, WaitlistEntryStatus
 
 # Slack wants action ids unique within a block: the two page buttons differ, one listener hears both.
 LIST_PREVIOUS = "event.list_previous"
@@ -22,7 +23,9 @@ KEEP = "event.keep"
 PUBLISH = "event.publish"
 ADD_TICKET = "event.add_ticket"
 
-STATUS = {"draft": "📝 Draft", "published": "✅ Published", "cancelled": "❌ Cancelled"}
+STATUS = {EventStatus.DRAFT: "📝 Draft", EventStatus.PUBLISHED: "✅ Published", EventStatus.CANCELLED: "❌ Cancelled"}
+# The order in which an event's orders are counted.
+ORDER_STATES = (OrderStatus.PAID, OrderStatus.PENDING, OrderStatus.REFUNDED, OrderStatus.CANCELLED, OrderStatus.EXPIRED)
 SCOPE_TITLES = {"upcoming": "Upcoming events", "past": "Past events", "all": "All events"}
 SECTION_LIMIT = 2900
 
@@ -103,10 +106,10 @@ def cancel_confirm(report: EventReport) -> dict:
 
 def card_actions(report: EventReport) -> dict | None:
     event = report.event
-    if event.status == "cancelled":
+    if event.status == EventStatus.CANCELLED:
         return None
     buttons = [_button("Edit", EDIT, event.slug), _button("Add ticket type", ADD_TICKET, event.slug)]
-    if event.status == "draft":
+    if event.status == EventStatus.DRAFT:
         buttons.append(_button("Publish", PUBLISH, event.slug, style="primary"))
     buttons.append(_button("Cancel event", CANCEL, event.slug, style="danger", confirm=cancel_confirm(report)))
     return {"type": "actions", "block_id": f"event_card:{event.slug}", "elements": buttons}
@@ -159,7 +162,7 @@ def stats_card(report: EventReport) -> list[dict]:
     event, orders = report.event, report.orders
     rate = f" ({report.check_ins * 100 // report.attendees}%)" if report.attendees else ""
     left = "no limit" if event.capacity is None else f"{max(event.capacity - event.sold, 0):,}"
-    order_counts = ", ".join(f"{orders[s]:,} {s}" for s in ("paid", "pending", "refunded", "cancelled", "expired") if orders.get(s))
+    order_counts = ", ".join(f"{orders[s]:,} {s}" for s in ORDER_STATES if orders.get(s))
     blocks = [
         header(f"Stats: {event.name}"),
         fields([
@@ -180,7 +183,7 @@ def stats_card(report: EventReport) -> list[dict]:
 
 def event_line(event: EventInfo) -> str:
     venue = f" · {escape(event.venue_name)}" if event.venue_name else ""
-    status = "" if event.status == "published" else f" · {STATUS[event.status]}"
+    status = "" if event.status == EventStatus.PUBLISHED else f" · {STATUS[event.status]}"
     return f"*{escape(event.name)}* `{event.slug}`\n{when(event)}{venue}{status} · {seats(event.sold, event.capacity)} seats"
 
 
@@ -278,7 +281,7 @@ def venue_saved(venue: VenueInfo) -> list[dict]:
 
 def ticket_added(event: EventInfo, ticket: TicketType) -> list[dict]:
     cap = f"{ticket.capacity:,} seats" if ticket.capacity is not None else "no own limit"
-    next_step = f" Publish the event with `/event publish {event.slug}`." if event.status == "draft" else ""
+    next_step = f" Publish the event with `/event publish {event.slug}`." if event.status == EventStatus.DRAFT else ""
     return [section(
         f"Added *{escape(ticket.name)}* `{ticket.slug}` to *{escape(event.name)}*: "
         f"{money(ticket.price_cents, ticket.currency)}, {cap}.{next_step}"
@@ -306,10 +309,10 @@ def event_link(link: EventLink) -> list[dict]:
                               f"promoter *{escape(link.promoter)}*" if link.promoter else "") if part
         )
         blocks.append(context(f"Tracked link: orders placed through it count for {whom} in `/event stats`."))
-    if link.status == "published":
+    if link.status == EventStatus.PUBLISHED:
         blocks.append({"type": "image", "image_url": link.qr_url, "alt_text": f"QR code of {link.url}"})
         blocks.append(context(f"QR code for posters: <{link.qr_url}|download the PNG>"))
-    elif link.status == "draft":
+    elif link.status == EventStatus.DRAFT:
         blocks.append(context("This link goes live when the event is published."))
     else:
         blocks.append(context("The event is cancelled: its page says so and sells nothing."))
@@ -327,7 +330,7 @@ SHOWN_WAITING = 100  # the list stays readable; the counts above it cover everyo
 
 def waitlist(found: Waitlist) -> list[dict]:
     """`/event waitlist`: the line in order, then who was offered, who bought and who let it lapse."""
-    counts = " · ".join(f"{found.count(state)} {state}" for state in ("waiting", "offered", "bought", "lapsed"))
+    counts = " · ".join(f"{found.count(state)} {state}" for state in WaitlistEntryStatus)
     blocks = [header(f"Waitlist: {found.event_name}"), context(
         f"{counts} · an offer holds its seats for {_plural(found.offer_hours, 'hour')} "
         f"(`/event waitlist {found.event_slug} offer_hours=12` changes it)"
@@ -338,12 +341,12 @@ def waitlist(found: Waitlist) -> list[dict]:
     for entry in found.entries[:SHOWN_WAITING]:
         who = f"{escape(entry.name)} ({escape(entry.email)})" if entry.name else escape(entry.email)
         what = f"{entry.quantity} × {escape(entry.ticket)}"
-        if entry.state == "waiting":
+        if entry.state == WaitlistEntryStatus.WAITING:
             lines.append(f"*{entry.position}.* {who} · {what} · joined {local_time(entry.joined_at, found.timezone)}")
-        elif entry.state == "offered":
+        elif entry.state == WaitlistEntryStatus.OFFERED:
             lines.append(f"Offered: {who} · {what} · held until {local_time(entry.offer_ends_at, found.timezone)} "
                          f"(`{entry.reference}`)")
-        elif entry.state == "bought":
+        elif entry.state == WaitlistEntryStatus.BOUGHT:
             lines.append(f"Bought: {who} · {what} (`{entry.reference}`)")
         else:
             lines.append(f"Lapsed: {who} · {what} · offered {local_time(entry.offered_at, found.timezone)}")

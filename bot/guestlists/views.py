@@ -15,6 +15,7 @@ from core.guestlists.entries import (
 )
 from core.guestlists.lists import ListInfo
 from core.guestlists.stats import Counts, GuestStats
+from db.enums import CheckinResult
 
 ADMIT = "guest.admit"
 ADMIT_PARTY = "guest.admit_party"
@@ -241,9 +242,9 @@ def door_matches(search: AttendeeSearch, guests: list[GuestMatch]) -> tuple[str,
 
 def admission(answer: GuestAdmission) -> tuple[str, list[dict]]:
     who = f"*{escape(answer.name)}* · {escape(answer.list_name)} guest list"
-    if answer.result == "admitted":
+    if answer.result == CheckinResult.ADMITTED:
         text = f":white_check_mark: *Admitted* at {escape(answer.event_name)} — {who}, {answer.party} of {1 + answer.companions}"
-    elif answer.result == "already_admitted":
+    elif answer.result == CheckinResult.ALREADY_ADMITTED:
         by = f" by {escape(answer.by)}" if answer.by else ""
         text = f":x: *Already admitted* at {clock(answer.at, answer.timezone)}{by} — {who}, {answer.party} came in"
     else:

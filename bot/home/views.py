@@ -14,6 +14,7 @@ from bot.text import (
 )
 from core.accounts.home import HomeSummary, UpcomingEvent
 from core.context import TenantContext
+from db.enums import EventStatus
 
 CREATE_EVENT = "home.create_event"
 SELL = "home.sell"
@@ -65,7 +66,7 @@ def _event(event: UpcomingEvent, timezone: str) -> dict:
     held = event.sold - event.paid
     seats = f"{event.paid:,} sold" + (f" · {held:,} held" if held > 0 else "")
     seats += f" / {event.capacity:,}" if event.capacity else ""
-    draft = " · _draft_" if event.status == "draft" else ""
+    draft = " · _draft_" if event.status == EventStatus.DRAFT else ""
     # An event's time is read in its own zone, named so a viewer elsewhere cannot misread it.
     return section(f"*{escape(event.name)}*  `{escape(event.slug)}`{draft}\n{local_time(event.starts_at, event.timezone)} · {seats}")
 

@@ -12,6 +12,7 @@ from core.sales.orders import METHOD_LABELS, Held, OrderView
 from core.sales.payments import RefundPlan, Sale
 from core.sales.promos import CodeSales, Promo, PromoReport
 from core.sales.sources import PromoterSales, SourceSales
+from db.enums import OrderSource, OrderStatus, TicketStatus
 
 PAY_LINK = "order.pay_link"
 REFUND = "order.refund"
@@ -19,11 +20,11 @@ KEEP = "order.keep"
 TICKETS_SHOWN = 20
 
 STATUS = {
-    "pending": "⏳ Waiting for payment",
-    "paid": "✅ Paid",
-    "refunded": "↩️ Refunded",
-    "expired": "⌛ Expired",
-    "cancelled": "❌ Cancelled",
+    OrderStatus.PENDING: "⏳ Waiting for payment",
+    OrderStatus.PAID: "✅ Paid",
+    OrderStatus.REFUNDED: "↩️ Refunded",
+    OrderStatus.EXPIRED: "⌛ Expired",
+    OrderStatus.CANCELLED: "❌ Cancelled",
 }
 
 
@@ -47,7 +48,7 @@ def _held_fields(held: Held) -> dict:
 def sale_card(sale: Sale, *, delivers: bool = True) -> list[dict]:
     """The answer to /sell: the held order and how it gets paid."""
     held = sale.order
-    if held.status == "paid":
+    if held.status == OrderStatus.PAID:
         return [
             header(f"Order {held.reference}: tickets issued"),
             _held_fields(held),
@@ -75,7 +76,7 @@ def sale_card(sale: Sale, *, delivers: bool = True) -> list[dict]:
 
 def sale_text(sale: Sale) -> str:
     held = sale.order
-    if held.status == "paid":
+    if held.status == OrderStatus.PAID:
         return f"Order {held.reference}: tickets issued."
     if sale.payment_url:
         return f"Order {held.reference} held; payment link: {sale.payment_url}"
@@ -91,7 +92,7 @@ def order_card(order: OrderView, *, note: str | None = None, delivers: bool = Tr
         ("Total", money(order.total_cents, order.currency)),
         ("Buyer", _buyer(order.email, order.name)),
     ]
-    if order.source == "web":
+    if order.source == OrderSource.WEB:
         via = [f"source {order.channel_source}"] if order.channel_source else []
         via += [f"promoter {escape(order.promoter)}"] if order.promoter else []
         pairs.append(("Placed", "on the public event page" + (f" (link: {', '.join(via)})" if via else "")))
@@ -103,17 +104,17 @@ def order_card(order: OrderView, *, note: str | None = None, delivers: bool = Tr
         pairs.append(("Refunded", money(order.refunded_cents, order.currency)))
     if order.paid_at:
         pairs.append(("Paid at", local_time(order.paid_at, order.event_timezone)))
-    elif order.status == "pending" and order.expires_at:
+    elif order.status == OrderStatus.PENDING and order.expires_at:
         pairs.append(("Held until", local_time(order.expires_at, order.event_timezone)))
     blocks = [header(f"Order {order.reference}")]
     if note:
         blocks.append(section(note))
     blocks.append(fields(pairs))
-    if order.status == "pending" and order.checkout_url:
+    if order.status == OrderStatus.PENDING and order.checkout_url:
         blocks.append(section(f"Payment link: <{order.checkout_url}|pay {money(order.total_cents, order.currency)}>"))
     if order.tickets:
         lines = [
-            f"• <{t.url}|{t.code}> — {escape(t.attendee)}, {escape(t.product)}" + ("" if t.status == "valid" else " _(void)_")
+            f"• <{t.url}|{t.code}> — {escape(t.attendee)}, {escape(t.product)}" + ("" if t.status == TicketStatus.VALID else " _(void)_")
             for t in order.tickets[:TICKETS_SHOWN]
         ]
         if len(order.tickets) > TICKETS_SHOWN:
@@ -154,7 +155,7 @@ def refund_step(plan: RefundPlan, amount: str | None) -> list[dict]:
 
 
 def refunded_note(order: OrderView) -> str:
-    if order.status == "refunded":
+    if order.status == OrderStatus.REFUNDED:
         return f"Refunded in full ({money(order.refunded_cents, order.currency)}); the tickets are void and the seats back on sale."
     return f"Refunded {money(order.refunded_cents, order.currency)} so far; the tickets stay valid."
 
@@ -235,7 +236,7 @@ def source_label(sales: SourceSales) -> str:
         return sales.source
     if sales.promoter:
         return f"{escape(sales.promoter)} (promoter)"
-    return "Event page, no tracked link" if sales.channel == "web" else "Sold from Slack"
+    return "Event page, no tracked link" if sales.channel == OrderSource.WEB else "Sold from Slack"
 
 
 def source_line(sales: SourceSales) -> str:

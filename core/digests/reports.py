@@ -21,6 +21,7 @@ from core.guestlists.stats import GuestStats, counts_for
 from core.money.amounts import Money, per_currency
 from core.sales.sources import SourceSales
 from core.time.local_time import zone
+from db.enums import OrderSource
 from db.models import GuestList
 
 TREND_DAYS = 14
@@ -127,7 +128,7 @@ class SalesDigest:
     @property
     def sources_worth_showing(self) -> bool:
         """More than Slack alone sold (a lone "sold from Slack" line says nothing)."""
-        return len(self.sources) > 1 or any(s.channel != "slack" for s in self.sources)
+        return len(self.sources) > 1 or any(s.channel != OrderSource.SLACK for s in self.sources)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from db.models import Event, Order, User
 
 @dataclass(frozen=True)
 class SourceSales:
-    channel: str  # slack | web (orders.source)
+    channel: str  # an OrderSource: orders.source
     source: str | None  # a tracked link's source
     promoter: str | None  # a tracked link's promoter (name)
     orders: int
