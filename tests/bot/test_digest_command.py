@@ -7,7 +7,7 @@ from sqlalchemy import select
 from bot.notifier import SlackNotifier, fixed_token
 from core.jobs import outbox
 from db.models import DigestSubscription, OutboxMessage
-from tests.support.factories import make_event, make_product
+from tests.support.factories import make_event, make_product, set_account
 
 REFERENCE = re.compile(r"EV-[A-Z0-9]{6}")
 
@@ -98,6 +98,9 @@ async def posted_blocks(slack, channel: str) -> str:
 
 async def test_now_today_reports_todays_sales_so_far_with_the_upcoming_events_pace(slack):
     tenant = await slack.tenant()
+    # Each event is reported on its own calendar day; the account shares the event's zone, so the
+    # account's today is the sale's day at any hour (in UTC, a late-evening sale is Berlin's tomorrow).
+    await set_account(slack.services, tenant, timezone="Europe/Berlin")
     event = await make_event(slack.services, tenant, name="Summer Gala", capacity=300)
     await make_product(slack.services, tenant, event, capacity=300)
     sale = await slack.run("/sell", f"{event.slug} ga qty=2 email=ann@example.com")
