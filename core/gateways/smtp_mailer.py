@@ -12,6 +12,10 @@ so a failure is classified by where it happened:
 
 Once one message has used up its retries on a transient failure, the rest of the batch is not
 tried (the server is down or throttling) and comes back with `retry=True` at once.
+
+Time limits are ours (`asyncio.timeout` around each step), not aiosmtplib's: its limits go through
+`asyncio.wait_for`, which on Python 3.11 can swallow a cancellation that arrives as the step
+finishes, so a send cancelled at shutdown would hang on until the next limit ran out.
 """
 
 import asyncio
@@ -19,6 +23,8 @@ import io
 import logging
 import secrets
 from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from email import charset as charsets
 from email.generator import BytesGenerator
 from email.header import Header
@@ -33,6 +39,7 @@ import aiosmtplib
 from aiosmtplib.email import flatten_message
 
 from core.ports import Email, SendError
+from core.together import together
 
 log = logging.getLogger("eventos.mail")
 
@@ -166,7 +173,7 @@ class SmtpMailer:
 
     def _client(self) -> aiosmtplib.SMTP:
         return aiosmtplib.SMTP(
-            hostname=self._host, port=self._port, use_tls=self._implicit_tls, timeout=self._timeout,
+            hostname=self._host, port=self._port, use_tls=self._implicit_tls, timeout=None,
             username=self._username, password=self._password,
         )
 
@@ -202,7 +209,7 @@ class SmtpMailer:
                     raise
                 self._checkin(client)
 
-        await asyncio.gather(*(worker() for _ in range(min(self._connections, len(emails)))))
+        await together(worker() for _ in range(min(self._connections, len(emails))))
         return results
 
     def _checkin(self, client: aiosmtplib.SMTP) -> None:
@@ -241,24 +248,26 @@ class SmtpMailer:
 
     async def _transmit(self, client: aiosmtplib.SMTP, recipient: str, message: EmailMessage | bytes) -> None:
         """MAIL, RCPT, DATA on one connection; a broken connection during DATA raises _MaybeDelivered."""
-        if not client.is_connected:
-            await client.connect()
-        eight_bit = isinstance(message, EmailMessage) and client.supports_extension("8bitmime")
-        try:
-            await client.mail(self._envelope_from, options=["BODY=8BITMIME"] if eight_bit else [])
-            await client.rcpt(recipient)
-        except aiosmtplib.SMTPResponseException:
-            await _reset(client)
-            raise
+        async with _within(client, self._timeout):
+            if not client.is_connected:
+                await client.connect()
+            eight_bit = isinstance(message, EmailMessage) and client.supports_extension("8bitmime")
+            try:
+                await client.mail(self._envelope_from, options=["BODY=8BITMIME"] if eight_bit else [])
+                await client.rcpt(recipient)
+            except aiosmtplib.SMTPResponseException:
+                await _reset(client, self._timeout)
+                raise
         if isinstance(message, bytes):
             payload = message
         else:
             payload = flatten_message(message, cte_type="8bit" if eight_bit else "7bit")
         try:
-            await client.data(payload)
+            async with _within(client, self._timeout):
+                await client.data(payload)
         except aiosmtplib.SMTPResponseException:
             # An answer to the message itself: the server did not take it.
-            await _reset(client)
+            await _reset(client, self._timeout)
             raise
         except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as error:
             client.close()
@@ -269,15 +278,28 @@ class SmtpMailer:
         idle, self._idle = self._idle, []
         for client in idle:
             try:
-                await client.quit()
+                async with _within(client, self._timeout):
+                    await client.quit()
             except (aiosmtplib.SMTPException, OSError):
                 client.close()
 
 
-async def _reset(client: aiosmtplib.SMTP) -> None:
-    """Clear a refused envelope so the connection can carry the next message."""
+@asynccontextmanager
+async def _within(client: aiosmtplib.SMTP, seconds: float) -> AsyncIterator[None]:
+    """A step's time limit; past it the connection is closed (its state is unknown) and TimeoutError (an OSError) raised."""
+    try:
+        async with asyncio.timeout(seconds):
+            yield
+    except TimeoutError:
+        client.close()
+        raise
+
+
+async def _reset(client: aiosmtplib.SMTP, seconds: float) -> None:
+    """Clear a refused envelope so the connection can carry the next message (else close it)."""
     if client.is_connected:
         try:
-            await client.rset()
+            async with asyncio.timeout(seconds):
+                await client.rset()
         except (aiosmtplib.SMTPException, OSError):
             client.close()

@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.jobs.policies import Queue
 from core.services import Services
+from core.together import together
 from db.enums import DeliveryStatus
 from db.session import connection_lost, retry_on_disconnect
 
@@ -178,11 +179,11 @@ async def drain(
 
     async def run_account(rows: list[Row]) -> None:
         async with slots:
-            await asyncio.gather(*(run_lane(rows[lane::lanes]) for lane in range(lanes)))
+            await together(run_lane(rows[lane::lanes]) for lane in range(lanes))
 
     async with _kept_alive(services, queue, token, set(by_account)):
         try:
-            await asyncio.gather(*(run_account(rows) for rows in by_account.values()))
+            await together(run_account(rows) for rows in by_account.values())
         finally:
             await _release(services, queue, token, set(by_account))
     return tally

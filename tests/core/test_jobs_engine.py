@@ -123,6 +123,38 @@ async def test_a_worker_killed_mid_call_leaves_only_that_row_in_doubt(services, 
     assert (done.status, done.attempts, done.in_doubt, done.attempt_started_at) == ("sent", 2, True, None)
 
 
+async def test_a_cancelled_drain_returns_only_after_every_lane_has_let_go_of_its_row(services, make_tenant, clock):
+    """Cancelled at shutdown, the drain waits for each lane's clean-up, so no row stays locked behind it."""
+    tenant = await make_tenant()
+    await enqueue(services, tenant, "first", "second", "third", "fourth")
+    started: list[str] = []
+    let_go: list[str] = []
+    in_calls = asyncio.Semaphore(0)
+
+    class SlowToStop(Recorder):
+        async def deliver(self, attempt):
+            started.append(attempt.prepared)
+            lane = len(started)
+            in_calls.release()
+            try:
+                await asyncio.Event().wait()
+            finally:
+                await asyncio.sleep(0.05 * lane)  # each lane takes a little longer to stop than the one before
+                let_go.append(attempt.prepared)
+
+    killed = asyncio.create_task(engine.drain(services, SlowToStop(), limit=10, account_id=tenant.account_id, lanes=4))
+    for _ in range(4):
+        await in_calls.acquire()
+    killed.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await killed
+
+    assert sorted(let_go) == ["first", "fourth", "second", "third"]
+    async with services.db.tenant(tenant.account_id) as session:
+        free = await session.scalars(select(OutboxMessage.dedupe_key).with_for_update(nowait=True))
+        assert sorted(free) == ["first", "fourth", "second", "third"]  # NOWAIT: none is still locked by a lane
+
+
 async def test_a_live_worker_keeps_its_claims_while_a_long_call_lasts(db, settings, make_tenant):
     # Real time and a 0.6 s lease: only the heartbeat keeps the rows queued behind the slow call.
     services = Services(db=db, settings=settings, clock=SystemClock())

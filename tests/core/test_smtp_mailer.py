@@ -108,3 +108,39 @@ async def test_a_send_cancelled_mid_conversation_hangs_up_instead_of_pooling_the
     finally:
         server.close()
         await server.wait_closed()
+
+
+@pytest.fixture
+async def silent_server():
+    """A server that takes connections and never says a word; yields its smtp:// URL."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def never_greets(reader, writer):
+        held.append(writer)
+        await reader.read()
+
+    server = await asyncio.start_server(never_greets, "127.0.0.1", 0)
+    yield f"smtp://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    server.close()
+    for writer in held:
+        writer.close()
+    await server.wait_closed()
+
+
+async def test_a_server_that_never_greets_is_a_retryable_failure_once_the_time_limit_passes(silent_server):
+    mailer = SmtpMailer(silent_server, "team@ex.test", retries=0, timeout=0.3)
+    [error] = await asyncio.wait_for(mailer.send_many([mail("a@ex.org")]), 5)
+    assert (error.retry, error.maybe_sent) == (True, False) and "could not be reached" in error.reason
+
+
+async def test_a_send_cancelled_at_any_moment_of_connecting_ends_at_once(silent_server):
+    """Cancelled just as the connection opens, a send must not go on to wait out its time limit for the greeting."""
+    mailer = SmtpMailer(silent_server, "team@ex.test", timeout=60)
+    for moment in range(40):
+        sending = asyncio.create_task(mailer.send(mail("a@ex.org")))
+        for _ in range(moment):
+            await asyncio.sleep(0)
+        sending.cancel()
+        done, _ = await asyncio.wait([sending], timeout=2)
+        assert done, f"a send cancelled after {moment} turns of the loop was still running 2 s later"
+        assert sending.cancelled()
