@@ -299,7 +299,7 @@ async def _reset(client: aiosmtplib.SMTP, seconds: float) -> None:
     """Clear a refused envelope so the connection can carry the next message (else close it)."""
     if client.is_connected:
         try:
-            async with asyncio.timeout(seconds):
+            async with _within(client, seconds):
                 await client.rset()
         except (aiosmtplib.SMTPException, OSError):
             client.close()
