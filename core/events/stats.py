@@ -2,13 +2,13 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, literal, select
 
 from core.context import TenantContext
 from core.events import events, ticket_types
 from core.events.events import EventInfo, Impact
 from core.events.ticket_types import TicketType
-from core.sales import promos, sources, totals
+from core.sales import promos, tallies
 from core.sales.promos import CodeSales
 from core.sales.sources import SourceSales
 from core.sales.totals import Totals
@@ -64,31 +64,41 @@ async def event_report(services: Services, tenant: TenantContext, *, slug: str) 
                 .where(ProductSales.product_id.in_([p.id for p in products]))
             )
         }
-        # One statement for the counts and the account's public handle (None until a link was first asked for).
-        attendees, check_ins, handle, *by_status = (
-            await session.execute(
-                select(
-                    select(func.count()).where(Attendee.event_id == row.id, Attendee.status == AttendeeStatus.ACTIVE)
-                    .scalar_subquery(),
-                    select(func.count()).where(CheckIn.event_id == row.id, CheckIn.result == CheckinResult.ADMITTED)
-                    .scalar_subquery(),
-                    select(Account.slug).scalar_subquery(),
-                    *(func.count().filter(Order.status == status) for status in OrderStatus),
-                ).where(Order.event_id == row.id)
-            )
+        # One statement for the counts the tallies do not hold (held orders are not tallied: migration 0098)
+        # and the account's public handle (None until a link was first asked for).
+        attendees, check_ins, handle, held = (
+            await session.execute(_COUNTS, {"event_id": row.id})
         ).one()
-        orders = {status.value: n for status, n in zip(OrderStatus, by_status, strict=True) if n}
-        taken = await totals.order_totals(session, Order.event_id == row.id)
+        settled = await tallies.event_orders(session, row.id)
         codes = await promos.event_code_sales(session, row.id)
-        # Promoters see their own figures (`my_sales`), never other promoters'.
-        by_source = await sources.sales_by_source(session, Order.event_id == row.id) if tenant.has_role("sales") else []
+    orders = {status.value: n for status in OrderStatus
+              if (n := held if status == OrderStatus.PENDING else settled.by_status.get(status, 0))}
     tickets = [_ticket_sales(p, *sales.get(p.id, (0, 0))) for p in products]
     currency = products[0].currency if products else tenant.currency
     impact = Impact(orders.get(OrderStatus.PAID, 0), orders.get(OrderStatus.PENDING, 0), attendees)
-    money = tuple(taken) or (Totals(0, 0, currency),)
+    money = settled.money or (Totals(0, 0, currency),)
     public_url = await links.published_url(services, tenant, event, handle=handle)
+    # Promoters see their own figures (`my_sales`), never other promoters'.
+    by_source = settled.sources if tenant.has_role("sales") else ()
     return EventReport(event, tickets, orders, attendees, check_ins, currency, impact, money, public_url,
-                       tuple(by_source), tuple(codes))
+                       by_source, tuple(codes))
+
+
+def _inline(value: str):
+    """A constant written into the statement: a partial index's WHERE must match it in every plan, generic ones too."""
+    return literal(value, literal_execute=True)
+
+
+# Built once: every card reuses its compiled form.
+_COUNTS = select(
+    select(func.count()).where(Attendee.event_id == bindparam("event_id"), Attendee.status == _inline(AttendeeStatus.ACTIVE))
+    .scalar_subquery(),
+    select(func.count()).where(CheckIn.event_id == bindparam("event_id"), CheckIn.result == _inline(CheckinResult.ADMITTED))
+    .scalar_subquery(),
+    select(Account.slug).scalar_subquery(),
+    select(func.count()).where(Order.event_id == bindparam("event_id"), Order.status == _inline(OrderStatus.PENDING))
+    .scalar_subquery(),
+)
 
 
 def _ticket_sales(product: Product, paid: int, revenue_cents: int) -> TicketSales:

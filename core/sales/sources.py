@@ -1,13 +1,13 @@
 """Sales by where they came from: Slack, the event page, a tracked link's source and promoter.
 
 Counted over paid sales (comps are not sales): orders, tickets and what they took. A promoter
-reads only the orders credited to them, never buyers or other promoters' figures.
+reads only the orders credited to them, never buyers or other promoters' figures. An event's
+card reads its sales by source from the order tallies (`core/sales/tallies.py`).
 """
 
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.permissions import Action, require
 from core.context import TenantContext
@@ -41,28 +41,6 @@ class PromoterSales:
 
 
 PAID_SALE = (Order.status == OrderStatus.PAID, Order.kind == "sale")
-
-
-async def sales_by_source(session: AsyncSession, *where: ColumnElement[bool], limit: int = 25) -> list[SourceSales]:
-    """Paid sales matching `where` per channel, source and promoter, most revenue first."""
-    # Summed per promoter id first, names joined to the few groups after (not to every order).
-    grouped = (
-        select(Order.source, Order.channel_source, Order.promoter_user_id, Order.currency,
-               func.count().label("orders"), func.sum(Order.quantity).label("tickets"),
-               func.sum(Order.total_cents).label("revenue"))
-        .where(*where, *PAID_SALE)
-        .group_by(Order.source, Order.channel_source, Order.promoter_user_id, Order.currency)
-        .subquery()
-    )
-    rows = await session.execute(
-        select(grouped.c.source, grouped.c.channel_source, User.name, grouped.c.orders, grouped.c.tickets,
-               grouped.c.revenue, grouped.c.currency)
-        .outerjoin(User, User.id == grouped.c.promoter_user_id)
-        .order_by(grouped.c.revenue.desc(), grouped.c.orders.desc(), grouped.c.source, grouped.c.channel_source, User.name)
-        .limit(limit)
-    )
-    return [SourceSales(channel, source, promoter, orders, int(tickets), int(cents), currency)
-            for channel, source, promoter, orders, tickets, cents, currency in rows]
 
 
 async def my_sales(services: Services, tenant: TenantContext, *, event: str | None = None) -> list[PromoterSales]:

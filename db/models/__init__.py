@@ -20,6 +20,7 @@ from db.models.sales import (
     Attendee,
     Order,
     OrderLine,
+    OrderTally,
     Payment,
     ProcessedWebhook,
     ProductSales,
@@ -34,7 +35,7 @@ __all__ = [
     "BOTS_TABLE", "INSTALLATIONS_TABLE", "OAUTH_STATES_TABLE", "ROLES", "Account", "AnalyticsWatermark", "Attendee", "Base", "Campaign", "CampaignRecipient",
     "CheckIn", "Company", "ConsentChange", "Contact", "ContactThread", "DEMO_KINDS", "Demo", "DemoRow", "DigestRun",
     "DigestSubscription", "DoorToken", "Event", "EventAnalytics", "GuestEntry", "GuestList", "Interaction", "Order",
-    "OrderLine", "OutboxMessage", "Payment", "Product", "ProcessedWebhook", "ProductSales", "PromoCode", "PromoCodeProduct", "SaleRush", "SlackDelivery",
+    "OrderLine", "OrderTally", "OutboxMessage", "Payment", "Product", "ProcessedWebhook", "ProductSales", "PromoCode", "PromoCodeProduct", "SaleRush", "SlackDelivery",
     "SlackRequestSignature", "Ticket", "TicketEmail", "TrackedLink", "User", "Venue",
     "WaitlistEntry", "WaitlistOffer",
 ]

@@ -119,6 +119,34 @@ class ProductSales(Base):
     revenue_cents: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
+class OrderTally(Tenant, Base):
+    """An event's settled orders counted per state, kind, channel, source, promoter and currency,
+    kept by triggers on orders and payments (migration 0098); held orders are not tallied."""
+
+    __tablename__ = "order_tallies"
+    __extra_args__ = (
+        ForeignKeyConstraint(["account_id", "event_id"], ["events.account_id", "events.id"], ondelete="CASCADE"),
+        Index(
+            "uq_order_tallies_key", "account_id", "event_id", "status", "kind", "source",
+            text("coalesce(channel_source, '')"),
+            text("coalesce(promoter_user_id, '00000000-0000-0000-0000-000000000000'::uuid)"),
+            "currency", unique=True,
+        ),
+    )
+
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    status: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    channel_source: Mapped[str | None] = mapped_column(Text)
+    promoter_user_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    currency: Mapped[str] = mapped_column(String(3))
+    orders: Mapped[int] = mapped_column(Integer, server_default="0")
+    tickets: Mapped[int] = mapped_column(Integer, server_default="0")
+    cents: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    refunded_cents: Mapped[int] = mapped_column(BigInteger, server_default="0")  # partial refunds, capped per order
+
+
 class Payment(Tenant, Base):
     __tablename__ = "payments"
     __extra_args__ = (

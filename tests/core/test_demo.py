@@ -12,7 +12,7 @@ from core.crm import contacts
 from core.errors import Conflict, NotFound
 from core.events import events, ticket_types
 from core.money.amounts import Money
-from core.sales import orders, promos, sources
+from core.sales import orders, promos, tallies
 from db.models import (
     Attendee,
     Campaign,
@@ -92,7 +92,7 @@ async def test_the_demo_is_a_tour_of_everything(services, tenant):
     assert ("promo_code", report.promo.id) in marked
     async with services.db.tenant(tenant.account_id) as session:
         [link] = (await session.execute(select(TrackedLink))).scalars().all()
-        by_source = await sources.sales_by_source(session, Order.event_id == gala.id)
+        by_source = (await tallies.event_orders(session, gala.id)).sources
     assert (link.event_id, link.source) == (gala.id, demo.LINK_SOURCE) and ("tracked_link", link.id) in marked
     assert [(s.channel, s.orders, s.tickets) for s in by_source if s.source == demo.LINK_SOURCE] == [("web", 1, 1)]
     preview = await campaigns.preview_campaign(services, tenant, slug=summary.campaign)
