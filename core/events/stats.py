@@ -15,7 +15,7 @@ from core.sales.totals import Totals
 from core.services import Services
 from core.storefront import links
 from db.enums import AttendeeStatus, CheckinResult, OrderStatus
-from db.models import Account, Attendee, CheckIn, Order, Product, ProductSales
+from db.models import Account, Attendee, CheckIn, Order, Product, ProductSales, Venue
 
 
 @dataclass(frozen=True)
@@ -49,32 +49,22 @@ async def event_report(services: Services, tenant: TenantContext, *, slug: str) 
     """Everything an event card and its stats show, read in one transaction."""
     async with services.db.tenant(tenant.account_id) as session:
         row = await events.load_event(session, slug)
-        event = events.info(row, await events.venue_name(session, row.venue_id))
-        products = (
-            await session.execute(
-                select(Product).where(Product.event_id == row.id).order_by(Product.price_cents, Product.created_at, Product.id)
-            )
-        ).scalars().all()
-        # Kept by triggers as orders become paid or stop being paid (migration 0010): a few rows
-        # whatever the number of orders. Held seats are the rest of `sold`, which counts pending and paid.
-        sales = {
-            product_id: (seats, revenue)
-            for product_id, seats, revenue in await session.execute(
-                select(ProductSales.product_id, ProductSales.paid_seats, ProductSales.revenue_cents)
-                .where(ProductSales.product_id.in_([p.id for p in products]))
-            )
-        }
-        # One statement for the counts the tallies do not hold (held orders are not tallied: migration 0098)
-        # and the account's public handle (None until a link was first asked for).
-        attendees, check_ins, handle, held = (
-            await session.execute(_COUNTS, {"event_id": row.id})
+        # Paid seats and revenue per ticket type are kept by triggers as orders become paid or stop being
+        # paid (migration 0010): a few rows whatever the number of orders. Held seats are the rest of
+        # `sold`, which counts pending and paid.
+        products = (await session.execute(_TICKET_TYPES, {"event_id": row.id})).all()
+        # One statement for the venue, the counts the tallies do not hold (held orders are not tallied:
+        # migration 0098) and the account's public handle (None until a link was first asked for).
+        venue, attendees, check_ins, handle, held = (
+            await session.execute(_COUNTS, {"event_id": row.id, "venue_id": row.venue_id})
         ).one()
+        event = events.info(row, venue)
         settled = await tallies.event_orders(session, row.id)
         codes = await promos.event_code_sales(session, row.id)
     orders = {status.value: n for status in OrderStatus
               if (n := held if status == OrderStatus.PENDING else settled.by_status.get(status, 0))}
-    tickets = [_ticket_sales(p, *sales.get(p.id, (0, 0))) for p in products]
-    currency = products[0].currency if products else tenant.currency
+    tickets = [_ticket_sales(p, paid, revenue) for p, paid, revenue in products]
+    currency = products[0][0].currency if products else tenant.currency
     impact = Impact(orders.get(OrderStatus.PAID, 0), orders.get(OrderStatus.PENDING, 0), attendees)
     money = settled.money or (Totals(0, 0, currency),)
     public_url = await links.published_url(services, tenant, event, handle=handle)
@@ -90,7 +80,14 @@ def _inline(value: str):
 
 
 # Built once: every card reuses its compiled form.
+_TICKET_TYPES = (
+    select(Product, func.coalesce(ProductSales.paid_seats, 0), func.coalesce(ProductSales.revenue_cents, 0))
+    .outerjoin(ProductSales, (ProductSales.account_id == Product.account_id) & (ProductSales.product_id == Product.id))
+    .where(Product.event_id == bindparam("event_id"))
+    .order_by(Product.price_cents, Product.created_at, Product.id)
+)
 _COUNTS = select(
+    select(Venue.name).where(Venue.id == bindparam("venue_id")).scalar_subquery(),
     select(func.count()).where(Attendee.event_id == bindparam("event_id"), Attendee.status == _inline(AttendeeStatus.ACTIVE))
     .scalar_subquery(),
     select(func.count()).where(CheckIn.event_id == bindparam("event_id"), CheckIn.result == _inline(CheckinResult.ADMITTED))
