@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from sqlalchemy import bindparam, delete, func
+from sqlalchemy import ColumnElement, bindparam, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,6 +39,12 @@ _RECORD_SIGNATURE = (
     .on_conflict_do_nothing(index_elements=["signature"])
     .returning(SlackRequestSignature.signature)
 )
+
+
+def signed_request_recorded() -> ColumnElement[bool]:
+    """Records a verified request's signature (bound as `signature`) within the statement that selects this;
+    true only for the statement that recorded it first, false for an exact replay."""
+    return exists(select(_RECORD_SIGNATURE.cte("recorded_signature")))
 
 
 async def forget_old_deliveries(services: Services) -> int:

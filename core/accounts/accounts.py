@@ -87,6 +87,13 @@ _WORKSPACE_AND_USER = select(
     Account.id, Account.name, Account.status, Account.timezone, Account.currency, Account.default_role,
     _ACTING.c.id.label("user_id"), _ACTING.c.role,
 ).outerjoin(_ACTING, true())
+# The same, and the request's signature recorded, in one round trip: always one row, whose
+# `first_signed` is false for an exact replay and whose other columns are null when the account is gone.
+_SIGNED = select(deliveries.signed_request_recorded().label("first_signed")).subquery("signed")
+_WORKSPACE_AND_USER_ROW = _WORKSPACE_AND_USER.subquery("arriving")
+_SIGNED_WORKSPACE_AND_USER = select(_SIGNED.c.first_signed, *_WORKSPACE_AND_USER_ROW.c).select_from(
+    _SIGNED.outerjoin(_WORKSPACE_AND_USER_ROW, true())
+)
 
 
 @dataclass
@@ -131,9 +138,9 @@ async def arrive(
     account_id = routes.get(team_id, enterprise_id)
     if account_id is not None:
         async with services.db.tenant(account_id) as session:
-            if signature and not await deliveries.first_signed_request(session, signature=signature):
-                return Arrival(None, replay=True)
-            row = (await session.execute(_WORKSPACE_AND_USER, {"slack_user_id": slack_user_id or ""})).first()
+            first_signed, row = await _signed_workspace_and_user(session, slack_user_id, signature)
+        if not first_signed:
+            return Arrival(None, replay=True)
         if row is not None:
             return _arrival(row, slack_user_id)
         routes.forget(team_id, enterprise_id)
@@ -150,6 +157,15 @@ async def arrive(
         row = (await session.execute(_WORKSPACE_AND_USER, {"slack_user_id": slack_user_id or ""})).one()
     routes.put(team_id, enterprise_id, account_id)
     return _arrival(row, slack_user_id)
+
+
+async def _signed_workspace_and_user(session, slack_user_id: str | None, signature: str | None):
+    """(whether the request is not a replay, the workspace and user row or None), in one statement."""
+    values = {"slack_user_id": slack_user_id or ""}
+    if not signature:
+        return True, (await session.execute(_WORKSPACE_AND_USER, values)).first()
+    row = (await session.execute(_SIGNED_WORKSPACE_AND_USER, values | {"signature": signature})).one()
+    return row.first_signed, row if row.id is not None else None
 
 
 def _arrival(row, slack_user_id: str | None) -> Arrival:

@@ -5,9 +5,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, exists, func, select, text, update
-from sqlalchemy.dialects.postgresql import distinct_on, insert
+from sqlalchemy import ScalarSelect, Select, and_, bindparam, case, exists, func, select, text, true, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from core.accounts.permissions import Action, require
 from core.context import TenantContext
@@ -427,35 +428,83 @@ async def contact_id_for(session: AsyncSession, email: str) -> uuid.UUID:
         select(func.coalesce(Contact.merged_into_id, Contact.id)).where(Contact.email == email)
     )
     if found is None:
-        raise NotFound(
-            f"No contact has the email {email}.", kind=Thing.CONTACT, asked=email,
-            next_step=Next.to(NextStep.ADD_CONTACT, email=email),
-        )
+        raise _no_contact_with(email)
     return found
+
+
+def _no_contact_with(email: str) -> NotFound:
+    return NotFound(
+        f"No contact has the email {email}.", kind=Thing.CONTACT, asked=email,
+        next_step=Next.to(NextStep.ADD_CONTACT, email=email),
+    )
+
+
+def _latest_consent(channel: Channel):
+    """The time and source of the contact's last consent change on `channel` (a lateral row, null without one)."""
+    return (
+        select(ConsentChange.created_at, ConsentChange.source)
+        .where(ConsentChange.contact_id == Contact.id, ConsentChange.channel == channel)
+        .order_by(ConsentChange.created_at.desc(), ConsentChange.id.desc())
+        .limit(1)
+        .lateral(f"latest_{channel}")
+    )
+
+
+def _contact_view(contact_id) -> Select:
+    """The contact with this id and its consent's latest changes, as one row of ContactView's fields."""
+    by_email, by_sms = _latest_consent(Channel.EMAIL), _latest_consent(Channel.SMS)
+    return (
+        select(
+            Contact.id, Contact.email, Contact.first_name, Contact.last_name, Contact.phone, Contact.company_name,
+            Contact.tags, Contact.email_consent, by_email.c.created_at, by_email.c.source,
+            Contact.sms_consent, by_sms.c.created_at, by_sms.c.source,
+        )
+        .select_from(Contact)
+        .outerjoin(by_email, true())
+        .outerjoin(by_sms, true())
+        .where(Contact.id == contact_id)
+    )
+
+
+def _live_id(by: str) -> ScalarSelect:
+    """The id of the contact whose `by` column is bound as `by`, or of the one it was merged into."""
+    asked = aliased(Contact, name="asked")
+    return (
+        select(func.coalesce(asked.merged_into_id, asked.id))
+        .where(getattr(asked, by) == bindparam(by))
+        .scalar_subquery()
+    )
+
+
+# Built once: loading a contact is one round trip and no statement construction.
+_CONTACT = _contact_view(bindparam("contact_id"))
+_LIVE_CONTACT_BY_EMAIL = _contact_view(_live_id("email"))
+_LIVE_CONTACT_BY_ID = _contact_view(_live_id("id"))
+
+
+def _as_view(row) -> ContactView:
+    (id_, email, first_name, last_name, phone, company_name, tags,
+     email_consent, email_changed_at, email_source, sms_consent, sms_changed_at, sms_source) = row
+    return ContactView(
+        id_, email, first_name, last_name, phone, company_name, list(tags or []),
+        ConsentState(email_consent, email_changed_at, email_source), ConsentState(sms_consent, sms_changed_at, sms_source),
+    )
 
 
 async def load_contact(session: AsyncSession, contact_id: uuid.UUID) -> ContactView:
     """One contact with the time and source of its current consent."""
-    contact = (
-        await session.execute(select(Contact).where(Contact.id == contact_id).execution_options(populate_existing=True))
-    ).scalar_one()
-    latest = {
-        row.channel: row
-        for row in (
-            await session.execute(
-                select(ConsentChange.channel, ConsentChange.created_at, ConsentChange.source)
-                .where(ConsentChange.contact_id == contact_id)
-                .ext(distinct_on(ConsentChange.channel))
-                .order_by(ConsentChange.channel, ConsentChange.created_at.desc(), ConsentChange.id.desc())
-            )
-        ).all()
-    }
+    return _as_view((await session.execute(_CONTACT, {"contact_id": contact_id})).one())
 
-    def state(channel: str, granted: bool) -> ConsentState:
-        row = latest.get(channel)
-        return ConsentState(granted, row.created_at if row else None, row.source if row else None)
 
-    return ContactView(
-        contact.id, contact.email, contact.first_name, contact.last_name, contact.phone, contact.company_name,
-        list(contact.tags or []), state(Channel.EMAIL, contact.email_consent), state(Channel.SMS, contact.sms_consent),
-    )
+async def live_contact(session: AsyncSession, *, email: str | None = None, contact_id: uuid.UUID | None = None) -> ContactView:
+    """The live contact (following a merge) with this id, else this email; NotFound says what to do instead."""
+    if contact_id is not None:
+        row = (await session.execute(_LIVE_CONTACT_BY_ID, {"id": contact_id})).first()
+        if row is None:
+            raise NotFound("That contact is gone.", kind=Thing.CONTACT, next_step=Next.to(NextStep.FIND_CONTACT_AGAIN))
+        return _as_view(row)
+    email = normalize_email(email or "")
+    row = (await session.execute(_LIVE_CONTACT_BY_EMAIL, {"email": email})).first()
+    if row is None:
+        raise _no_contact_with(email)
+    return _as_view(row)

@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import Integer, Select, bindparam, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -105,22 +105,39 @@ def _parse_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     return keyset.read_cursor(cursor, stale="That page of the timeline is no longer valid; open the contact again.")
 
 
-async def timeline_page(
-    session: AsyncSession, contact_id: uuid.UUID, *, older_than: str | None = None, size: int = PAGE,
-) -> TimelinePage:
-    """One page of a contact's timeline, newest first, continuing below `older_than`."""
+def _timeline(*, older: bool) -> Select:
+    """A page of the contact's (bound as `contact_id`) timeline, newest first; `older` continues below a cursor."""
     statement = (
         select(Interaction.id, Interaction.kind, Interaction.body, Interaction.occurred_at, User.slack_user_id,
                Interaction.author, Interaction.permalink)
         .outerjoin(User, (User.account_id == Interaction.account_id) & (User.id == Interaction.user_id))
-        .where(Interaction.contact_id == contact_id)
+        .where(Interaction.contact_id == bindparam("contact_id"))
         .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
-        .limit(size + 1)
+        .limit(bindparam("rows", type_=Integer))
     )
-    if older_than:
+    if older:
         # Keyset paging on the (contact, occurred_at DESC, id DESC) index: no OFFSET to walk.
-        statement = statement.where(tuple_(Interaction.occurred_at, Interaction.id) < tuple_(*_parse_cursor(older_than)))
-    rows = [TimelineEntry(*row) for row in (await session.execute(statement)).all()]
+        statement = statement.where(
+            tuple_(Interaction.occurred_at, Interaction.id) < tuple_(
+                bindparam("before_at", type_=Interaction.occurred_at.type), bindparam("before_id", type_=Interaction.id.type)
+            )
+        )
+    return statement
+
+
+# Built once: a page costs no statement construction.
+_FIRST_PAGE, _OLDER_PAGE = _timeline(older=False), _timeline(older=True)
+
+
+async def timeline_page(
+    session: AsyncSession, contact_id: uuid.UUID, *, older_than: str | None = None, size: int = PAGE,
+) -> TimelinePage:
+    """One page of a contact's timeline, newest first, continuing below `older_than`."""
+    values = {"contact_id": contact_id, "rows": size + 1}
+    if older_than:
+        values["before_at"], values["before_id"] = _parse_cursor(older_than)
+    statement = _OLDER_PAGE if older_than else _FIRST_PAGE
+    rows = [TimelineEntry(*row) for row in (await session.execute(statement, values)).all()]
     entries = rows[:size]
     return TimelinePage(contact_id, entries, _cursor(entries[-1]) if len(rows) > size else None, older_than is None)
 

@@ -5,17 +5,19 @@ cannot reach their indexes, so every tier goes through a path that filters the t
 the exact email through the `contact_search` view, a security barrier whose email equality is
 leakproof, and the prefix and word tiers through the functions `contact_search_prefix` and
 `contact_search_words` (migration 0012), which take the search as arguments and return the
-tenant's hits in order. Tiers run in order and stop once the page is full, so a name prefix never
-pays for a full-text search.
+tenant's hits in order. All tiers go in one statement, best first; the full-text tier runs only when
+the others left the page short, so a name prefix never pays for a full-text search.
 """
 
 import re
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import Float, Integer, Select, String, Text, bindparam, column, func, literal, select
+from sqlalchemy import (
+    BigInteger, CompoundSelect, Float, Integer, Select, String, Text, bindparam, column, distinct, func, literal, select,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,15 +60,20 @@ def words_query(text: str) -> str | None:
     return " & ".join(f"'{w}':*" if len(w) >= MIN_PREFIX_WORD else f"'{w}'" for w in words[:8])
 
 
-def _columns(hits, tier: int):
-    return (hits.c.id, hits.c.email, hits.c.first_name, hits.c.last_name, hits.c.company_name, literal(tier))
-
-
 PREFIXED = ("email", "first_name", "last_name")  # the fields contact_search_prefix knows
 HIT = (
     column("id", UUID(as_uuid=True)), column("email", Text), column("first_name", Text),
     column("last_name", Text), column("company_name", Text),
 )
+WORDS_STEP = 1 + len(PREFIXED)  # the order of the tiers' parts: exact 0, each prefix field, then words
+
+
+def _part(hits, tier: int, step: int, position) -> Select:
+    """A tier's rows as ContactHit's columns, then where they stand: the part's step and the row's position in it."""
+    return select(
+        hits.c.id, hits.c.email, hits.c.first_name, hits.c.last_name, hits.c.company_name,
+        literal(tier, Integer).label("tier"), literal(step, Integer).label("step"), position.label("position"),
+    )
 
 
 def _ordered_hits(function, order_key):
@@ -74,39 +81,42 @@ def _ordered_hits(function, order_key):
     return function.table_valued(*HIT, order_key, with_ordinality="position").render_derived()
 
 
-# Each tier's statement is built once per shape and run with bound values, so a search costs no
-# statement construction and SQLAlchemy's compiled cache (and asyncpg's prepared statements) hit.
-@cache
 def _exact() -> Select:
-    return select(*_columns(view, 0)).where(view.c.email == bindparam("needle", type_=String))
+    return _part(view, 0, 0, literal(0, BigInteger)).where(view.c.email == bindparam("needle", type_=String))
 
 
-@cache
 def _prefix(field: int, limit: int) -> Select:
     hits = _ordered_hits(func.contact_search_prefix(
         literal(PREFIXED[field]), bindparam("low", type_=String), bindparam("high", type_=String),
         literal(limit, Integer),
     ), column("key", Text))
-    return select(*_columns(hits, 1)).order_by(hits.c.position)
+    return _part(hits, 1, 1 + field, hits.c.position)
 
 
-@cache
 def _words(limit: int) -> Select:
     hits = _ordered_hits(
         func.contact_search_words(bindparam("tsquery", type_=String), literal(limit, Integer)), column("rank", Float)
     )
-    return select(*_columns(hits, 2)).order_by(hits.c.position)
+    return _part(hits, 2, WORDS_STEP, hits.c.position)
 
 
-def tier_statements(needle: str, limit: int = LIMIT) -> Iterator[tuple[Select, dict[str, str | None]]]:
-    """The tiers' queries and their values, best first, for a normalised (trimmed, lower-case) search text."""
-    yield _exact(), {"needle": needle}
+# Built once per limit and run with bound values: one round trip, no statement construction, and
+# SQLAlchemy's compiled cache (and asyncpg's prepared statement) hit. The exact and prefix tiers each
+# read a handful of index pages, so all run; the full-text tier runs only when they found fewer than
+# `limit` contacts (a one-time filter: PostgreSQL never calls the function otherwise), so a name
+# prefix never pays for a full-text search.
+@cache
+def search_statement(limit: int = LIMIT) -> CompoundSelect:
+    found = union_all(_exact(), *(_prefix(field, limit) for field in range(len(PREFIXED)))).cte("found")
+    still_short = select(func.count(distinct(found.c.id))).scalar_subquery() < limit
+    words = _words(limit).where(bindparam("tsquery", type_=String).is_not(None), still_short)
+    return union_all(select(*found.c), words).order_by(column("step"), column("position"))
+
+
+def search_values(needle: str) -> dict[str, str | None]:
+    """The search statement's values for a normalised (trimmed, lower-case) search text."""
     low, high = prefix_range(needle)
-    for field in range(len(PREFIXED)):
-        yield _prefix(field, limit), {"low": low, "high": high}
-    tsquery = words_query(needle)
-    if tsquery:
-        yield _words(limit), {"tsquery": tsquery}
+    return {"needle": needle, "low": low, "high": high, "tsquery": words_query(needle)}
 
 
 async def search_contacts(session: AsyncSession, text: str, *, limit: int = LIMIT) -> list[ContactHit]:
@@ -115,9 +125,6 @@ async def search_contacts(session: AsyncSession, text: str, *, limit: int = LIMI
     if not needle:
         return []
     hits: dict[uuid.UUID, ContactHit] = {}
-    for statement, values in tier_statements(needle, limit):
-        for row in (await session.execute(statement, values)).all():
-            hits.setdefault(row[0], ContactHit(*row))
-        if len(hits) >= limit:
-            break
+    for row in await session.execute(search_statement(limit), search_values(needle)):
+        hits.setdefault(row.id, ContactHit(*row[:6]))  # a contact stays where its best tier found it
     return list(hits.values())[:limit]

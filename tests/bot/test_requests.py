@@ -197,6 +197,21 @@ async def test_a_known_user_s_command_resolves_workspace_and_user_in_one_transac
     assert len(begun) == 1
 
 
+async def test_a_known_user_s_signed_command_is_recorded_and_resolved_in_one_statement_after_the_role_switch(slack):
+    await slack.run("/eventos", "help")
+    sent: list[str] = []
+    engine = slack.services.db.engine.sync_engine
+    listener = lambda connection, cursor, statement, *rest: sent.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        answer = await slack.run("/eventos", "help")
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert "/eventos setup" in answer["text"]
+    assert len(sent) == 2 and "set_config('role'" in sent[0], sent
+    assert "INSERT INTO slack_request_signatures" in sent[1] and "FROM accounts" in sent[1], sent
+
+
 async def test_a_role_change_applies_to_the_very_next_command(slack):
     admin = await slack.user("admin")
     assert (await slack.run("/eventos", "setup currency=EUR", user=admin))["text"] == "Settings saved."

@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql
 
 from core.accounts import accounts
 from core.crm import contacts
-from core.crm.search import prefix_range, search_contacts, tier_statements, words_query
+from core.crm.search import prefix_range, search_contacts, search_statement, search_values, words_query
 from core.services import Services
 from tests.conftest import test_settings as make_settings
 
@@ -104,31 +104,55 @@ def _sql(statement) -> str:
     return str(statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
 
 
+def _search_sql(needle: str) -> str:
+    return _sql(search_statement().params(search_values(needle)))
+
+
 async def test_the_exact_tier_uses_the_email_index_through_the_barrier_view(services, big_crm):
-    statement, values = list(tier_statements("ann@acme.io"))[0]
     async with services.db.tenant(big_crm.account_id) as session:
         await session.execute(text("SET LOCAL enable_seqscan = off"))
-        plan = "\n".join((await session.execute(text("EXPLAIN " + _sql(statement.params(values))))).scalars())
+        plan = "\n".join((await session.execute(text("EXPLAIN " + _search_sql("ann@acme.io")))).scalars())
     assert "uq_contacts_email" in plan and "Seq Scan" not in plan, plan
 
 
 def _pages(plan: str) -> int:
-    """Shared buffers an EXPLAIN (ANALYZE, BUFFERS) says the statement touched, the function's own reads included."""
+    """Shared buffers an EXPLAIN (ANALYZE, BUFFERS) says the statement touched, the functions' own reads included."""
     touched = re.search(r"Buffers: shared(?: hit=(\d+))?(?: read=(\d+))?", plan)
     return sum(int(n) for n in touched.groups() if n) if touched else 0
 
 
-@pytest.mark.parametrize(("needle", "tier"), [("ann", 1), ("ann", 2), ("ann", 3)])
-async def test_each_prefix_tier_reads_a_few_pages_not_the_accounts_contacts(services, big_crm, needle, tier):
-    # 20,000 contacts fill hundreds of pages; an index range touches a handful. (The words tier
-    # plans with its query's value, like a statement of its own: the GIN index, or the account's
-    # index when the planner judges the account small, as it does here.)
-    statement, values = list(tier_statements(needle))[tier]
-    explain = text("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + _sql(statement.params(values)))
-    async with services.db.tenant(big_crm.account_id) as session:
+async def _analyzed(services, tenant, needle: str) -> str:
+    explain = text("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + _search_sql(needle))
+    async with services.db.tenant(tenant.account_id) as session:
         await session.execute(explain)  # a fresh connection's first call also reads the catalog: not the search
-        plan = "\n".join((await session.execute(explain)).scalars())
-    assert 0 < _pages(plan) < 60, plan
+        return "\n".join((await session.execute(explain)).scalars())
+
+
+def _pages_of(plan: str, node: str) -> list[int]:
+    """The shared buffers each plan node on `node` touched (the line after it says)."""
+    lines = plan.splitlines()
+    return [_pages(lines[i + 1]) for i, line in enumerate(lines) if node in line]
+
+
+@pytest.mark.parametrize("needle", ["ann", "ann@acme.io"])
+async def test_each_prefix_tier_reads_a_few_pages_not_the_accounts_contacts(services, big_crm, needle):
+    # 20,000 contacts fill hundreds of pages; an index range touches a handful. "ann" finds four
+    # contacts by prefix, so the words tier runs too. (It plans with its query's value, like a
+    # statement of its own: the GIN index, or the account's index when the planner judges the
+    # account small, as it does here.)
+    plan = await _analyzed(services, big_crm, needle)
+    prefix_pages = _pages_of(plan, "Function Scan on contact_search_prefix")
+    assert len(prefix_pages) == 3 and all(0 < pages < 60 for pages in prefix_pages), plan
+    assert "never executed" not in plan, plan
+
+
+async def test_a_prefix_that_fills_the_page_never_runs_the_full_text_search(services, big_crm):
+    plan = await _analyzed(services, big_crm, "first1")
+    words = next(line for line in plan.splitlines() if "contact_search_words" in line)
+    assert "never executed" in words, plan
+    async with services.db.tenant(big_crm.account_id) as session:
+        hits = await search_contacts(session, "first1")
+    assert len(hits) == 20 and {h.tier for h in hits} == {1}
 
 
 async def test_without_the_view_rls_keeps_a_name_prefix_off_its_index(services, big_crm):
