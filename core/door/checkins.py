@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.permissions import Action, require
 from core.context import TenantContext
-from core.crm.interactions import record_interaction
+from core.crm.interactions import insert_timeline_entry, timeline_entry_params
 from core.door.tokens import (
     DoorAccess,
     check_token_form,
@@ -321,15 +321,8 @@ async def _settle(
     )
     for _ in range(5):
         demoted = await _demote_later_admission(session, ticket.id, scanned_at) if scan.offline_at else None
-        row_id = await _insert(
-            session, account_id, door, scan, scanned_at, CheckinResult.ADMITTED, admitted, ticket.event_id, ticket
-        )
+        row_id = await _admit(session, account_id, door, scan, scanned_at, admitted, ticket)
         if row_id is not None:
-            await record_interaction(
-                session, account_id, contact_id=ticket.contact_id, kind="checkin",
-                body=f"Checked in at {ticket.event_name}" + (f" by {ticket.door_name}" if ticket.door_name else ""),
-                occurred_at=scanned_at, user_id=door.user_id, source_key=f"checkin:{ticket.id}",
-            )
             if demoted is not None:
                 await _report_conflict(services, session, account_id, ticket, [(row_id, scanned_at, True), demoted])
             return admitted
@@ -386,18 +379,45 @@ _INSERT = (
 )
 
 
+# The admission and its timeline entry in one statement (one round trip): the entry is written only
+# with the admission, and once per ticket (its source_key), even when an earlier offline scan takes it over.
+_ADMITTED = _INSERT.cte("admitted")
+_ADMIT = select(_ADMITTED.c.id).add_cte(insert_timeline_entry(once_per=_ADMITTED).cte("timeline_entry"))
+
+
 async def _insert(
     session: AsyncSession, account_id: uuid.UUID, door: Door, scan: Scan, scanned_at: datetime, result: str,
     answer: CheckinAnswer, event_id: uuid.UUID | None, ticket, *, code: str | None = None,
 ) -> uuid.UUID | None:
-    """Insert the attempt; None when its nonce was recorded already or (for `admitted`) the ticket is admitted."""
-    values = {
+    """Insert an attempt that admits nobody; None when its nonce was recorded already."""
+    values = _attempt_row(account_id, door, scan, scanned_at, result, answer, event_id, ticket, code=code)
+    return (await session.execute(_INSERT, values)).scalar_one_or_none()
+
+
+async def _admit(
+    session: AsyncSession, account_id: uuid.UUID, door: Door, scan: Scan, scanned_at: datetime, answer: CheckinAnswer, ticket
+) -> uuid.UUID | None:
+    """Insert the admission and log it on the contact's timeline; None when the ticket is admitted or the nonce recorded already."""
+    values = _attempt_row(account_id, door, scan, scanned_at, CheckinResult.ADMITTED, answer, ticket.event_id, ticket)
+    entry = timeline_entry_params(
+        account_id, contact_id=ticket.contact_id, kind="checkin",
+        body=f"Checked in at {ticket.event_name}" + (f" by {ticket.door_name}" if ticket.door_name else ""),
+        occurred_at=scanned_at, user_id=door.user_id, source_key=f"checkin:{ticket.id}",
+    )
+    return (await session.execute(_ADMIT, values | entry)).scalar_one_or_none()
+
+
+def _attempt_row(
+    account_id: uuid.UUID, door: Door, scan: Scan, scanned_at: datetime, result: str, answer: CheckinAnswer,
+    event_id: uuid.UUID | None, ticket, *, code: str | None = None,
+) -> dict[str, Any]:
+    """The check_ins row of one attempt, as the parameters of `_INSERT`."""
+    return {
         "account_id": account_id, "event_id": event_id, "ticket_id": ticket.id if ticket else None,
         "attendee_id": ticket.attendee_id if ticket else None, "result": result, "source": door.source,
         "door_token_id": door.door_token_id, "user_id": door.user_id, "nonce": scan.nonce,
         "scan_hash": scan.digest if scan.nonce else None, "code": code or ticket.code, "scanned_at": scanned_at, "answer": answer.to_json(),
     }
-    return (await session.execute(_INSERT, values)).scalar_one_or_none()
 
 
 async def _stored_answer(session: AsyncSession, door: Door, scan: Scan) -> CheckinAnswer | None:

@@ -203,6 +203,28 @@ async def test_an_earlier_offline_scan_uploaded_later_takes_the_admission(servic
     assert (again.result, again.checked_in_by) == ("already_admitted", "Side door")
 
 
+async def test_only_the_admission_writes_the_tickets_one_timeline_entry(services, door):
+    tenant, event, secret = door
+    ticket = await make_ticket(services, tenant, event)
+    void = await make_ticket(services, tenant, event, name="Vic Void", ticket_status="void")
+    now = datetime.now(UTC)
+
+    await checkins.scan_at_door(services, token=secret, scan=Scan(code=void.code))
+    await asyncio.gather(*(checkins.scan_at_door(services, token=secret, scan=Scan(code=ticket.code)) for _ in range(8)))
+    other = await door_tokens.create_door_token(services, tenant, event_slug=event.slug, name="Side door")
+    taken = await checkins.scan_at_door(  # an earlier offline scan takes the admission over
+        services, token=other.secret, scan=Scan(code=ticket.code, offline_at=now - timedelta(minutes=20))
+    )
+
+    assert taken.result == "admitted"
+    first = {r.result: r for r in await attempts(services, tenant, ticket_id=ticket.id)}["conflict"]
+    async with services.db.tenant(tenant.account_id) as session:
+        entries = (await session.execute(
+            select(Interaction.source_key, Interaction.body, Interaction.occurred_at).where(Interaction.kind == "checkin")
+        )).all()
+    assert entries == [(f"checkin:{ticket.id}", f"Checked in at {event.name} by North door", first.scanned_at)]
+
+
 async def test_a_batch_of_offline_scans_is_applied_in_order_of_scan_time(services, door):
     tenant, event, secret = door
     ticket = await make_ticket(services, tenant, event)
