@@ -25,7 +25,7 @@ from core.crm.interactions import insert_timeline_entry, timeline_entry_params
 from core.door.tokens import (
     DoorAccess,
     check_token_form,
-    find_door_token,
+    enter_door_token_tenant,
     resolve_door_token,
 )
 from core.door._window import offline_window
@@ -48,7 +48,6 @@ from db.models import (
     Ticket,
     User,
 )
-from db.session import become_tenant
 
 log = logging.getLogger(__name__)
 
@@ -186,8 +185,7 @@ async def scan_at_door(
     authentic = is_authentic(services.settings.secret_key, scan.code)
     # One transaction: route the token as the system role, then continue as its tenant.
     async with services.db.system() as session:
-        access = await find_door_token(session, token)
-        await become_tenant(session, access.account_id)
+        access = await enter_door_token_tenant(session, token)
         await _check_event(session, access, event_slug, [scan])
         return await _attempt(services, session, access.account_id, _door(access, source), scan, authentic=authentic)
 
