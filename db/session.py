@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
-from sqlalchemy import event, text
+from sqlalchemy import TEXT, ColumnElement, bindparam, cast, event, func, literal, select, text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
@@ -31,7 +31,14 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-_ENTER = text("SELECT set_config('role', :role, true), set_config('app.account_id', :account, true)")
+
+def _set_role_and_tenant(role: ColumnElement[str], account: ColumnElement[str]) -> tuple[ColumnElement[str], ...]:
+    """Both transaction-local: a pooled connection never carries a role or a tenant past its transaction."""
+    return func.set_config("role", role, True), func.set_config("app.account_id", account, True)
+
+
+_ENTER = select(*_set_role_and_tenant(bindparam("role"), bindparam("account")))
+
 # One round trip (simple query protocol). Not DISCARD ALL: it would also drop asyncpg's prepared statements.
 RESET_SESSION = (
     "RESET ALL; RESET ROLE; SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; "
@@ -139,6 +146,15 @@ async def become_tenant(session: AsyncSession, account_id: uuid.UUID) -> None:
     transaction continues as the app role with the tenant set, seeing only that account.
     """
     await session.execute(_ENTER, {"role": APP_ROLE, "account": str(account_id)})
+
+
+def becoming_tenant(account_id: ColumnElement[uuid.UUID]) -> tuple[ColumnElement[str], ...]:
+    """`become_tenant` as columns of the system query that routes to `account_id`, saving its round trip.
+
+    The switch is made as the routing row is returned, so no row means no switch; the query itself
+    was checked against the system role's grants when it started.
+    """
+    return _set_role_and_tenant(literal(APP_ROLE), cast(account_id, TEXT))
 
 
 # SQLSTATE classes that mean the connection, not the statement, failed: 08 (connection exception)

@@ -3,8 +3,9 @@
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, select, text, tuple_
+from sqlalchemy import FromClause, Insert, Integer, Select, bindparam, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,8 +23,13 @@ from db.models.crm import INTERACTION_KINDS, LOGGABLE_KINDS
 MAX_BODY = 20_000
 
 
-async def record_interaction(
-    session: AsyncSession,
+_INTERACTIONS = Interaction.__table__
+_ENTRY_COLUMNS = ("account_id", "contact_id", "kind", "body", "occurred_at", "user_id", "permalink", "author", "source_key")
+# Named apart from the columns so that an entry can be written in the same statement as another row.
+_ENTRY_PARAMS = [bindparam(f"entry_{name}", type_=_INTERACTIONS.c[name].type) for name in _ENTRY_COLUMNS]
+
+
+def timeline_entry_params(
     account_id: uuid.UUID,
     *,
     contact_id: uuid.UUID,
@@ -34,12 +40,8 @@ async def record_interaction(
     permalink: str | None = None,
     author: str | None = None,
     source_key: str | None = None,
-) -> uuid.UUID | None:
-    """Add one entry to a contact's timeline inside the caller's transaction.
-
-    Returns the new interaction's id, or None when `source_key` was already recorded for this
-    contact (a Slack message, order, check-in or campaign send is recorded once).
-    """
+) -> dict[str, Any]:
+    """The parameters of one timeline entry for `insert_timeline_entry`, checked: a known kind, a body, an aware time."""
     if kind not in INTERACTION_KINDS:
         raise Invalid(f"Kind must be one of {', '.join(INTERACTION_KINDS)}.")
     body = (body or "").strip()
@@ -47,22 +49,40 @@ async def record_interaction(
         raise Invalid("Write something to log: the note is empty.", field="text")
     if occurred_at.tzinfo is None:
         raise ValueError("occurred_at must be timezone-aware")
-    # The partial unique index decides duplicates, so two concurrent deliveries of one Slack
-    # message (or one webhook) leave exactly one row.
-    statement = (
-        insert(Interaction)
-        .values(
-            account_id=account_id, contact_id=contact_id, kind=kind, body=body[:MAX_BODY],
-            occurred_at=occurred_at, user_id=user_id, permalink=permalink, author=author,
-            source_key=source_key,
-        )
+    values = (account_id, contact_id, kind, body[:MAX_BODY], occurred_at, user_id, permalink, author, source_key)
+    return {param.key: value for param, value in zip(_ENTRY_PARAMS, values, strict=True)}
+
+
+def insert_timeline_entry(once_per: FromClause | None = None) -> Insert:
+    """The insert of one timeline entry (`timeline_entry_params`), once per row of `once_per` when given (no row, no entry).
+
+    The partial unique index decides duplicates, so two concurrent deliveries of one Slack message
+    (or one webhook) leave exactly one row: a `source_key` already recorded for the contact inserts nothing.
+    """
+    entry = select(*_ENTRY_PARAMS)
+    if once_per is not None:
+        entry = entry.select_from(once_per)
+    return (
+        insert(_INTERACTIONS)
+        .from_select(_ENTRY_COLUMNS, entry)
         .on_conflict_do_nothing(
             index_elements=["account_id", "contact_id", "source_key"],
             index_where=text("source_key IS NOT NULL"),
         )
-        .returning(Interaction.id)
     )
-    return (await session.execute(statement)).scalar_one_or_none()
+
+
+# Built once, so every entry reuses its compiled form.
+_RECORD = insert_timeline_entry().returning(_INTERACTIONS.c.id)
+
+
+async def record_interaction(session: AsyncSession, account_id: uuid.UUID, **entry: Any) -> uuid.UUID | None:
+    """Add one entry (the keywords of `timeline_entry_params`) to a contact's timeline inside the caller's transaction.
+
+    Returns the new interaction's id, or None when `source_key` was already recorded for this
+    contact (a Slack message, order, check-in or campaign send is recorded once).
+    """
+    return (await session.execute(_RECORD, timeline_entry_params(account_id, **entry))).scalar_one_or_none()
 
 
 # --- use cases ----------------------------------------------------------------------------

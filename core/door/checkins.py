@@ -21,11 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.permissions import Action, require
 from core.context import TenantContext
-from core.crm.interactions import record_interaction
+from core.crm.interactions import insert_timeline_entry, timeline_entry_params
 from core.door.tokens import (
     DoorAccess,
     check_token_form,
-    find_door_token,
+    enter_door_token_tenant,
     resolve_door_token,
 )
 from core.door._window import offline_window
@@ -48,7 +48,6 @@ from db.models import (
     Ticket,
     User,
 )
-from db.session import become_tenant
 
 log = logging.getLogger(__name__)
 
@@ -186,8 +185,7 @@ async def scan_at_door(
     authentic = is_authentic(services.settings.secret_key, scan.code)
     # One transaction: route the token as the system role, then continue as its tenant.
     async with services.db.system() as session:
-        access = await find_door_token(session, token)
-        await become_tenant(session, access.account_id)
+        access = await enter_door_token_tenant(session, token)
         await _check_event(session, access, event_slug, [scan])
         return await _attempt(services, session, access.account_id, _door(access, source), scan, authentic=authentic)
 
@@ -321,15 +319,8 @@ async def _settle(
     )
     for _ in range(5):
         demoted = await _demote_later_admission(session, ticket.id, scanned_at) if scan.offline_at else None
-        row_id = await _insert(
-            session, account_id, door, scan, scanned_at, CheckinResult.ADMITTED, admitted, ticket.event_id, ticket
-        )
+        row_id = await _admit(session, account_id, door, scan, scanned_at, admitted, ticket)
         if row_id is not None:
-            await record_interaction(
-                session, account_id, contact_id=ticket.contact_id, kind="checkin",
-                body=f"Checked in at {ticket.event_name}" + (f" by {ticket.door_name}" if ticket.door_name else ""),
-                occurred_at=scanned_at, user_id=door.user_id, source_key=f"checkin:{ticket.id}",
-            )
             if demoted is not None:
                 await _report_conflict(services, session, account_id, ticket, [(row_id, scanned_at, True), demoted])
             return admitted
@@ -386,18 +377,45 @@ _INSERT = (
 )
 
 
+# The admission and its timeline entry in one statement (one round trip): the entry is written only
+# with the admission, and once per ticket (its source_key), even when an earlier offline scan takes it over.
+_ADMITTED = _INSERT.cte("admitted")
+_ADMIT = select(_ADMITTED.c.id).add_cte(insert_timeline_entry(once_per=_ADMITTED).cte("timeline_entry"))
+
+
 async def _insert(
     session: AsyncSession, account_id: uuid.UUID, door: Door, scan: Scan, scanned_at: datetime, result: str,
     answer: CheckinAnswer, event_id: uuid.UUID | None, ticket, *, code: str | None = None,
 ) -> uuid.UUID | None:
-    """Insert the attempt; None when its nonce was recorded already or (for `admitted`) the ticket is admitted."""
-    values = {
+    """Insert an attempt that admits nobody; None when its nonce was recorded already."""
+    values = _attempt_row(account_id, door, scan, scanned_at, result, answer, event_id, ticket, code=code)
+    return (await session.execute(_INSERT, values)).scalar_one_or_none()
+
+
+async def _admit(
+    session: AsyncSession, account_id: uuid.UUID, door: Door, scan: Scan, scanned_at: datetime, answer: CheckinAnswer, ticket
+) -> uuid.UUID | None:
+    """Insert the admission and log it on the contact's timeline; None when the ticket is admitted or the nonce recorded already."""
+    values = _attempt_row(account_id, door, scan, scanned_at, CheckinResult.ADMITTED, answer, ticket.event_id, ticket)
+    entry = timeline_entry_params(
+        account_id, contact_id=ticket.contact_id, kind="checkin",
+        body=f"Checked in at {ticket.event_name}" + (f" by {ticket.door_name}" if ticket.door_name else ""),
+        occurred_at=scanned_at, user_id=door.user_id, source_key=f"checkin:{ticket.id}",
+    )
+    return (await session.execute(_ADMIT, values | entry)).scalar_one_or_none()
+
+
+def _attempt_row(
+    account_id: uuid.UUID, door: Door, scan: Scan, scanned_at: datetime, result: str, answer: CheckinAnswer,
+    event_id: uuid.UUID | None, ticket, *, code: str | None = None,
+) -> dict[str, Any]:
+    """The check_ins row of one attempt, as the parameters of `_INSERT`."""
+    return {
         "account_id": account_id, "event_id": event_id, "ticket_id": ticket.id if ticket else None,
         "attendee_id": ticket.attendee_id if ticket else None, "result": result, "source": door.source,
         "door_token_id": door.door_token_id, "user_id": door.user_id, "nonce": scan.nonce,
         "scan_hash": scan.digest if scan.nonce else None, "code": code or ticket.code, "scanned_at": scanned_at, "answer": answer.to_json(),
     }
-    return (await session.execute(_INSERT, values)).scalar_one_or_none()
 
 
 async def _stored_answer(session: AsyncSession, door: Door, scan: Scan) -> CheckinAnswer | None:

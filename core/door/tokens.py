@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, cast, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, cast, func, or_, select, update
 from sqlalchemy.dialects.postgresql import TEXT
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +18,7 @@ from core.services import Services
 from core.text.names import clean_name
 from db.enums import AccountStatus
 from db.models import Account, CheckIn, DoorToken
+from db.session import becoming_tenant
 
 PREFIX = "dt_"
 MAX_TOKEN = 100
@@ -194,10 +195,23 @@ def check_token_form(secret: str | None) -> str:
     return secret
 
 
+# The same lookup that also switches the transaction to the token's tenant: one round trip for both.
+_ENTER_TOKEN_TENANT = _FIND_TOKEN.add_columns(*becoming_tenant(_TOKENS.c.account_id))
+
+
 async def find_door_token(session: AsyncSession, secret: str | None) -> DoorAccess:
     """The event a bearer token may scan for, in the caller's system transaction; DoorTokenRefused if unknown or revoked."""
+    return await _door_access(session, _FIND_TOKEN, secret)
+
+
+async def enter_door_token_tenant(session: AsyncSession, secret: str | None) -> DoorAccess:
+    """`find_door_token`, then the caller's system transaction continues as the token's tenant (`become_tenant`)."""
+    return await _door_access(session, _ENTER_TOKEN_TENANT, secret)
+
+
+async def _door_access(session: AsyncSession, lookup: Select, secret: str | None) -> DoorAccess:
     secret = check_token_form(secret)
-    row = (await session.execute(_FIND_TOKEN, {"token_hash": hash_token(secret)})).first()
+    row = (await session.execute(lookup, {"token_hash": hash_token(secret)})).first()
     if row is None:
         raise DoorTokenRefused("This door token is unknown or was revoked; ask an organizer for a new one.")
     return DoorAccess(account_id=row.account_id, token_id=row.id, event_id=row.event_id)

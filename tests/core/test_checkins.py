@@ -4,7 +4,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from core.door import checkins
 from core.door import tokens as door_tokens
@@ -203,6 +203,28 @@ async def test_an_earlier_offline_scan_uploaded_later_takes_the_admission(servic
     assert (again.result, again.checked_in_by) == ("already_admitted", "Side door")
 
 
+async def test_only_the_admission_writes_the_tickets_one_timeline_entry(services, door):
+    tenant, event, secret = door
+    ticket = await make_ticket(services, tenant, event)
+    void = await make_ticket(services, tenant, event, name="Vic Void", ticket_status="void")
+    now = datetime.now(UTC)
+
+    await checkins.scan_at_door(services, token=secret, scan=Scan(code=void.code))
+    await asyncio.gather(*(checkins.scan_at_door(services, token=secret, scan=Scan(code=ticket.code)) for _ in range(8)))
+    other = await door_tokens.create_door_token(services, tenant, event_slug=event.slug, name="Side door")
+    taken = await checkins.scan_at_door(  # an earlier offline scan takes the admission over
+        services, token=other.secret, scan=Scan(code=ticket.code, offline_at=now - timedelta(minutes=20))
+    )
+
+    assert taken.result == "admitted"
+    first = {r.result: r for r in await attempts(services, tenant, ticket_id=ticket.id)}["conflict"]
+    async with services.db.tenant(tenant.account_id) as session:
+        entries = (await session.execute(
+            select(Interaction.source_key, Interaction.body, Interaction.occurred_at).where(Interaction.kind == "checkin")
+        )).all()
+    assert entries == [(f"checkin:{ticket.id}", f"Checked in at {event.name} by North door", first.scanned_at)]
+
+
 async def test_a_batch_of_offline_scans_is_applied_in_order_of_scan_time(services, door):
     tenant, event, secret = door
     ticket = await make_ticket(services, tenant, event)
@@ -265,6 +287,24 @@ async def test_search_finds_attendees_by_email_or_name_prefix_with_their_state(s
 
     assert [(m.name, m.state) for m in by_prefix.matches] == [("Anna Smith", "ready"), ("Annika Berg", "admitted")]
     assert [m.ticket_id for m in by_email.matches] == [anna.id]
+
+
+async def test_routing_a_door_token_switches_its_transaction_to_the_tokens_tenant_only_when_found(services, door):
+    tenant, event, secret = door
+    await door_tokens.revoke_door_tokens(services, tenant, event_slug=event.slug, which="North door")
+    live = await door_tokens.create_door_token(services, tenant, event_slug=event.slug, name="West door")
+
+    for refused in ("dt_unknown", secret):
+        async with services.db.system() as session:
+            with pytest.raises(door_tokens.DoorTokenRefused):
+                await door_tokens.enter_door_token_tenant(session, refused)
+            assert await session.scalar(text("SELECT current_user")) == "eventos_system"
+    async with services.db.system() as session:
+        access = await door_tokens.enter_door_token_tenant(session, live.secret)
+        who = (await session.execute(text("SELECT current_user, current_setting('app.account_id')"))).one()
+
+    assert (access.account_id, access.event_id) == (tenant.account_id, event.id)
+    assert tuple(who) == ("eventos_app", str(tenant.account_id))
 
 
 async def test_a_door_scan_runs_as_the_tokens_tenant_in_its_one_transaction(services, door, make_tenant):
