@@ -14,7 +14,7 @@ from core.context import TenantContext
 from core.events import events
 from core.services import Services
 from db.enums import OrderStatus
-from db.models import Event, Order, User
+from db.models import Event, Order
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ async def test_guest_mistakes_answer_privately_in_one_sentence_and_save_nothing(
         (f'add {event.slug} "Anna" email=nope', None),
         (f'add {event.slug} "Anna" lst=vip', None),
         (f'add {event.slug} "Anna" list="V I P"', None),
-        (f'add no-such-event "Anna"', None),
+        ('add no-such-event "Anna"', None),
         (f'add {event.slug} "Anna"', door),
         (f"remove {event.slug}", None),
         (f"stats {event.slug} list=vip", None),

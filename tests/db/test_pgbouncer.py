@@ -39,8 +39,6 @@ from db.slack_store import build_slack_stores
 from tests.conftest import SECRET_KEY, server_login
 from tests.conftest import test_settings as settings_for
 from tests.support.campaign_data import add_contact
-from tests.support.door_factories import make_event as make_door_event
-from tests.support.door_factories import make_ticket
 from tests.support.factories import make_event, make_product
 from tests.support.harness import start_harness
 from tests.support.stripe_standin import sign_webhook

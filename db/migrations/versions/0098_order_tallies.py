@@ -93,7 +93,7 @@ TALLIED = "status, kind, source, channel_source, promoter_user_id, currency, qua
 
 def upgrade() -> None:
     op.execute(
-        f"""
+        """
         CREATE TABLE order_tallies (
             id uuid DEFAULT gen_random_uuid() NOT NULL,
             account_id uuid NOT NULL,
