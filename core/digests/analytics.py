@@ -1,4 +1,5 @@
-"""The daily rollup: event_analytics per event and per day of the event's own time zone.
+"""The daily rollup: event_analytics per event and per day of the event's own time zone, and per
+account and day account_day_sales (per currency) and account_day_sources (sales by source).
 
 A day's numbers are a function of the base tables only: orders paid that day (tickets, revenue),
 payments whose refund is dated that day, check-ins scanned that day (admitted, duplicate scans),
@@ -12,7 +13,8 @@ check-ins created (attributed to the day they were scanned), events that ended. 
 move a number to another day without new activity on the old one: a second partial refund moves
 a payment's refunded_at, and an offline scan demotes a later admission. For an event with such
 activity, the days that already hold refunds or scans are recomputed too; rows whose numbers did
-not change are not written (the upsert's WHERE), so updated_at marks real changes only.
+not change are not written (the upsert's WHERE), so updated_at marks real changes only. Every day
+of a recomputed (event, day) pair has its account rows recomputed too, over all its events.
 """
 
 import logging
@@ -155,6 +157,89 @@ _RECOMPUTE = text(
     """
 )
 
+# Recompute the account's totals per currency and its sales by source for the given local days, over
+# every event (each on its own calendar day), and overwrite them: groups no longer there are deleted,
+# unchanged rows are not written. The UTC bounds (every zone is within -12 h and +14 h) let
+# ix_orders_paid and ix_payments_refunded narrow each day before the event's zone decides.
+_RECOMPUTE_DAYS = text(
+    """
+    WITH days AS (
+        SELECT DISTINCT d.day,
+               d.day::timestamp AT TIME ZONE 'UTC' - interval '14 hours' AS after,
+               (d.day + 1)::timestamp AT TIME ZONE 'UTC' + interval '12 hours' AS before
+          FROM unnest(CAST(:days AS date[])) AS d(day)
+    ),
+    paid AS (
+        SELECT d.day, o.kind, o.source, o.channel_source, o.promoter_user_id, o.currency, o.quantity, o.total_cents
+          FROM days d
+          JOIN orders o ON o.paid_at >= d.after AND o.paid_at < d.before
+          JOIN events e ON e.account_id = o.account_id AND e.id = o.event_id
+         WHERE o.paid_at >= d.day::timestamp AT TIME ZONE e.timezone
+           AND o.paid_at < (d.day + 1)::timestamp AT TIME ZONE e.timezone
+    ),
+    refunded AS (
+        SELECT d.day, pay.currency, count(*) AS refunds, sum(pay.refunded_cents) AS cents
+          FROM days d
+          JOIN payments pay ON pay.refunded_at >= d.after AND pay.refunded_at < d.before
+          JOIN orders o ON o.account_id = pay.account_id AND o.id = pay.order_id
+          JOIN events e ON e.account_id = o.account_id AND e.id = o.event_id
+         WHERE pay.refunded_at >= d.day::timestamp AT TIME ZONE e.timezone
+           AND pay.refunded_at < (d.day + 1)::timestamp AT TIME ZONE e.timezone
+         GROUP BY d.day, pay.currency
+    ),
+    sold AS (
+        SELECT day, currency, count(*) FILTER (WHERE kind = 'sale') AS orders, sum(quantity) AS tickets,
+               coalesce(sum(total_cents) FILTER (WHERE kind = 'sale'), 0) AS revenue
+          FROM paid GROUP BY day, currency
+    ),
+    totals AS (
+        SELECT day, currency, coalesce(s.orders, 0) AS orders, coalesce(s.tickets, 0) AS tickets,
+               coalesce(r.refunds, 0) AS refunds, coalesce(s.revenue, 0) AS revenue, coalesce(r.cents, 0) AS refunded
+          FROM sold s FULL JOIN refunded r USING (day, currency)
+    ),
+    sources AS (
+        SELECT day, source, channel_source, promoter_user_id, currency,
+               count(*) AS orders, sum(quantity) AS tickets, sum(total_cents) AS cents
+          FROM paid WHERE kind = 'sale'
+         GROUP BY day, source, channel_source, promoter_user_id, currency
+    ),
+    gone_totals AS (
+        DELETE FROM account_day_sales t USING days d
+         WHERE t.day = d.day AND NOT EXISTS (SELECT 1 FROM totals n WHERE n.day = t.day AND n.currency = t.currency)
+    ),
+    gone_sources AS (
+        DELETE FROM account_day_sources t USING days d
+         WHERE t.day = d.day AND NOT EXISTS (
+               SELECT 1 FROM sources n
+                WHERE (n.day, n.source, n.currency) = (t.day, t.source, t.currency)
+                  AND n.channel_source IS NOT DISTINCT FROM t.channel_source
+                  AND n.promoter_user_id IS NOT DISTINCT FROM t.promoter_user_id)
+    ),
+    kept_sources AS (
+        INSERT INTO account_day_sources AS ads (
+            account_id, day, source, channel_source, promoter_user_id, currency, orders, tickets, cents, updated_at
+        )
+        SELECT CAST(:account AS uuid), day, source, channel_source, promoter_user_id, currency, orders, tickets, cents,
+               CAST(:now AS timestamptz)
+          FROM sources
+        ON CONFLICT (account_id, day, source, channel_source, promoter_user_id, currency) DO UPDATE SET
+            orders = excluded.orders, tickets = excluded.tickets, cents = excluded.cents, updated_at = excluded.updated_at
+        WHERE (ads.orders, ads.tickets, ads.cents) IS DISTINCT FROM (excluded.orders, excluded.tickets, excluded.cents)
+    )
+    INSERT INTO account_day_sales AS ads (
+        account_id, day, currency, orders, tickets_sold, refunds, revenue_cents, refunded_cents, updated_at
+    )
+    SELECT CAST(:account AS uuid), day, currency, orders, tickets, refunds, revenue, refunded, CAST(:now AS timestamptz)
+      FROM totals
+    ON CONFLICT (account_id, day, currency) DO UPDATE SET
+        orders = excluded.orders, tickets_sold = excluded.tickets_sold, refunds = excluded.refunds,
+        revenue_cents = excluded.revenue_cents, refunded_cents = excluded.refunded_cents, updated_at = excluded.updated_at
+    WHERE (ads.orders, ads.tickets_sold, ads.refunds, ads.revenue_cents, ads.refunded_cents)
+          IS DISTINCT FROM
+          (excluded.orders, excluded.tickets_sold, excluded.refunds, excluded.revenue_cents, excluded.refunded_cents)
+    """
+)
+
 # Accounts with activity since their watermark (system role: it sees only these timestamps).
 _ACCOUNTS_WITH_ACTIVITY = text(
     """
@@ -187,6 +272,9 @@ async def roll_up(session: AsyncSession, account_id: uuid.UUID, *, now: datetime
             {"account": account_id, "now": now, "events": [p[0] for p in pairs], "days": [p[1] for p in pairs]},
         )
         written = len(result.all())
+        await session.execute(
+            _RECOMPUTE_DAYS, {"account": account_id, "now": now, "days": sorted({p[1] for p in pairs})}
+        )
     await session.execute(_MOVE_WATERMARK, {"account": account_id, "now": now})
     return Rollup(tuple(pairs), written)
 
