@@ -13,8 +13,9 @@ check-ins created (attributed to the day they were scanned), events that ended. 
 move a number to another day without new activity on the old one: a second partial refund moves
 a payment's refunded_at, and an offline scan demotes a later admission. For an event with such
 activity, the days that already hold refunds or scans are recomputed too; rows whose numbers did
-not change are not written (the upsert's WHERE), so updated_at marks real changes only. Every day
-of a recomputed (event, day) pair has its account rows recomputed too, over all its events.
+not change are not written (the upsert's WHERE), so updated_at marks real changes only. The
+account rows of a day are recomputed, over all its events, when one of its event-days changed
+(see _recompute_account_days), so a run that finds nothing new reads no day of orders.
 """
 
 import logging
@@ -153,27 +154,49 @@ _RECOMPUTE = text(
           IS DISTINCT FROM
           (excluded.orders, excluded.tickets_sold, excluded.revenue_cents, excluded.refunds, excluded.refunded_cents,
            excluded.check_ins, excluded.duplicate_scans, excluded.no_shows, excluded.currency)
-    RETURNING ea.event_id
+    RETURNING ea.event_id, ea.day
+    """
+)
+
+# The touched event-days in several currencies: their split between currencies may move while
+# their numbers stay (a refund moved out in one currency, one in another moved in), so their
+# account days are recomputed even when the event-day row did not change.
+_MIXED_DAYS = text(
+    """
+    SELECT DISTINCT p.day FROM unnest(CAST(:events AS uuid[]), CAST(:days AS date[])) AS p(event_id, day)
+     -- OFFSET 0 keeps this a primary-key lookup per pair: never a scan of the account's event-days.
+     CROSS JOIN LATERAL (
+        SELECT 1 FROM event_analytics a
+         WHERE a.event_id = p.event_id AND a.day = p.day
+           AND a.currency IS NULL AND (a.revenue_cents, a.refunded_cents) <> (0, 0)
+        OFFSET 0
+     ) m
     """
 )
 
 # Recompute the account's totals per currency and its sales by source for the given local days, over
 # every event (each on its own calendar day), and overwrite them: groups no longer there are deleted,
 # unchanged rows are not written. The UTC bounds (every zone is within -12 h and +14 h) let
-# ix_orders_paid and ix_payments_refunded narrow each day before the event's zone decides.
+# ix_orders_paid and ix_payments_refunded narrow each day before the event's zone decides; the
+# bounds of the whole span (:first to :last), constants to the planner, let it see how few rows
+# that is (from the per-day bounds alone it expects a ninth of the table, and compiles it with JIT).
 _RECOMPUTE_DAYS = text(
     """
     WITH days AS (
-        SELECT DISTINCT d.day,
+        SELECT d.day,
                d.day::timestamp AT TIME ZONE 'UTC' - interval '14 hours' AS after,
                (d.day + 1)::timestamp AT TIME ZONE 'UTC' + interval '12 hours' AS before
           FROM unnest(CAST(:days AS date[])) AS d(day)
     ),
+    -- Every event's zone, hashed once: a day's tens of thousands of orders each look theirs up.
+    zones AS MATERIALIZED (SELECT e.id, e.timezone FROM events e),
     paid AS (
         SELECT d.day, o.kind, o.source, o.channel_source, o.promoter_user_id, o.currency, o.quantity, o.total_cents
           FROM days d
           JOIN orders o ON o.paid_at >= d.after AND o.paid_at < d.before
-          JOIN events e ON e.account_id = o.account_id AND e.id = o.event_id
+           AND o.paid_at >= CAST(:first AS date)::timestamp AT TIME ZONE 'UTC' - interval '14 hours'
+           AND o.paid_at < (CAST(:last AS date) + 1)::timestamp AT TIME ZONE 'UTC' + interval '12 hours'
+          JOIN zones e ON e.id = o.event_id
          WHERE o.paid_at >= d.day::timestamp AT TIME ZONE e.timezone
            AND o.paid_at < (d.day + 1)::timestamp AT TIME ZONE e.timezone
     ),
@@ -181,8 +204,10 @@ _RECOMPUTE_DAYS = text(
         SELECT d.day, pay.currency, count(*) AS refunds, sum(pay.refunded_cents) AS cents
           FROM days d
           JOIN payments pay ON pay.refunded_at >= d.after AND pay.refunded_at < d.before
+           AND pay.refunded_at >= CAST(:first AS date)::timestamp AT TIME ZONE 'UTC' - interval '14 hours'
+           AND pay.refunded_at < (CAST(:last AS date) + 1)::timestamp AT TIME ZONE 'UTC' + interval '12 hours'
           JOIN orders o ON o.account_id = pay.account_id AND o.id = pay.order_id
-          JOIN events e ON e.account_id = o.account_id AND e.id = o.event_id
+          JOIN zones e ON e.id = o.event_id
          WHERE pay.refunded_at >= d.day::timestamp AT TIME ZONE e.timezone
            AND pay.refunded_at < (d.day + 1)::timestamp AT TIME ZONE e.timezone
          GROUP BY d.day, pay.currency
@@ -267,16 +292,34 @@ async def roll_up(session: AsyncSession, account_id: uuid.UUID, *, now: datetime
     pairs = [tuple(row) for row in await session.execute(_TOUCHED, {"since": since, "now": now})]
     written = 0
     if pairs:
-        result = await session.execute(
-            _RECOMPUTE,
-            {"account": account_id, "now": now, "events": [p[0] for p in pairs], "days": [p[1] for p in pairs]},
-        )
-        written = len(result.all())
-        await session.execute(
-            _RECOMPUTE_DAYS, {"account": account_id, "now": now, "days": sorted({p[1] for p in pairs})}
-        )
+        events, days = [p[0] for p in pairs], [p[1] for p in pairs]
+        rewritten = (await session.execute(
+            _RECOMPUTE, {"account": account_id, "now": now, "events": events, "days": days}
+        )).all()
+        written = len(rewritten)
+        await _recompute_account_days(session, account_id, now=now, pairs=pairs, rewritten=rewritten,
+                                      rebuilding=watermark == NEVER)
     await session.execute(_MOVE_WATERMARK, {"account": account_id, "now": now})
     return Rollup(tuple(pairs), written)
+
+
+async def _recompute_account_days(
+    session: AsyncSession, account_id: uuid.UUID, *, now: datetime, pairs: list, rewritten: list, rebuilding: bool,
+) -> None:
+    """Recompute the account rows of the days whose event-days changed (every touched day in a rebuild).
+
+    An event-day whose row did not change leaves its account day as it was, unless it is in several
+    currencies (_MIXED_DAYS): a run that finds nothing new reads no day of orders.
+    """
+    if rebuilding:
+        days = {day for _, day in pairs}
+    else:
+        mixed = await session.execute(_MIXED_DAYS, {"events": [p[0] for p in pairs], "days": [p[1] for p in pairs]})
+        days = {day for _, day in rewritten} | set(mixed.scalars())
+    if days:
+        await session.execute(_RECOMPUTE_DAYS, {
+            "account": account_id, "now": now, "days": sorted(days), "first": min(days), "last": max(days),
+        })
 
 
 async def roll_up_account(services: Services, account_id: uuid.UUID) -> Rollup:

@@ -112,6 +112,8 @@ async def test_the_account_day_rollups_always_say_what_the_orders_and_payments_s
     await euros.order(jazz, paid_at=utc(2026, 3, 29, 3, 30))  # 23:30 EDT: the 28th in New York
     twice = await euros.order(jazz, paid_at=utc(2026, 3, 30, 3), quantity=3)  # 23:00 EDT: the 29th
     in_dollars = await dollars.order(jazz, paid_at=utc(2026, 3, 29, 15), quantity=2)  # the 29th, in USD
+    more_dollars = await dollars.order(jazz, paid_at=utc(2026, 3, 29, 16))
+    await euros.order(jazz, paid_at=utc(2026, 3, 30, 15))  # the 30th in New York, in EUR
     flyer = await euros.order(sushi, paid_at=utc(2026, 3, 28, 16))  # 01:00 JST: the 29th in Tokyo
     await euros.order(sushi, paid_at=utc(2026, 3, 29, 14, 30), quantity=2)  # 23:30 JST: still the 29th
     async with services.db.tenant(tenant.account_id) as session:
@@ -130,9 +132,12 @@ async def test_the_account_day_rollups_always_say_what_the_orders_and_payments_s
     await analytics.roll_up_account(services, tenant.account_id)
     await assert_digests_match_the_base_tables(services, tenant)
 
-    # A second partial refund moves the payment's refund to the 31st: the 30th must lose it.
+    # A second partial refund moves the payment's refund to the 31st: the 30th must lose it. A dollar
+    # refund of the same amount lands on the 30th: jazz's row for it (refunds, sums, no one currency)
+    # stays as it was, but the account's day moves 10.00 from euros to dollars.
     clock.set(utc(2026, 4, 1, 12))
     await euros.refund(twice, at=utc(2026, 3, 31, 20), cents=3000)
+    await dollars.refund(more_dollars, at=utc(2026, 3, 30, 14), cents=1000)
     await analytics.roll_up_account(services, tenant.account_id)
     await assert_digests_match_the_base_tables(services, tenant)
     kept = await rollup_rows(services, tenant)
