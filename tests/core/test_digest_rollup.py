@@ -89,13 +89,17 @@ async def assert_digests_match_the_base_tables(services, tenant) -> None:
         assert set(digest.sources) == sources.get(day, set()), day
 
 
+SALES_COLUMNS = ("day", "currency", "orders", "tickets_sold", "refunds", "revenue_cents", "refunded_cents", "updated_at")
+SOURCE_COLUMNS = ("day", "source", "channel_source", "promoter_user_id", "currency", "orders", "tickets", "cents", "updated_at")
+
+
 async def rollup_rows(services, tenant) -> tuple[list, list]:
+    """Every row of both account tables, updated_at included, in a stable order."""
     async with services.db.tenant(tenant.account_id) as session:
-        days = (await session.execute(select(AccountDaySales).order_by(AccountDaySales.day, AccountDaySales.currency))).scalars().all()
-        groups = (await session.execute(select(AccountDaySources).order_by(AccountDaySources.day, AccountDaySources.id))).scalars().all()
-        return ([(r.day, r.currency, r.orders, r.tickets_sold, r.refunds, r.revenue_cents, r.refunded_cents, r.updated_at) for r in days],
-                [(r.day, r.source, r.channel_source, r.promoter_user_id, r.currency, r.orders, r.tickets, r.cents, r.updated_at)
-                 for r in groups])
+        days = (await session.scalars(select(AccountDaySales))).all()
+        groups = (await session.scalars(select(AccountDaySources))).all()
+    return (sorted(tuple(getattr(r, c) for c in SALES_COLUMNS) for r in days),
+            sorted((tuple(getattr(r, c) for c in SOURCE_COLUMNS) for r in groups), key=repr))
 
 
 async def test_the_account_day_rollups_always_say_what_the_orders_and_payments_say(services, make_tenant, clock):
