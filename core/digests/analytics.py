@@ -1,4 +1,5 @@
-"""The daily rollup: event_analytics per event and per day of the event's own time zone.
+"""The daily rollup: event_analytics per event and per day of the event's own time zone, and per
+account and day account_day_sales (per currency) and account_day_sources (sales by source).
 
 A day's numbers are a function of the base tables only: orders paid that day (tickets, revenue),
 payments whose refund is dated that day, check-ins scanned that day (admitted, duplicate scans),
@@ -12,7 +13,9 @@ check-ins created (attributed to the day they were scanned), events that ended. 
 move a number to another day without new activity on the old one: a second partial refund moves
 a payment's refunded_at, and an offline scan demotes a later admission. For an event with such
 activity, the days that already hold refunds or scans are recomputed too; rows whose numbers did
-not change are not written (the upsert's WHERE), so updated_at marks real changes only.
+not change are not written (the upsert's WHERE), so updated_at marks real changes only. The
+account rows of a day are recomputed, over all its events, when one of its event-days changed
+(see _recompute_account_days), so a run that finds nothing new reads no day of orders.
 """
 
 import logging
@@ -151,7 +154,123 @@ _RECOMPUTE = text(
           IS DISTINCT FROM
           (excluded.orders, excluded.tickets_sold, excluded.revenue_cents, excluded.refunds, excluded.refunded_cents,
            excluded.check_ins, excluded.duplicate_scans, excluded.no_shows, excluded.currency)
-    RETURNING ea.event_id
+    RETURNING ea.event_id, ea.day
+    """
+)
+
+# The touched event-days in several currencies: their split between currencies may move while
+# their numbers stay (a refund moved out in one currency, one in another moved in), so their
+# account days are recomputed even when the event-day row did not change.
+_MIXED_DAYS = text(
+    """
+    SELECT DISTINCT p.day FROM unnest(CAST(:events AS uuid[]), CAST(:days AS date[])) AS p(event_id, day)
+     -- OFFSET 0 keeps this a primary-key lookup per pair: never a scan of the account's event-days.
+     CROSS JOIN LATERAL (
+        SELECT 1 FROM event_analytics a
+         WHERE a.event_id = p.event_id AND a.day = p.day
+           AND a.currency IS NULL AND (a.revenue_cents, a.refunded_cents) <> (0, 0)
+        OFFSET 0
+     ) m
+    """
+)
+
+# Recompute the account's totals per currency and its sales by source for the given local days, over
+# every event (each on its own calendar day), and overwrite them: groups no longer there are deleted,
+# unchanged rows are not written. Each day is one range of ix_orders_paid and ix_payments_refunded
+# (OFFSET 0 keeps it so, in a rebuild of every day too), widened to every zone (-12 h to +14 h),
+# before the event's zone decides. The bounds of the whole span (:first to :last), constants to the
+# planner, let it see how few rows a day is: from the per-day bounds alone it expects a ninth of the
+# table, and compiles the statement with JIT (half a second).
+_RECOMPUTE_DAYS = text(
+    """
+    WITH days AS (
+        SELECT d.day,
+               d.day::timestamp AT TIME ZONE 'UTC' - interval '14 hours' AS after,
+               (d.day + 1)::timestamp AT TIME ZONE 'UTC' + interval '12 hours' AS before
+          FROM unnest(CAST(:days AS date[])) AS d(day)
+    ),
+    -- Every event's zone, hashed once: a day's tens of thousands of orders each look theirs up.
+    zones AS MATERIALIZED (SELECT e.id, e.timezone FROM events e),
+    paid AS (
+        SELECT d.day, o.kind, o.source, o.channel_source, o.promoter_user_id, o.currency, o.quantity, o.total_cents
+          FROM days d
+         CROSS JOIN LATERAL (
+            SELECT * FROM orders o
+             WHERE o.paid_at >= d.after AND o.paid_at < d.before
+               AND o.paid_at >= CAST(:first AS date)::timestamp AT TIME ZONE 'UTC' - interval '14 hours'
+               AND o.paid_at < (CAST(:last AS date) + 1)::timestamp AT TIME ZONE 'UTC' + interval '12 hours'
+            OFFSET 0
+         ) o
+          JOIN zones e ON e.id = o.event_id
+         WHERE o.paid_at >= d.day::timestamp AT TIME ZONE e.timezone
+           AND o.paid_at < (d.day + 1)::timestamp AT TIME ZONE e.timezone
+    ),
+    refunded AS (
+        SELECT d.day, pay.currency, count(*) AS refunds, sum(pay.refunded_cents) AS cents
+          FROM days d
+         CROSS JOIN LATERAL (
+            SELECT * FROM payments pay
+             WHERE pay.refunded_at >= d.after AND pay.refunded_at < d.before
+               AND pay.refunded_at >= CAST(:first AS date)::timestamp AT TIME ZONE 'UTC' - interval '14 hours'
+               AND pay.refunded_at < (CAST(:last AS date) + 1)::timestamp AT TIME ZONE 'UTC' + interval '12 hours'
+            OFFSET 0
+         ) pay
+          JOIN orders o ON o.account_id = pay.account_id AND o.id = pay.order_id
+          JOIN zones e ON e.id = o.event_id
+         WHERE pay.refunded_at >= d.day::timestamp AT TIME ZONE e.timezone
+           AND pay.refunded_at < (d.day + 1)::timestamp AT TIME ZONE e.timezone
+         GROUP BY d.day, pay.currency
+    ),
+    sold AS (
+        SELECT day, currency, count(*) FILTER (WHERE kind = 'sale') AS orders, sum(quantity) AS tickets,
+               coalesce(sum(total_cents) FILTER (WHERE kind = 'sale'), 0) AS revenue
+          FROM paid GROUP BY day, currency
+    ),
+    totals AS (
+        SELECT day, currency, coalesce(s.orders, 0) AS orders, coalesce(s.tickets, 0) AS tickets,
+               coalesce(r.refunds, 0) AS refunds, coalesce(s.revenue, 0) AS revenue, coalesce(r.cents, 0) AS refunded
+          FROM sold s FULL JOIN refunded r USING (day, currency)
+    ),
+    sources AS (
+        SELECT day, source, channel_source, promoter_user_id, currency,
+               count(*) AS orders, sum(quantity) AS tickets, sum(total_cents) AS cents
+          FROM paid WHERE kind = 'sale'
+         GROUP BY day, source, channel_source, promoter_user_id, currency
+    ),
+    gone_totals AS (
+        DELETE FROM account_day_sales t USING days d
+         WHERE t.day = d.day AND NOT EXISTS (SELECT 1 FROM totals n WHERE n.day = t.day AND n.currency = t.currency)
+    ),
+    gone_sources AS (
+        DELETE FROM account_day_sources t USING days d
+         WHERE t.day = d.day AND NOT EXISTS (
+               SELECT 1 FROM sources n
+                WHERE (n.day, n.source, n.currency) = (t.day, t.source, t.currency)
+                  AND n.channel_source IS NOT DISTINCT FROM t.channel_source
+                  AND n.promoter_user_id IS NOT DISTINCT FROM t.promoter_user_id)
+    ),
+    kept_sources AS (
+        INSERT INTO account_day_sources AS ads (
+            account_id, day, source, channel_source, promoter_user_id, currency, orders, tickets, cents, updated_at
+        )
+        SELECT CAST(:account AS uuid), day, source, channel_source, promoter_user_id, currency, orders, tickets, cents,
+               CAST(:now AS timestamptz)
+          FROM sources
+        ON CONFLICT (account_id, day, source, channel_source, promoter_user_id, currency) DO UPDATE SET
+            orders = excluded.orders, tickets = excluded.tickets, cents = excluded.cents, updated_at = excluded.updated_at
+        WHERE (ads.orders, ads.tickets, ads.cents) IS DISTINCT FROM (excluded.orders, excluded.tickets, excluded.cents)
+    )
+    INSERT INTO account_day_sales AS ads (
+        account_id, day, currency, orders, tickets_sold, refunds, revenue_cents, refunded_cents, updated_at
+    )
+    SELECT CAST(:account AS uuid), day, currency, orders, tickets, refunds, revenue, refunded, CAST(:now AS timestamptz)
+      FROM totals
+    ON CONFLICT (account_id, day, currency) DO UPDATE SET
+        orders = excluded.orders, tickets_sold = excluded.tickets_sold, refunds = excluded.refunds,
+        revenue_cents = excluded.revenue_cents, refunded_cents = excluded.refunded_cents, updated_at = excluded.updated_at
+    WHERE (ads.orders, ads.tickets_sold, ads.refunds, ads.revenue_cents, ads.refunded_cents)
+          IS DISTINCT FROM
+          (excluded.orders, excluded.tickets_sold, excluded.refunds, excluded.revenue_cents, excluded.refunded_cents)
     """
 )
 
@@ -182,13 +301,34 @@ async def roll_up(session: AsyncSession, account_id: uuid.UUID, *, now: datetime
     pairs = [tuple(row) for row in await session.execute(_TOUCHED, {"since": since, "now": now})]
     written = 0
     if pairs:
-        result = await session.execute(
-            _RECOMPUTE,
-            {"account": account_id, "now": now, "events": [p[0] for p in pairs], "days": [p[1] for p in pairs]},
-        )
-        written = len(result.all())
+        events, days = [p[0] for p in pairs], [p[1] for p in pairs]
+        rewritten = (await session.execute(
+            _RECOMPUTE, {"account": account_id, "now": now, "events": events, "days": days}
+        )).all()
+        written = len(rewritten)
+        await _recompute_account_days(session, account_id, now=now, pairs=pairs, rewritten=rewritten,
+                                      rebuilding=watermark == NEVER)
     await session.execute(_MOVE_WATERMARK, {"account": account_id, "now": now})
     return Rollup(tuple(pairs), written)
+
+
+async def _recompute_account_days(
+    session: AsyncSession, account_id: uuid.UUID, *, now: datetime, pairs: list, rewritten: list, rebuilding: bool,
+) -> None:
+    """Recompute the account rows of the days whose event-days changed (every touched day in a rebuild).
+
+    An event-day whose row did not change leaves its account day as it was, unless it is in several
+    currencies (_MIXED_DAYS): a run that finds nothing new reads no day of orders.
+    """
+    if rebuilding:
+        days = {day for _, day in pairs}
+    else:
+        mixed = await session.execute(_MIXED_DAYS, {"events": [p[0] for p in pairs], "days": [p[1] for p in pairs]})
+        days = {day for _, day in rewritten} | set(mixed.scalars())
+    if days:
+        await session.execute(_RECOMPUTE_DAYS, {
+            "account": account_id, "now": now, "days": sorted(days), "first": min(days), "last": max(days),
+        })
 
 
 async def roll_up_account(services: Services, account_id: uuid.UUID) -> Rollup:

@@ -1,11 +1,13 @@
-"""The numbers of the daily digests, read from event_analytics (and one day of check-ins for the busiest slot).
+"""The numbers of the daily digests, read from the rollups (and one day of check-ins for the busiest slot).
 
 "Day" is each event's own calendar day: a digest for 30 March reports every event's rows for its
 local 30 March. Comps count as tickets (they take seats) but not as orders or revenue; refunds are
 reported on the day they were made. Sell-through is the event's seats taken over its capacity.
 
-Money is summed per currency, never across two (an account's events may sell in several): the
-counts come from event_analytics, the amounts from the orders and payments of the same days.
+Money is summed per currency, never across two (an account's events may sell in several). The
+account's totals and sales by source come from account_day_sales and account_day_sources, a few rows
+a day; the shown events' numbers from event_analytics, and the money of an event-day in several
+currencies from its orders and payments.
 """
 
 import math
@@ -164,13 +166,13 @@ def sparkline(values: tuple[int, ...] | list[int]) -> str:
     return "".join(SPARKS[math.ceil(v * (len(SPARKS) - 1) / top)] if v > 0 else SPARKS[0] for v in values)
 
 
-# Every event's numbers summed per day: the account's totals, a row a day.
+# The account's days, a row per currency (account_day_sales): a day's counts are its rows' sums,
+# its money the rows' amounts, one per currency.
 _DAYS = text(
     """
-    SELECT a.day, sum(a.orders), sum(a.tickets_sold), sum(a.refunds)
-      FROM event_analytics a
+    SELECT a.day, a.currency, a.orders, a.tickets_sold, a.refunds, a.revenue_cents, a.refunded_cents
+      FROM account_day_sales a
      WHERE a.day BETWEEN :first AND :last
-     GROUP BY a.day
     """
 )
 
@@ -203,7 +205,7 @@ _SHOWN = text(
         SELECT event_id FROM listed UNION SELECT event_id FROM fastest
         UNION SELECT unnest(CAST(:upcoming AS uuid[]))
     )
-    SELECT a.event_id, e.name, a.day, a.orders, a.tickets_sold, a.refunds,
+    SELECT a.event_id, e.name, a.day, a.orders, a.tickets_sold, a.refunds, a.revenue_cents, a.refunded_cents, a.currency,
            (SELECT place FROM listed l WHERE l.event_id = a.event_id) AS place,
            a.event_id IN (SELECT event_id FROM fastest) AS fastest
       FROM shown s
@@ -228,16 +230,10 @@ _PAID_ON_DAY = """
 
 _SOURCES = text(
     """
-    SELECT s.source, s.channel_source, u.name, s.orders, s.tickets, s.cents, s.currency FROM (
-        -- Summed per promoter id first; the names are joined to the few groups, not to every order.
-        SELECT o.source, o.channel_source, o.promoter_user_id, o.currency,
-               count(*) AS orders, sum(o.quantity) AS tickets, sum(o.total_cents) AS cents
-          FROM orders o
-          JOIN events e ON e.account_id = o.account_id AND e.id = o.event_id
-         WHERE""" + _PAID_ON_DAY + """
-         GROUP BY o.source, o.channel_source, o.promoter_user_id, o.currency
-    ) s
-      LEFT JOIN users u ON u.id = s.promoter_user_id
+    SELECT s.source, s.channel_source, u.name, s.orders, s.tickets, s.cents, s.currency
+      FROM account_day_sources s
+      LEFT JOIN users u ON u.account_id = s.account_id AND u.id = s.promoter_user_id
+     WHERE s.day = :day
      ORDER BY s.tickets DESC, s.orders DESC, s.source, s.channel_source, u.name, s.currency
      LIMIT :listed
     """
@@ -269,46 +265,26 @@ _WAITLIST = text(
     """
 )
 
-# Revenue and refunds per local day and currency, first to last day: the day's totals over every
-# event (event_id NULL), and each of `:events` (the few a digest shows) on its own. Event-days in one
-# currency are read from the rollup (event_analytics.currency); the few in several currencies, or
-# rolled up before the rollup kept the currency, from the orders and payments themselves (the UTC
-# bounds narrow ix_orders_paid and ix_payments_refunded before each event's zone decides the day).
-_MONEY = text(
+# The revenue and refunds per currency of shown event-days in several currencies (event_analytics
+# keeps no currency for them), from their orders and payments.
+_MIXED_MONEY = text(
     """
     WITH mixed AS (
-        SELECT a.event_id, a.day FROM event_analytics a
-         WHERE a.day BETWEEN :first AND :last AND a.currency IS NULL AND (a.revenue_cents, a.refunded_cents) <> (0, 0)
-    ),
-    money AS (
-        SELECT a.event_id, a.day, 'sale' AS kind, a.currency, a.revenue_cents AS cents FROM event_analytics a
-         WHERE a.day BETWEEN :first AND :last AND a.currency IS NOT NULL
-        UNION ALL
-        SELECT a.event_id, a.day, 'refund', a.currency, a.refunded_cents FROM event_analytics a
-         WHERE a.day BETWEEN :first AND :last AND a.currency IS NOT NULL
-        UNION ALL
-        SELECT o.event_id, (o.paid_at AT TIME ZONE e.timezone)::date, 'sale', o.currency, sum(o.total_cents)
-          FROM orders o JOIN events e ON e.account_id = o.account_id AND e.id = o.event_id
-         WHERE EXISTS (SELECT 1 FROM mixed) AND o.kind = 'sale'
-           AND o.paid_at >= CAST(:first AS date)::timestamp AT TIME ZONE 'UTC' - interval '14 hours'
-           AND o.paid_at < (CAST(:last AS date) + 1)::timestamp AT TIME ZONE 'UTC' + interval '12 hours'
-           AND (o.event_id, (o.paid_at AT TIME ZONE e.timezone)::date) IN (SELECT event_id, day FROM mixed)
-         GROUP BY 1, 2, 4
-        UNION ALL
-        SELECT o.event_id, (p.refunded_at AT TIME ZONE e.timezone)::date, 'refund', p.currency, sum(p.refunded_cents)
-          FROM payments p
-          JOIN orders o ON o.account_id = p.account_id AND o.id = p.order_id
-          JOIN events e ON e.account_id = o.account_id AND e.id = o.event_id
-         WHERE EXISTS (SELECT 1 FROM mixed)
-           AND p.refunded_at >= CAST(:first AS date)::timestamp AT TIME ZONE 'UTC' - interval '14 hours'
-           AND p.refunded_at < (CAST(:last AS date) + 1)::timestamp AT TIME ZONE 'UTC' + interval '12 hours'
-           AND (o.event_id, (p.refunded_at AT TIME ZONE e.timezone)::date) IN (SELECT event_id, day FROM mixed)
-         GROUP BY 1, 2, 4
+        SELECT m.event_id, m.day,
+               m.day::timestamp AT TIME ZONE e.timezone AS starts, (m.day + 1)::timestamp AT TIME ZONE e.timezone AS ends
+          FROM unnest(CAST(:events AS uuid[]), CAST(:days AS date[])) AS m(event_id, day)
+          JOIN events e ON e.id = m.event_id
     )
-    SELECT CASE WHEN grouping(event_id) = 0 THEN event_id END, day, kind, currency, sum(cents) FROM money
-     WHERE cents <> 0
-     GROUP BY GROUPING SETS ((day, kind, currency), (event_id, day, kind, currency))
-    HAVING grouping(event_id) = 1 OR event_id = ANY(CAST(:events AS uuid[]))
+    SELECT m.event_id, m.day, 'sale', o.currency, sum(o.total_cents)
+      FROM mixed m JOIN orders o ON o.event_id = m.event_id AND o.paid_at >= m.starts AND o.paid_at < m.ends
+     WHERE o.kind = 'sale'
+     GROUP BY 1, 2, 4
+    UNION ALL
+    SELECT m.event_id, m.day, 'refund', pay.currency, sum(pay.refunded_cents)
+      FROM mixed m
+      JOIN payments pay ON pay.refunded_at >= m.starts AND pay.refunded_at < m.ends
+      JOIN orders o ON o.account_id = pay.account_id AND o.id = pay.order_id AND o.event_id = m.event_id
+     GROUP BY 1, 2, 4
     """
 )
 
@@ -333,36 +309,32 @@ async def sales_digest(session: AsyncSession, *, day: date, currency: str, now: 
         "day": day, "first": week_start, "listed": LISTED, "fastest": FASTEST,
         "upcoming": [row.id for row in upcoming_rows],
     })).all()
-    money: dict[tuple[uuid.UUID | None, date, str], list[tuple[str, int]]] = defaultdict(list)
-    for event_id, row_day, kind, row_currency, cents in await session.execute(_MONEY, {
-        "first": day - timedelta(days=PACE_DAYS),  # the report day and the PACE_DAYS before it
-        "last": day, "events": list({row.event_id for row in shown}),
-    }):
-        money[(event_id, row_day, kind)].append((row_currency, cents))
+    money = await _event_money(session, shown)
 
-    def totals(event_id: uuid.UUID | None, on: date, orders: int = 0, tickets: int = 0, refunds: int = 0) -> Totals:
+    def totals(event_id: uuid.UUID, on: date, orders: int, tickets: int, refunds: int) -> Totals:
         return Totals(
-            int(orders), int(tickets), int(refunds),
+            orders, tickets, refunds,
             per_currency(money.get((event_id, on, "sale"), ())), per_currency(money.get((event_id, on, "refund"), ())),
         )
 
-    found = await session.execute(_DAYS, {"first": day - timedelta(days=TREND_DAYS - 1), "last": day})
-    counts = {row_day: numbers for row_day, *numbers in found}
+    account_days = await _account_days(session, first=day - timedelta(days=TREND_DAYS - 1), last=day)
 
     def total(on: date) -> Totals:
-        return totals(None, on, *counts.get(on, ()))
+        return account_days.get(on, Totals())
 
     by_event: dict[uuid.UUID, dict[date, Totals]] = {}
     names: dict[uuid.UUID, str] = {}
     places: dict[uuid.UUID, int] = {}
     fastest: set[uuid.UUID] = set()
-    for event_id, name, row_day, orders, tickets, refunds, place, is_fastest in shown:
-        names[event_id] = name
-        by_event.setdefault(event_id, {})[row_day] = totals(event_id, row_day, orders, tickets, refunds)
-        if place is not None:
-            places[event_id] = place
-        if is_fastest:
-            fastest.add(event_id)
+    for row in shown:
+        names[row.event_id] = row.name
+        by_event.setdefault(row.event_id, {})[row.day] = totals(
+            row.event_id, row.day, row.orders, row.tickets_sold, row.refunds
+        )
+        if row.place is not None:
+            places[row.event_id] = row.place
+        if row.fastest:
+            fastest.add(row.event_id)
 
     def tickets(days: dict[date, Totals]) -> tuple[int, ...]:
         return tuple(days.get(day - timedelta(days=n), Totals()).tickets for n in range(PACE_DAYS - 1, -1, -1))
@@ -399,6 +371,40 @@ async def sales_digest(session: AsyncSession, *, day: date, currency: str, now: 
         ),
         waitlist_orders=int(waitlist_orders), waitlist_tickets=int(waitlist_tickets),
     )
+
+
+async def _account_days(session: AsyncSession, *, first: date, last: date) -> dict[date, Totals]:
+    """The account's totals per day, first to last: counts over every currency, money per currency."""
+    rows = defaultdict(list)
+    for row in await session.execute(_DAYS, {"first": first, "last": last}):
+        rows[row.day].append(row)
+    return {
+        on: Totals(
+            sum(r.orders for r in found), sum(r.tickets_sold for r in found), sum(r.refunds for r in found),
+            per_currency((r.currency, r.revenue_cents) for r in found),
+            per_currency((r.currency, r.refunded_cents) for r in found),
+        )
+        for on, found in rows.items()
+    }
+
+
+async def _event_money(session: AsyncSession, shown) -> dict[tuple[uuid.UUID, date, str], list[tuple[str, int]]]:
+    """The shown event-days' revenue ("sale") and refunds ("refund") per currency."""
+    money: dict[tuple[uuid.UUID, date, str], list[tuple[str, int]]] = defaultdict(list)
+    mixed = []
+    for row in shown:
+        if row.currency is not None:
+            money[(row.event_id, row.day, "sale")].append((row.currency, row.revenue_cents))
+            money[(row.event_id, row.day, "refund")].append((row.currency, row.refunded_cents))
+        elif row.revenue_cents or row.refunded_cents:
+            mixed.append(row)
+    if mixed:
+        found = await session.execute(
+            _MIXED_MONEY, {"events": [row.event_id for row in mixed], "days": [row.day for row in mixed]}
+        )
+        for event_id, on, kind, currency, cents in found:
+            money[(event_id, on, kind)].append((currency, cents))
+    return money
 
 
 def _project(row, day: date, week_tickets: int) -> Projection:

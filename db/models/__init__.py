@@ -11,6 +11,8 @@ from db.models.guestlists import GuestEntry, GuestList
 from db.models.messaging import OutboxMessage, SlackDelivery, SlackRequestSignature
 from db.models.promos import PromoCode, PromoCodeProduct, TrackedLink
 from db.models.reporting import (
+    AccountDaySales,
+    AccountDaySources,
     AnalyticsWatermark,
     DigestRun,
     DigestSubscription,
@@ -32,7 +34,7 @@ from db.models.slack import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
 from db.models.waitlist import WaitlistEntry, WaitlistOffer
 
 __all__ = [
-    "BOTS_TABLE", "INSTALLATIONS_TABLE", "OAUTH_STATES_TABLE", "ROLES", "Account", "AnalyticsWatermark", "Attendee", "Base", "Campaign", "CampaignRecipient",
+    "BOTS_TABLE", "INSTALLATIONS_TABLE", "OAUTH_STATES_TABLE", "ROLES", "Account", "AccountDaySales", "AccountDaySources", "AnalyticsWatermark", "Attendee", "Base", "Campaign", "CampaignRecipient",
     "CheckIn", "Company", "ConsentChange", "Contact", "ContactThread", "DEMO_KINDS", "Demo", "DemoRow", "DigestRun",
     "DigestSubscription", "DoorToken", "Event", "EventAnalytics", "GuestEntry", "GuestList", "Interaction", "Order",
     "OrderLine", "OrderTally", "OutboxMessage", "Payment", "Product", "ProcessedWebhook", "ProductSales", "PromoCode", "PromoCodeProduct", "SaleRush", "SlackDelivery",

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime, time
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, Date, DateTime, ForeignKeyConstraint, Index, Integer, String, Text, Time, text,
+    BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKeyConstraint, Index, Integer, String, Text, Time, text,
 )
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
@@ -34,6 +34,47 @@ class EventAnalytics(Base):
     no_shows: Mapped[int] = mapped_column(Integer, server_default="0")
     # The one currency of the day's revenue and refunds; NULL when there were none or more than one.
     currency: Mapped[str | None] = mapped_column(String(3))
+    updated_at: Mapped[datetime] = now_default()
+
+
+class AccountDaySales(Base):
+    """An account's day (each event's own calendar day) in one currency: what the digest totals read."""
+
+    __tablename__ = "account_day_sales"
+    __table_args__ = (ForeignKeyConstraint(["account_id"], ["accounts.id"], ondelete="CASCADE"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)  # the order's; a refund's: the payment's
+    orders: Mapped[int] = mapped_column(Integer, server_default="0")
+    tickets_sold: Mapped[int] = mapped_column(Integer, server_default="0")
+    refunds: Mapped[int] = mapped_column(Integer, server_default="0")
+    revenue_cents: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    refunded_cents: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    updated_at: Mapped[datetime] = now_default()
+
+
+class AccountDaySources(Tenant, Base):
+    """An account's paid sales of a day by channel, tracked link source, promoter and currency."""
+
+    __tablename__ = "account_day_sources"
+    __extra_args__ = (
+        tenant_fk("promoter_user_id", "users"),
+        # One row per group (NULLS NOT DISTINCT in migration 0097).
+        Index("uq_account_day_sources_group", "account_id", "day", "source", "channel_source", "promoter_user_id",
+              "currency", unique=True),
+        Index("ix_account_day_sources_promoter", "account_id", "promoter_user_id",
+              postgresql_where=text("promoter_user_id IS NOT NULL")),
+    )
+
+    day: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(Text)  # orders.source: the channel
+    channel_source: Mapped[str | None] = mapped_column(Text)
+    promoter_user_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    currency: Mapped[str] = mapped_column(String(3))
+    orders: Mapped[int] = mapped_column(Integer, server_default="0")
+    tickets: Mapped[int] = mapped_column(Integer, server_default="0")
+    cents: Mapped[int] = mapped_column(BigInteger, server_default="0")
     updated_at: Mapped[datetime] = now_default()
 
 

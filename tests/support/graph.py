@@ -71,6 +71,10 @@ LATER = (
               FROM orders o JOIN order_lines l ON l.account_id = o.account_id AND l.order_id = o.id
              WHERE o.account_id = :a RETURNING id, order_id)
     INSERT INTO waitlist_offers (account_id, entry_id, order_id) SELECT :a, w.id, w.order_id FROM w""",
+    """WITH s AS (INSERT INTO account_day_sales (account_id, day, currency, orders, tickets_sold, revenue_cents)
+                  VALUES (:a, current_date, 'USD', 1, 1, 2500) RETURNING day)
+    INSERT INTO account_day_sources (account_id, day, source, channel_source, promoter_user_id, currency, orders, tickets, cents)
+    SELECT :a, s.day, 'web', 'instagram', u.id, 'USD', 1, 1, 2500 FROM s, users u WHERE u.account_id = :a""",
 )
 
 
