@@ -60,7 +60,7 @@ class AccountDaySources(Tenant, Base):
     __tablename__ = "account_day_sources"
     __extra_args__ = (
         tenant_fk("promoter_user_id", "users"),
-        # One row per group (NULLS NOT DISTINCT in migration 0097).
+        # One row per group (NULLS NOT DISTINCT in migration 0099).
         Index("uq_account_day_sources_group", "account_id", "day", "source", "channel_source", "promoter_user_id",
               "currency", unique=True),
         Index("ix_account_day_sources_promoter", "account_id", "promoter_user_id",

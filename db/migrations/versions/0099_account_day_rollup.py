@@ -10,8 +10,8 @@
 (core/digests/analytics.py) recomputes both for every day it touches. Every account's watermark is
 deleted so that its next run rebuilds all its days, into the new tables too.
 
-Revision ID: 0097
-Revises: 0096
+Revision ID: 0099
+Revises: 0098
 """
 
 from alembic import op
@@ -19,8 +19,8 @@ from alembic import op
 from db.data_migrations import every_row_visible
 from db.tenant_tables import isolate
 
-revision = "0097"
-down_revision = "0096"
+revision = "0099"
+down_revision = "0098"
 branch_labels = None
 depends_on = None
 
