@@ -111,14 +111,40 @@ def normalize_tags(raw: list[str] | tuple[str, ...] | str | None) -> list[str]:
 # --- shared with selling, check-in and campaigns (inside the caller's transaction) ----------
 
 
-def _company_by_domain(account_id: uuid.UUID, domain: str, column):
+def _company_by_domain(column):
+    """The oldest company of the account bound as `domain_account` whose domain is the bound `domain` (none for NULL)."""
     return (
         select(column)
-        .where(Company.account_id == account_id, Company.domain == domain)
+        .where(Company.account_id == bindparam("domain_account"), Company.domain == bindparam("domain"))
         .order_by(Company.created_at, Company.id)
         .limit(1)
         .scalar_subquery()
     )
+
+
+_C = Contact.__table__
+_UNNAMED = _C.c.first_name.is_(None) & _C.c.last_name.is_(None)
+# Built once (every sale upserts its buyer): one statement, so two concurrent sales to a new email
+# both land on the same row. Fills in a missing name, phone and company, never overwrites them.
+_UPSERT = (
+    insert(_C)
+    .values(
+        account_id=bindparam("account_id"), email=bindparam("email"), first_name=bindparam("first_name"),
+        last_name=bindparam("last_name"), phone=bindparam("phone"),
+        company_id=_company_by_domain(Company.id), company_name=_company_by_domain(Company.name),
+    )
+)
+_UPSERT = _UPSERT.on_conflict_do_update(
+    index_elements=["account_id", "email"],
+    set_={
+        "first_name": case((_UNNAMED, _UPSERT.excluded.first_name), else_=_C.c.first_name),
+        "last_name": case((_UNNAMED, _UPSERT.excluded.last_name), else_=_C.c.last_name),
+        "phone": func.coalesce(_C.c.phone, _UPSERT.excluded.phone),
+        "company_id": func.coalesce(_C.c.company_id, _UPSERT.excluded.company_id),
+        "company_name": case((_C.c.company_id.is_(None), _UPSERT.excluded.company_name), else_=_C.c.company_name),
+        "updated_at": func.now(),
+    },
+).returning(func.coalesce(_C.c.merged_into_id, _C.c.id))
 
 
 async def upsert_contact(
@@ -138,28 +164,12 @@ async def upsert_contact(
     """
     email = normalize_email(email)
     first, last = split_name(name)
-    phone = normalize_phone(phone, region) if phone else None
-    domain = email_domain(email)
-    excluded = insert(Contact).excluded
-    statement = insert(Contact).values(
-        account_id=account_id, email=email, first_name=first, last_name=last, phone=phone,
-        company_id=_company_by_domain(account_id, domain, Company.id) if domain else None,
-        company_name=_company_by_domain(account_id, domain, Company.name) if domain else None,
-    )
-    unnamed = Contact.first_name.is_(None) & Contact.last_name.is_(None)
-    # One statement: two concurrent sales to a new email both land on the same row.
-    statement = statement.on_conflict_do_update(
-        index_elements=["account_id", "email"],
-        set_={
-            "first_name": case((unnamed, excluded.first_name), else_=Contact.first_name),
-            "last_name": case((unnamed, excluded.last_name), else_=Contact.last_name),
-            "phone": func.coalesce(Contact.phone, excluded.phone),
-            "company_id": func.coalesce(Contact.company_id, excluded.company_id),
-            "company_name": case((Contact.company_id.is_(None), excluded.company_name), else_=Contact.company_name),
-            "updated_at": func.now(),
-        },
-    ).returning(func.coalesce(Contact.merged_into_id, Contact.id))
-    return (await session.execute(statement)).scalar_one()
+    values = {
+        "account_id": account_id, "email": email, "first_name": first, "last_name": last,
+        "phone": normalize_phone(phone, region) if phone else None,
+        "domain_account": account_id, "domain": email_domain(email),
+    }
+    return (await session.execute(_UPSERT, values)).scalar_one()
 
 
 async def record_consent(
@@ -233,12 +243,13 @@ async def add_contact(
         values = dict(account_id=tenant.account_id, email=email, first_name=first, last_name=last, phone=phone, tags=tags)
         if company and company.strip():
             values["company_id"], values["company_name"] = await ensure_company(session, tenant.account_id, company)
-        elif domain := email_domain(email):
-            values["company_id"] = _company_by_domain(tenant.account_id, domain, Company.id)
-            values["company_name"] = _company_by_domain(tenant.account_id, domain, Company.name)
+        elif email_domain(email):
+            values["company_id"] = _company_by_domain(Company.id)
+            values["company_name"] = _company_by_domain(Company.name)
         contact_id = (
             await session.execute(
-                insert(Contact).values(**values).on_conflict_do_nothing(index_elements=["account_id", "email"]).returning(Contact.id)
+                insert(Contact).values(**values).on_conflict_do_nothing(index_elements=["account_id", "email"]).returning(Contact.id),
+                {"domain_account": tenant.account_id, "domain": email_domain(email)},
             )
         ).scalar_one_or_none()
         if contact_id is None:

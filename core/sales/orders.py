@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -299,18 +299,44 @@ async def _apply_code(
     return await promos.apply(session, event=event, product=product, code=code, now=services.clock.now())
 
 
+# The statements every sale sends, built once so each reuses its compiled form.
+_QTY = bindparam("qty", type_=Integer)
+_TAKE_EVENT_SEATS = (
+    update(events_t)
+    .where(
+        events_t.c.id == bindparam("row_id"), events_t.c.status.in_(bindparam("statuses", expanding=True)),
+        or_(events_t.c.capacity.is_(None), events_t.c.sold + _QTY <= events_t.c.capacity),
+    )
+    .values(sold=events_t.c.sold + _QTY)
+    .returning(events_t.c.id)
+)
+_TAKE_PRODUCT_SEATS = (
+    update(products_t)
+    .where(products_t.c.id == bindparam("row_id"),
+           or_(products_t.c.capacity.is_(None), products_t.c.sold + _QTY <= products_t.c.capacity))
+    .values(sold=products_t.c.sold + _QTY)
+    .returning(products_t.c.id)
+)
+_ORDER_COLUMNS = (
+    "account_id", "event_id", "contact_id", "kind", "quantity", "total_cents", "currency", "email", "name", "status",
+    "payment_method", "paid_at", "expires_at", "slack_channel", "created_by", "source", "checkout_token",
+    "channel_source", "promoter_user_id", "reference",
+)
+# No conflict target: a reference drawn twice and a form token used before both turn into "nothing".
+_INSERT_ORDER = (
+    insert(orders_t)
+    .values({name: bindparam(name, type_=orders_t.c[name].type) for name in _ORDER_COLUMNS})
+    .on_conflict_do_nothing()
+    .returning(orders_t.c.id)
+)
+_LINE_COLUMNS = ("account_id", "order_id", "product_id", "quantity", "unit_price_cents", "promo_code_id", "list_unit_price_cents")
+_INSERT_LINE = insert(lines_t).values({name: bindparam(name, type_=lines_t.c[name].type) for name in _LINE_COLUMNS})
+
+
 async def take_event_seats(session: AsyncSession, event: Event, qty: int, *, comp: bool) -> None:
     """Move the event's `sold` by `qty` if the seats are there (a draft's too, for comps); Full otherwise."""
     statuses = (EventStatus.PUBLISHED, EventStatus.DRAFT) if comp else (EventStatus.PUBLISHED,)
-    took_event = await session.execute(
-        update(events_t)
-        .where(
-            events_t.c.id == event.id, events_t.c.status.in_(statuses),
-            or_(events_t.c.capacity.is_(None), events_t.c.sold + qty <= events_t.c.capacity),
-        )
-        .values(sold=events_t.c.sold + qty)
-        .returning(events_t.c.id)
-    )
+    took_event = await session.execute(_TAKE_EVENT_SEATS, {"row_id": event.id, "qty": qty, "statuses": list(statuses)})
     if took_event.first() is None:
         now = (await session.execute(select(events_t.c.status, events_t.c.capacity, events_t.c.sold)
                                      .where(events_t.c.id == event.id))).one()
@@ -322,13 +348,7 @@ async def take_event_seats(session: AsyncSession, event: Event, qty: int, *, com
 async def _take_seats(session: AsyncSession, event: Event, product: Product, qty: int, *, comp: bool) -> None:
     """Move `sold` on the event, then the ticket type, if the seats are there; Full otherwise."""
     await take_event_seats(session, event, qty, comp=comp)
-    took_product = await session.execute(
-        update(products_t)
-        .where(products_t.c.id == product.id,
-               or_(products_t.c.capacity.is_(None), products_t.c.sold + qty <= products_t.c.capacity))
-        .values(sold=products_t.c.sold + qty)
-        .returning(products_t.c.id)
-    )
+    took_product = await session.execute(_TAKE_PRODUCT_SEATS, {"row_id": product.id, "qty": qty})
     if took_product.first() is None:
         now = (await session.execute(select(products_t.c.capacity, products_t.c.sold)
                                      .where(products_t.c.id == product.id))).one()
@@ -364,13 +384,7 @@ async def _create_order(
         # The unique indexes decide: a reference clash (1 in ~10^9) just draws again; a form token
         # already used means this is the same form again. A concurrent submission of the same token
         # waits here on the index until the first one's transaction ends, then finds its order.
-        order_id = (
-            await session.execute(
-                insert(orders_t).values(reference=reference, **values)
-                .on_conflict_do_nothing()
-                .returning(orders_t.c.id)
-            )
-        ).scalar_one_or_none()
+        order_id = (await session.execute(_INSERT_ORDER, values | {"reference": reference})).scalar_one_or_none()
         if order_id is not None:
             break
         if placement.token is not None and (
@@ -379,13 +393,11 @@ async def _create_order(
             return earlier
     else:
         raise RuntimeError("could not draw a free order reference")
-    await session.execute(
-        insert(lines_t).values(
-            account_id=account_id, order_id=order_id, product_id=product.id, quantity=qty, unit_price_cents=price,
-            promo_code_id=applied.promo_id if applied else None,
-            list_unit_price_cents=(0 if kind == "comp" else applied.list_unit_price_cents) if applied else None,
-        )
-    )
+    await session.execute(_INSERT_LINE, dict(
+        account_id=account_id, order_id=order_id, product_id=product.id, quantity=qty, unit_price_cents=price,
+        promo_code_id=applied.promo_id if applied else None,
+        list_unit_price_cents=(0 if kind == "comp" else applied.list_unit_price_cents) if applied else None,
+    ))
     if settle_as:
         await session.execute(
             insert(payments_t).values(account_id=account_id, order_id=order_id, provider=settle_as,
