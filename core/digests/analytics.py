@@ -53,7 +53,9 @@ _CREATE_WATERMARK = text(
 _LOCK_WATERMARK = text("SELECT rolled_up_to FROM analytics_watermarks WHERE account_id = :account FOR UPDATE")
 _MOVE_WATERMARK = text("UPDATE analytics_watermarks SET rolled_up_to = :now WHERE account_id = :account")
 
-# Every (event, day) whose numbers may have changed since :since.
+# Every (event, day) whose numbers may have changed since :since. Each event's row is read once
+# (a rush or a door burst is thousands of rows of one event, whose row every sale updates), and the
+# days re-read for refunds and scans go through the primary key of the few events concerned.
 _TOUCHED = text(
     """
     WITH activity AS (
@@ -66,19 +68,24 @@ _TOUCHED = text(
         SELECT c.event_id, c.scanned_at, 'scan' FROM check_ins c
          WHERE c.created_at > :since AND c.event_id IS NOT NULL
     ),
+    zones AS MATERIALIZED (
+        SELECT e.id, e.timezone FROM events e WHERE e.id IN (SELECT event_id FROM activity)
+    ),
     ended AS (
         SELECT e.id, e.timezone, coalesce(e.ends_at, e.starts_at) AS ends_at FROM events e
          WHERE coalesce(e.ends_at, e.starts_at) <= :now
     )
-    SELECT a.event_id, (a.at AT TIME ZONE e.timezone)::date AS day
-      FROM activity a JOIN events e ON e.id = a.event_id
+    SELECT a.event_id, (a.at AT TIME ZONE z.timezone)::date AS day
+      FROM activity a JOIN zones z ON z.id = a.event_id
     UNION
     SELECT n.id, (n.ends_at AT TIME ZONE n.timezone)::date FROM ended n
-     WHERE n.ends_at > :since OR n.id IN (SELECT event_id FROM activity)
+     WHERE n.ends_at > :since OR n.id IN (SELECT id FROM zones)
     UNION
     SELECT r.event_id, r.day FROM event_analytics r
-     WHERE (r.refunds > 0 AND r.event_id IN (SELECT event_id FROM activity WHERE kind = 'refund'))
-        OR (r.check_ins + r.duplicate_scans > 0 AND r.event_id IN (SELECT event_id FROM activity WHERE kind = 'scan'))
+     WHERE r.event_id IN (SELECT event_id FROM activity WHERE kind = 'refund') AND r.refunds > 0
+    UNION
+    SELECT r.event_id, r.day FROM event_analytics r
+     WHERE r.event_id IN (SELECT event_id FROM activity WHERE kind = 'scan') AND r.check_ins + r.duplicate_scans > 0
     ORDER BY 1, 2
     """
 )
